@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import { fromBinary } from "@bufbuild/protobuf";
+import { createFileRegistry } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import yargs from "yargs";
+import { compileProtos } from "./compile.js";
+import { GenerateError } from "./errors.js";
+import { generate, type GeneratedFile } from "./generate.js";
+import { diffOutput, writeOutput } from "./output.js";
+import { tristubVersion } from "./version.js";
+
+/** Options of `tristub generate`, as parsed from the command line. */
+export interface GenerateCommand {
+  readonly files: readonly string[];
+  readonly out: string;
+  readonly include: readonly string[];
+  readonly check: boolean;
+  readonly descriptorSet?: string | undefined;
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and resolves to the process exit code.
+ * Problems in the user's input print one clear message to stderr and give exit code 1.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const parser = yargs([...argv])
+    .scriptName("tristub")
+    .usage("$0 generate <a.proto> [more.proto …] --out <dir> [-I <dir>]… [--check]")
+    .command(
+      "generate <files..>",
+      "Generate TypeScript types, codecs and Triple clients/servers from .proto files",
+      (y) =>
+        y
+          .positional("files", { type: "string", array: true, demandOption: true, describe: "proto files to generate" })
+          .option("out", { alias: "o", type: "string", demandOption: true, describe: "output directory" })
+          .option("include", { alias: "I", type: "string", array: true, default: [] as string[], describe: "include directory (like protoc -I); default: ." })
+          .option("check", { type: "boolean", default: false, describe: "write nothing; exit 1 if the output directory is not up to date" })
+          .option("descriptor-set", { type: "string", describe: "read a FileDescriptorSet (binary) instead of compiling with buf" }),
+      async (args) => {
+        exitCode = await runGenerate({
+          files: args.files,
+          out: args.out,
+          include: args.include,
+          check: args.check,
+          descriptorSet: args.descriptorSet,
+        });
+      },
+    )
+    .demandCommand(1, "a command is required: tristub generate <a.proto> --out <dir>")
+    .strict()
+    .version(tristubVersion)
+    .help()
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error !== undefined && error !== null) throw error;
+      throw new UsageError(message);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`tristub: ${error.message}\nRun \`tristub --help\` for usage.\n`);
+      return 1;
+    }
+    if (error instanceof GenerateError) {
+      process.stderr.write(`tristub: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+/** A command line yargs could not make sense of (unknown option, missing argument). */
+class UsageError extends Error {}
+
+/** Compiles, generates and writes (or checks) — the `generate` command. */
+export async function runGenerate(command: GenerateCommand): Promise<number> {
+  const { registry, filesToGenerate } = await loadDescriptors(command);
+  const files = generate({ registry, filesToGenerate });
+  if (command.check) return reportCheck(command.out, files);
+  writeOutput(command.out, files);
+  return 0;
+}
+
+async function loadDescriptors(command: GenerateCommand) {
+  if (command.descriptorSet !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(command.descriptorSet);
+    } catch {
+      throw new GenerateError(`${command.descriptorSet}: cannot read descriptor set`);
+    }
+    const set = fromBinary(FileDescriptorSetSchema, bytes);
+    return { registry: createFileRegistry(set), filesToGenerate: command.files };
+  }
+  const compiled = await compileProtos({ files: command.files, includePaths: command.include });
+  return { registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate };
+}
+
+function reportCheck(out: string, files: readonly GeneratedFile[]): number {
+  const diff = diffOutput(out, files);
+  const lines = [
+    ...diff.stale.map((f) => `stale:   ${f}`),
+    ...diff.missing.map((f) => `missing: ${f}`),
+    ...diff.extra.map((f) => `extra:   ${f}`),
+  ];
+  if (lines.length === 0) return 0;
+  process.stderr.write(`tristub: ${out} is not up to date; run tristub generate:\n${lines.join("\n")}\n`);
+  return 1;
+}

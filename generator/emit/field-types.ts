@@ -1,0 +1,120 @@
+import { type DescField, type DescMessage, type DescOneof, ScalarType } from "@bufbuild/protobuf";
+import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import type { FileScope } from "../model/file-scope.js";
+import { messageValueType, unwrappedScalar } from "./message-values.js";
+import { literalOf, scalarInfo } from "./scalars.js";
+
+/**
+ * Does this field have explicit presence in the generated shape, i.e. an optional property that is
+ * `undefined` when unset? True for message fields, proto2/proto3 `optional` and editions EXPLICIT.
+ * Oneof members are represented by their oneof instead.
+ */
+export function isOptionalProperty(field: DescField): boolean {
+  if (field.fieldKind === "message") return true;
+  if (field.fieldKind === "list" || field.fieldKind === "map") return false;
+  return field.presence === FeatureSet_FieldPresence.EXPLICIT;
+}
+
+/** Is the 32-bit integer map key typed as a number index (as protobuf-es does)? */
+export function isNumberMapKey(key: ScalarType): boolean {
+  switch (key) {
+    case ScalarType.INT32:
+    case ScalarType.UINT32:
+    case ScalarType.SINT32:
+    case ScalarType.FIXED32:
+    case ScalarType.SFIXED32:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The TypeScript type of one value of a singular field (without `undefined`). */
+export function singularType(field: DescField, scope: FileScope): string {
+  switch (field.fieldKind) {
+    case "scalar":
+      return scalarInfo(field.scalar).tsType;
+    case "enum":
+      return scope.ref(field.enum, false);
+    case "message": {
+      const unwrapped = unwrappedScalar(field);
+      return unwrapped !== undefined ? scalarInfo(unwrapped).tsType : messageValueType(field, scope);
+    }
+    case "list":
+      switch (field.listKind) {
+        case "scalar":
+          return scalarInfo(field.scalar).tsType;
+        case "enum":
+          return scope.ref(field.enum, false);
+        case "message":
+          return messageValueType(field, scope);
+      }
+    // falls through (unreachable: every list kind returns)
+    case "map":
+      return mapValueType(field, scope);
+  }
+}
+
+function mapValueType(field: DescField & { fieldKind: "map" }, scope: FileScope): string {
+  switch (field.mapKind) {
+    case "scalar":
+      return scalarInfo(field.scalar).tsType;
+    case "enum":
+      return scope.ref(field.enum, false);
+    case "message":
+      return messageValueType(field, scope);
+  }
+}
+
+/** The property type of a field as declared in the message interface. */
+export function propertyType(field: DescField, scope: FileScope): string {
+  const value = singularType(field, scope);
+  switch (field.fieldKind) {
+    case "list":
+      return `${value}[]`;
+    case "map":
+      return `{ [key: ${isNumberMapKey(field.mapKey) ? "number" : "string"}]: ${value} }`;
+    default:
+      return isOptionalProperty(field) ? `${value} | undefined` : value;
+  }
+}
+
+/** The union type of a oneof: one `{ case, value }` arm per member plus the unset arm. */
+export function oneofType(oneof: DescOneof, scope: FileScope): string {
+  const arms = oneof.fields.map((f) => `{ case: "${f.localName}"; value: ${singularType(f, scope)} }`);
+  arms.push("{ case: undefined; value?: undefined }");
+  return arms.join(" | ");
+}
+
+/** The zero value a field takes in `create()` and before decoding. */
+export function zeroValue(field: DescField, scope: FileScope): string {
+  switch (field.fieldKind) {
+    case "list":
+      return "[]";
+    case "map":
+      return "{}";
+    case "message":
+      return "undefined";
+    case "enum":
+      if (isOptionalProperty(field)) return "undefined";
+      return declaredDefault(field) ?? String(field.enum.values[0]?.number ?? 0);
+    case "scalar":
+      if (isOptionalProperty(field)) return "undefined";
+      return declaredDefault(field) ?? scalarInfo(field.scalar).zero;
+  }
+}
+
+/** A field's proto2 `[default = …]` as a literal, for documentation (absent fields stay `undefined`). */
+export function declaredDefault(field: DescField): string | undefined {
+  if (field.fieldKind !== "scalar" && field.fieldKind !== "enum") return undefined;
+  const value = field.getDefaultValue();
+  return value === undefined ? undefined : literalOf(value);
+}
+
+/** The object literal every new message of this type starts from (one shape for `create` and decode). */
+export function initialLiteral(message: DescMessage, scope: FileScope): string {
+  const parts = message.members.map((member) =>
+    member.kind === "oneof" ? `${member.localName}: { case: undefined }` : `${member.localName}: ${zeroValue(member, scope)}`,
+  );
+  return `{ ${parts.join(", ")} }`;
+}

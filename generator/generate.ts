@@ -1,0 +1,147 @@
+import type { DescFile, DescMessage, FileRegistry } from "@bufbuild/protobuf";
+import { Edition } from "@bufbuild/protobuf/wkt";
+import { emitEnum } from "./emit/enum.js";
+import { emitMessage } from "./emit/message.js";
+import { GenerateError } from "./errors.js";
+import { FileScope, runtimeModulePath } from "./model/file-scope.js";
+import { allocateFileNames, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
+import { loadRuntimeManifest } from "./runtime/manifest.js";
+import { renderRuntime, runtimeNames } from "./runtime/select.js";
+import { renderTemplate } from "./templates.js";
+import { tristubVersion } from "./version.js";
+
+/** What to generate: a registry of compiled files and the names of those the user asked for. */
+export interface GenerateRequest {
+  readonly registry: FileRegistry;
+  /** Proto file names as in the descriptors (`foo/bar.proto`). */
+  readonly filesToGenerate: readonly string[];
+}
+
+/** One output file, with a path relative to the output root. */
+export interface GeneratedFile {
+  readonly name: string;
+  readonly content: string;
+}
+
+/**
+ * The generator's pure core: compiled descriptors in, TypeScript modules out. No I/O, no clock, no
+ * randomness — the same request yields the same bytes, whichever adapter (CLI or protoc plugin) calls.
+ *
+ * Besides the requested files it emits every file whose types they use (transitively) and every
+ * public import, so the output root is self-contained; plus one runtime module with exactly the
+ * runtime declarations the output references.
+ */
+export function generate(request: GenerateRequest): GeneratedFile[] {
+  const manifest = loadRuntimeManifest();
+  const reserved = runtimeNames(manifest);
+  const namesCache = new Map<DescFile, FileNames>();
+  const namesOf = (file: DescFile): FileNames => {
+    let names = namesCache.get(file);
+    if (names === undefined) {
+      names = allocateFileNames(file, reserved);
+      namesCache.set(file, names);
+    }
+    return names;
+  };
+  const files = filesToEmit(request);
+  const out: GeneratedFile[] = [];
+  const runtimeRoots = new Set<string>();
+  for (const file of files) {
+    const scope = new FileScope(file, namesOf);
+    if (scope.path === runtimeModulePath) {
+      throw new GenerateError(`${file.proto.name}: its output path ${scope.path} is reserved for the runtime module`);
+    }
+    const body = emitFileBody(file, scope);
+    for (const name of scope.runtimeNames()) runtimeRoots.add(name);
+    out.push({ name: scope.path, content: assembleFile(file, scope, body) });
+  }
+  if (runtimeRoots.size > 0) {
+    const body = renderRuntime(manifest, runtimeRoots);
+    out.push({ name: runtimeModulePath, content: renderTemplate("runtime-file", { version: tristubVersion, body }) });
+  }
+  return out.sort((a, b) => compareStrings(a.name, b.name));
+}
+
+function emitFileBody(file: DescFile, scope: FileScope): string {
+  const parts: string[] = [];
+  for (const e of file.enums) parts.push(emitEnum(e, scope));
+  const visit = (message: DescMessage): void => {
+    if (isMapEntry(message)) return;
+    parts.push(emitMessage(message, scope));
+    for (const e of message.nestedEnums) parts.push(emitEnum(e, scope));
+    for (const nested of message.nestedMessages) visit(nested);
+  };
+  for (const m of file.messages) visit(m);
+  return parts.map((part) => part.trim()).join("\n\n");
+}
+
+function assembleFile(file: DescFile, scope: FileScope, body: string): string {
+  const header = renderTemplate("file-header", {
+    version: tristubVersion,
+    source: file.proto.name,
+    syntax: syntaxLabel(file),
+  });
+  const reexports = publicImports(file).map((dep) => `export * from "${importSpecifier(scope.path, outputPathOf(dep.proto.name))}";`);
+  const sections = [header.trimEnd(), scope.renderImports(), reexports.join("\n"), body].filter((s) => s.length > 0);
+  return sections.join("\n\n") + "\n";
+}
+
+function syntaxLabel(file: DescFile): string {
+  switch (file.edition) {
+    case Edition.EDITION_PROTO2:
+      return "proto2";
+    case Edition.EDITION_PROTO3:
+      return "proto3";
+    default:
+      return `edition ${Edition[file.edition]?.replace(/^EDITION_/, "") ?? file.edition}`;
+  }
+}
+
+function isMapEntry(message: DescMessage): boolean {
+  return message.proto.options?.mapEntry === true;
+}
+
+function publicImports(file: DescFile): DescFile[] {
+  return file.proto.publicDependency.map((index) => file.dependencies[index]).filter((d): d is DescFile => d !== undefined);
+}
+
+/** The requested files plus, transitively, the files declaring types they use and their public imports. */
+function filesToEmit(request: GenerateRequest): DescFile[] {
+  const selected = new Set<DescFile>();
+  const pending: DescFile[] = [];
+  const add = (file: DescFile): void => {
+    if (!selected.has(file)) {
+      selected.add(file);
+      pending.push(file);
+    }
+  };
+  for (const name of request.filesToGenerate) {
+    const file = request.registry.getFile(name);
+    if (file === undefined) throw new GenerateError(`${name}: file is not in the compiled descriptors`);
+    add(file);
+  }
+  while (pending.length > 0) {
+    const file = pending.pop() as DescFile;
+    for (const dep of publicImports(file)) add(dep);
+    const visit = (message: DescMessage): void => {
+      for (const field of message.fields) {
+        if (field.message) add(field.message.file);
+        if (field.enum) add(field.enum.file);
+      }
+      message.nestedMessages.forEach(visit);
+    };
+    file.messages.forEach(visit);
+    for (const service of file.services) {
+      for (const method of service.methods) {
+        add(method.input.file);
+        add(method.output.file);
+      }
+    }
+  }
+  return [...selected].sort((a, b) => compareStrings(a.proto.name, b.proto.name));
+}
+
+/** Code-unit order, independent of the machine's locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,130 @@
+import { ProtobufError } from "./protobuf-error.js";
+import { BinaryReader } from "./wire-reader.js";
+import { BinaryWriter } from "./wire-writer.js";
+
+/**
+ * The generated companion of every message type: construction plus binary encoding and decoding.
+ *
+ * `create`, `encode` and `decode` are the public API. `write` and `read` are the per-field code the
+ * generator emits; they work on a shared writer/reader so that nested messages, RPC envelopes and
+ * length prefixes are written in place without intermediate buffers.
+ */
+export interface MessageCodec<T extends object> {
+  /** Fully-qualified protobuf name, e.g. `greet.GreetRequest`. */
+  readonly typeName: string;
+  /** A new message with every field at its default, then the fields of `init` copied over. */
+  create(init?: Partial<T>): T;
+  /** Serializes to the protobuf binary format. */
+  encode(message: T): Uint8Array;
+  /** Parses the protobuf binary format; throws {@link ProtobufError} on malformed input. */
+  decode(bytes: Uint8Array, options?: BinaryDecodeOptions): T;
+  /** Appends the message's fields (without a length prefix) to `writer`. */
+  write(message: T, writer: BinaryWriter): void;
+  /**
+   * Reads fields up to offset `end` (or up to the END_GROUP tag of field `group`, when non-zero),
+   * merging into `target` when given, at nesting `depth`.
+   */
+  read(reader: BinaryReader, end: number, depth: number, target: T | undefined, group: number): T;
+}
+
+/** Options for binary decoding. */
+export interface BinaryDecodeOptions {
+  /** Deepest nesting of messages accepted before decoding fails, to bound recursion; default 100. */
+  readonly maxDepth?: number;
+}
+
+/** Shape every generated message shares: the raw bytes of fields its schema does not declare. */
+export interface MessageWithUnknown {
+  $unknown?: Uint8Array;
+}
+
+let protobufSharedWriter: BinaryWriter | undefined;
+
+/**
+ * The writer `encode()` serializes into, reset for a new message. One is shared because encoding is
+ * synchronous and not re-entrant; `finish()` copies the bytes out and drops oversized buffers.
+ */
+export function protobufWriter(): BinaryWriter {
+  if (protobufSharedWriter === undefined) protobufSharedWriter = new BinaryWriter();
+  protobufSharedWriter.reset();
+  return protobufSharedWriter;
+}
+
+/** Encodes a message with its codec: the body of every generated `encode()`. */
+export function protobufEncode<T extends object>(codec: MessageCodec<T>, message: T): Uint8Array {
+  const writer = protobufWriter();
+  codec.write(message, writer);
+  return writer.finish();
+}
+
+/** Decodes a whole buffer with a codec: the body of every generated `decode()`. */
+export function protobufDecode<T extends object>(
+  codec: MessageCodec<T>,
+  bytes: Uint8Array,
+  options: BinaryDecodeOptions | undefined,
+): T {
+  const reader = new BinaryReader(bytes, options?.maxDepth ?? 100);
+  return codec.read(reader, reader.end, 0, undefined, 0);
+}
+
+/** Fails a decode nested deeper than the reader allows. */
+export function protobufDepthError(typeName: string, maxDepth: number): ProtobufError {
+  return new ProtobufError(`${typeName}: message nesting exceeds the maximum depth of ${maxDepth}`);
+}
+
+/** Fails a decode where a declared field arrives with a wire type that does not match its type. */
+export function protobufWireTypeError(typeName: string, tag: number): ProtobufError {
+  return new ProtobufError(`${typeName}: field ${tag >>> 3} has unexpected wire type ${tag & 7}`);
+}
+
+/** Accepts the END_GROUP tag of the group being read, and fails on any other. */
+export function protobufEndGroup(tag: number, group: number, typeName: string): void {
+  if (group === 0 || tag >>> 3 !== group) {
+    throw new ProtobufError(`${typeName}: unexpected end-group tag for field ${tag >>> 3}`);
+  }
+}
+
+/** Checks that a message, packed list or map entry ended exactly at its length and not mid-group. */
+export function protobufCheckEnd(reader: BinaryReader, end: number, group: number, typeName: string): void {
+  if (reader.pos !== end) {
+    throw new ProtobufError(`${typeName}: a field runs past the end of its enclosing message`);
+  }
+  if (group !== 0) {
+    throw new ProtobufError(`${typeName}: premature end of input: missing end-group tag for field ${group}`);
+  }
+}
+
+/** Skips a field the schema does not declare and keeps its bytes (canonical tag + payload). */
+export function protobufUnknown(reader: BinaryReader, message: MessageWithUnknown, tag: number, depth: number): void {
+  const start = reader.pos;
+  reader.skip(tag & 7, tag >>> 3, depth);
+  protobufUnknownBytes(message, tag, reader.buf.subarray(start, reader.pos));
+}
+
+/** Keeps a closed enum's undeclared value as an unknown varint field, as protobuf requires. */
+export function protobufUnknownVarint(message: MessageWithUnknown, fieldNo: number, value: number): void {
+  const writer = new BinaryWriter(16);
+  writer.int32(value);
+  protobufUnknownBytes(message, (fieldNo << 3) >>> 0, writer.finish());
+}
+
+/** Appends one unknown field — its tag, then its payload bytes (copied) — to `message.$unknown`. */
+export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, payload: Uint8Array): void {
+  const writer = new BinaryWriter(payload.length + 16);
+  if (message.$unknown !== undefined) writer.raw(message.$unknown);
+  writer.uint32(tag);
+  writer.raw(payload);
+  message.$unknown = writer.finish();
+}
+
+/**
+ * Stores a decoded map entry under a string key. `__proto__` is defined as an own property instead of
+ * being assigned, which would replace the map object's prototype.
+ */
+export function protobufMapSet<V>(map: { [key: string]: V }, key: string, value: V): void {
+  if (key === "__proto__") {
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    map[key] = value;
+  }
+}
