@@ -34,7 +34,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         y
           .positional("files", { type: "string", array: true, demandOption: true, describe: "proto files to generate" })
           .option("out", { alias: "o", type: "string", demandOption: true, describe: "output directory" })
-          .option("include", { alias: "I", type: "string", array: true, default: [] as string[], describe: "include directory (like protoc -I); default: ." })
+          // Not `array: true`: that would make `-I protos x/y.proto` swallow the proto as a second include.
+          // Each -I takes one directory (like protoc); repeating it collects them, `coerce` normalises to a list.
+          .option("include", {
+            alias: "I",
+            type: "string",
+            default: [] as string[],
+            coerce: (value: string | string[]): string[] => [value].flat(),
+            describe: "include directory (like protoc -I; repeatable); default: .",
+          })
           .option("check", { type: "boolean", default: false, describe: "write nothing; exit 1 if the output directory is not up to date" })
           .option("descriptor-set", { type: "string", describe: "read a FileDescriptorSet (binary) instead of compiling with buf" }),
       async (args) => {
@@ -92,8 +100,12 @@ async function loadDescriptors(command: GenerateCommand) {
     } catch {
       throw new GenerateError(`${command.descriptorSet}: cannot read descriptor set`);
     }
-    const set = fromBinary(FileDescriptorSetSchema, bytes);
-    return { registry: createFileRegistry(set), filesToGenerate: command.files };
+    try {
+      return { registry: createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes)), filesToGenerate: command.files };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new GenerateError(`${command.descriptorSet}: not a valid FileDescriptorSet with all imports (${reason})`);
+    }
   }
   const compiled = await compileProtos({ files: command.files, includePaths: command.include });
   return { registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate };

@@ -3,7 +3,8 @@ import { Edition } from "@bufbuild/protobuf/wkt";
 import { emitEnum } from "./emit/enum.js";
 import { emitMessage } from "./emit/message.js";
 import { GenerateError } from "./errors.js";
-import { FileScope, runtimeModulePath } from "./model/file-scope.js";
+import { emitTypeRegistry } from "./emit/type-registry.js";
+import { FileScope, registryModulePath, runtimeModulePath } from "./model/file-scope.js";
 import { allocateFileNames, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
 import { loadRuntimeManifest } from "./runtime/manifest.js";
 import { renderRuntime, runtimeNames } from "./runtime/select.js";
@@ -48,12 +49,17 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
   const runtimeRoots = new Set<string>();
   for (const file of files) {
     const scope = new FileScope(file, namesOf);
-    if (scope.path === runtimeModulePath) {
-      throw new GenerateError(`${file.proto.name}: its output path ${scope.path} is reserved for the runtime module`);
+    if (scope.path === runtimeModulePath || scope.path === registryModulePath) {
+      throw new GenerateError(`${file.proto.name}: its output path ${scope.path} is reserved for tristub's own modules`);
     }
     const body = emitFileBody(file, scope);
     for (const name of scope.runtimeNames()) runtimeRoots.add(name);
     out.push({ name: scope.path, content: assembleFile(file, scope, body) });
+  }
+  const registry = emitTypeRegistry(files, namesOf);
+  if (registry !== undefined) {
+    for (const name of registry.scope.runtimeNames()) runtimeRoots.add(name);
+    out.push({ name: registry.scope.path, content: registry.content });
   }
   if (runtimeRoots.size > 0) {
     const body = renderRuntime(manifest, runtimeRoots);

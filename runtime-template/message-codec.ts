@@ -1,13 +1,16 @@
+import type { JsonReadOptions, JsonWriteOptions } from "./json-codec.js";
+import type { JsonValue } from "./json-value.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { BinaryReader } from "./wire-reader.js";
 import { BinaryWriter } from "./wire-writer.js";
 
 /**
- * The generated companion of every message type: construction plus binary encoding and decoding.
+ * The generated companion of every message type: construction, binary and proto3 JSON codecs.
  *
- * `create`, `encode` and `decode` are the public API. `write` and `read` are the per-field code the
- * generator emits; they work on a shared writer/reader so that nested messages, RPC envelopes and
- * length prefixes are written in place without intermediate buffers.
+ * `create`, `encode`/`decode` and the `toJson`/`fromJson` family are the public API. `write`, `read`
+ * and `readJson` are the per-field code the generator emits; `write`/`read` work on a shared
+ * writer/reader so that nested messages, RPC envelopes and length prefixes are written in place
+ * without intermediate buffers.
  */
 export interface MessageCodec<T extends object> {
   /** Fully-qualified protobuf name, e.g. `greet.GreetRequest`. */
@@ -25,6 +28,16 @@ export interface MessageCodec<T extends object> {
    * merging into `target` when given, at nesting `depth`.
    */
   read(reader: BinaryReader, end: number, depth: number, target: T | undefined, group: number): T;
+  /** Converts to the canonical proto3 JSON value (ready for `JSON.stringify`). */
+  toJson(message: T, options?: JsonWriteOptions): JsonValue;
+  /** Serializes to proto3 JSON text. */
+  toJsonString(message: T, options?: JsonWriteOptions): string;
+  /** Reads a proto3 JSON value (as `JSON.parse` returns it); throws {@link ProtobufError} on bad input. */
+  fromJson(json: JsonValue, options?: JsonReadOptions): T;
+  /** Parses proto3 JSON text. */
+  fromJsonString(json: string, options?: JsonReadOptions): T;
+  /** Reads a JSON value at nesting `depth`: the generated per-field code behind `fromJson`. */
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number): T;
 }
 
 /** Options for binary decoding. */

@@ -88,6 +88,7 @@ export class BinaryWriter {
 
   /** Writes an int32 varint; negative values take 10 bytes (sign-extended to 64 bits) as protobuf requires. */
   int32(v: number): void {
+    v |= 0;
     if (v >= 0) {
       this.uint32(v);
       return;
@@ -95,7 +96,6 @@ export class BinaryWriter {
     if (this.pos + 10 > this.buf.length) this.grow(10);
     const buf = this.buf;
     const pos = this.pos;
-    v = v | 0;
     buf[pos] = (v & 127) | 128;
     buf[pos + 1] = ((v >>> 7) & 127) | 128;
     buf[pos + 2] = ((v >>> 14) & 127) | 128;
@@ -310,11 +310,16 @@ export class BinaryWriter {
     }
     const extra = wireWriterVarintSize(len) - 1;
     if (this.pos + extra > this.buf.length) this.grow(extra);
-    const end = this.pos;
-    this.buf.copyWithin(start + extra, start, end);
-    this.pos = start - 1;
-    this.uint32(len);
-    this.pos = end + extra;
+    const buf = this.buf;
+    buf.copyWithin(start + extra, start, this.pos);
+    this.pos += extra;
+    let p = start - 1;
+    let v = len;
+    while (v > 127) {
+      buf[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    buf[p] = v;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
-import { isNumberMapKey, isOptionalProperty, singularType } from "./field-types.js";
+import { isNumberMapKey, isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
 import { unwrappedScalar, writeMessageValue } from "./message-values.js";
 import { Printer } from "./printer.js";
 import { enumWire, isPackable, scalarInfo, tagOf, WireType, type ScalarInfo } from "./scalars.js";
@@ -21,7 +21,7 @@ export function emitWriteBody(message: DescMessage, scope: FileScope): string {
 }
 
 function writeField(p: Printer, field: DescField, scope: FileScope): void {
-  const access = `message.${field.localName}`;
+  const access = memberAccess(field, field.fieldKind === "list" ? "[]" : field.fieldKind === "map" ? "{}" : isOptionalProperty(field) ? "undefined" : zeroValue(field, scope));
   switch (field.fieldKind) {
     case "scalar":
     case "enum": {
@@ -64,7 +64,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
 
 function writeOneof(p: Printer, oneof: DescOneof, scope: FileScope): void {
   p.block(`{`, `}`, () => {
-    p.line(`const o = message.${oneof.localName};`);
+    p.line(`const o = ${memberAccess(oneof, "{ case: undefined }")};`);
     p.block(`switch (o.case) {`, `}`, () => {
       for (const field of oneof.fields) {
         p.block(`case "${field.localName}": {`, `}`, () => {

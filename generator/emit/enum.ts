@@ -18,5 +18,18 @@ export function emitEnum(desc: DescEnum, scope: FileScope): string {
       key: value.name === "__proto__" ? `["__proto__"]` : value.name,
       number: value.number,
     })),
+    names: jsonNames(desc),
   });
+}
+
+/** Number → JSON name, first declared name first (aliases share a number), in declaration order. */
+function jsonNames(desc: DescEnum): { number: number; name: string }[] {
+  const seen = new Set<number>();
+  const out: { number: number; name: string }[] = [];
+  for (const value of desc.values) {
+    if (seen.has(value.number)) continue;
+    seen.add(value.number);
+    out.push({ number: value.number, name: value.name });
+  }
+  return out;
 }

@@ -118,3 +118,20 @@ export function initialLiteral(message: DescMessage, scope: FileScope): string {
   );
   return `{ ${parts.join(", ")} }`;
 }
+
+/** Properties every plain object inherits: reading one that a message lacks finds the inherited value. */
+const inheritedProperties = new Set([
+  "constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "toString",
+  "valueOf", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__", "__proto__",
+]);
+
+/**
+ * Expression reading a member of `message` for encoding. A member named like an `Object.prototype`
+ * property is read only if it is an own property — a message literal that leaves it out must not
+ * encode the inherited function — and counts as `absent` otherwise.
+ */
+export function memberAccess(member: DescField | DescOneof, absent: string): string {
+  const name = member.localName;
+  if (!inheritedProperties.has(name)) return `message.${name}`;
+  return `(Object.hasOwn(message, ${JSON.stringify(name)}) ? message.${name} : ${absent})`;
+}

@@ -4,7 +4,10 @@ import { renderTemplate } from "../templates.js";
 import { emitReadBody } from "./codec-read.js";
 import { emitWriteBody } from "./codec-write.js";
 import { declaredDefault, initialLiteral, isOptionalProperty, oneofType, propertyType } from "./field-types.js";
+import { emitReadJsonBody } from "./codec-json-read.js";
+import { emitToJsonBody } from "./codec-json-write.js";
 import { jsDocOf } from "./jsdoc.js";
+import { wktJsonBodies } from "./wkt-json.js";
 
 /** Emits a message's interface and its codec object (same name, type and value side). */
 export function emitMessage(message: DescMessage, scope: FileScope): string {
@@ -18,19 +21,31 @@ export function emitMessage(message: DescMessage, scope: FileScope): string {
     return { jsdoc, property: member.localName, optional: isOptionalProperty(member), type: propertyType(member, scope) };
   });
   const name = scope.ref(message, true);
+  const wkt = wktJsonBodies(message, scope);
+  const toJsonBody = wkt?.toJson ?? emitToJsonBody(message, scope);
+  const readJsonBody = wkt?.readJson ?? emitReadJsonBody(message, scope);
+  const rt = Object.fromEntries(
+    [
+      ["MessageCodec", false], ["BinaryDecodeOptions", false], ["BinaryWriter", false], ["BinaryReader", false],
+      ["JsonWriteOptions", false], ["JsonReadOptions", false], ["JsonValue", false],
+      ["protobufEncode", true], ["protobufDecode", true], ["jsonEncodeString", true], ["jsonDecode", true],
+      ["jsonDecodeString", true],
+    ].map(([n, v]) => [n as string, scope.rt(n as string, v as boolean)]),
+  );
   return renderTemplate("message", {
     jsdoc: jsDocOf(message),
     name,
     typeName: message.typeName,
     fields,
     initial: initialLiteral(message, scope),
-    codecType: scope.rt("MessageCodec", false),
-    decodeOptionsType: scope.rt("BinaryDecodeOptions", false),
-    writerType: scope.rt("BinaryWriter", false),
-    readerType: scope.rt("BinaryReader", false),
-    encodeFn: scope.rt("protobufEncode"),
-    decodeFn: scope.rt("protobufDecode"),
+    rt,
     writeBody: emitWriteBody(message, scope),
     readBody: emitReadBody(message, scope),
+    toJsonBody,
+    readJsonBody,
+    // Unused parameters are prefixed with `_` so that strict `noUnusedParameters` builds accept them.
+    toJsonMessage: /\bmessage\b/.test(toJsonBody) ? "message" : "_message",
+    toJsonOptions: /\boptions\b/.test(toJsonBody) ? "options" : "_options",
+    readJsonOptions: /\boptions\b/.test(readJsonBody) ? "options" : "_options",
   });
 }

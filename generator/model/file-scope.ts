@@ -4,6 +4,9 @@ import { importSpecifier, outputPathOf, type FileNames, type NamedDesc } from ".
 /** Path of the runtime module inside every output root. */
 export const runtimeModulePath = "tristub-runtime.ts";
 
+/** Path of the module exporting the type registry of every message in the output. */
+export const registryModulePath = "tristub-registry.ts";
+
 interface ImportedName {
   readonly exported: string;
   local: string;
@@ -17,23 +20,32 @@ interface ImportedName {
  */
 export class FileScope {
   readonly path: string;
-  readonly file: DescFile;
+  /** The proto file this module is generated from; undefined for modules such as the type registry. */
+  readonly file: DescFile | undefined;
   private readonly namesOf: (file: DescFile) => FileNames;
   private readonly used = new Set<string>();
   private readonly imports = new Map<string, Map<string, ImportedName>>();
   private readonly runtimeUsed = new Map<string, boolean>();
 
-  constructor(file: DescFile, namesOf: (file: DescFile) => FileNames) {
+  constructor(file: DescFile | undefined, namesOf: (file: DescFile) => FileNames, path?: string) {
     this.file = file;
     this.namesOf = namesOf;
-    this.path = outputPathOf(file.proto.name);
-    for (const name of namesOf(file).values()) this.used.add(name);
+    this.path = path ?? outputPathOf(file?.proto.name ?? "index.proto");
+    if (file === undefined) return;
+    for (const [desc, name] of namesOf(file)) {
+      this.used.add(name);
+      if (desc.kind === "enum") this.used.add(`${name}$json`);
+    }
   }
 
-  /** The local name of a message, enum or service, importing it if it lives in another file. */
-  ref(desc: NamedDesc, asValue: boolean): string {
-    const exported = this.namesOf(desc.file).get(desc);
-    if (exported === undefined) throw new Error(`no name allocated for ${desc.typeName}`);
+  /**
+   * The local name of a message, enum or service — or of a companion export named after it plus
+   * `suffix` (e.g. an enum's `$json` names) — importing it if it lives in another file.
+   */
+  ref(desc: NamedDesc, asValue: boolean, suffix = ""): string {
+    const name = this.namesOf(desc.file).get(desc);
+    if (name === undefined) throw new Error(`no name allocated for ${desc.typeName}`);
+    const exported = name + suffix;
     if (desc.file === this.file) return exported;
     const spec = importSpecifier(this.path, outputPathOf(desc.file.proto.name));
     let fromModule = this.imports.get(spec);

@@ -20,6 +20,79 @@ export class ProtobufError extends Error {
   }
 }
 
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Decoding table: standard and URL-safe alphabets both map to their 6-bit values; -1 is invalid. */
+const base64DecodeTable: Int8Array = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 64; i++) table[base64Alphabet.charCodeAt(i)] = i;
+  table[45] = 62; // '-'
+  table[95] = 63; // '_'
+  return table;
+})();
+
+/**
+ * Encodes bytes as standard base64 with padding: the proto3 JSON form of `bytes`, and the form of
+ * binary metadata (`-bin` headers). Written out so the generated code needs no `Buffer`.
+ */
+export function base64Encode(bytes: Uint8Array): string {
+  let out = "";
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out +=
+      base64Alphabet[v >>> 18] +
+      (base64Alphabet[(v >>> 12) & 63] as string) +
+      (base64Alphabet[(v >>> 6) & 63] as string) +
+      (base64Alphabet[v & 63] as string);
+  }
+  if (i < n) {
+    const b0 = bytes[i] as number;
+    const b1 = i + 1 < n ? (bytes[i + 1] as number) : 0;
+    const v = (b0 << 16) | (b1 << 8);
+    out += (base64Alphabet[v >>> 18] as string) + (base64Alphabet[(v >>> 12) & 63] as string);
+    out += i + 1 < n ? (base64Alphabet[(v >>> 6) & 63] as string) + "=" : "==";
+  }
+  return out;
+}
+
+/**
+ * Decodes standard or URL-safe base64, with or without padding (all accepted by proto3 JSON and by
+ * gRPC metadata). Throws {@link ProtobufError} on any other character or an impossible length.
+ */
+export function base64Decode(text: string): Uint8Array {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61) end--; // strip '=' padding
+  if (text.length - end > 2 || end % 4 === 1) throw new ProtobufError("invalid base64 string");
+  if (text.length % 4 !== 0 && text.length !== end) throw new ProtobufError("invalid base64 padding");
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let bits = 0;
+  let count = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? (base64DecodeTable[c] as number) : -1;
+    if (v < 0) throw new ProtobufError("invalid base64 string");
+    bits = (bits << 6) | v;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out[o++] = (bits >>> count) & 0xff;
+    }
+  }
+  return out;
+}
+
+/**
+ * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
+ * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
+ */
+export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
+
+/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
+export type JsonObject = { [key: string]: JsonValue };
+
 /**
  * Strict UTF-8 decoder for long strings in wireUtf8Decode().
  *
@@ -596,6 +669,7 @@ export class BinaryWriter {
 
   /** Writes an int32 varint; negative values take 10 bytes (sign-extended to 64 bits) as protobuf requires. */
   int32(v: number): void {
+    v |= 0;
     if (v >= 0) {
       this.uint32(v);
       return;
@@ -603,7 +677,6 @@ export class BinaryWriter {
     if (this.pos + 10 > this.buf.length) this.grow(10);
     const buf = this.buf;
     const pos = this.pos;
-    v = v | 0;
     buf[pos] = (v & 127) | 128;
     buf[pos + 1] = ((v >>> 7) & 127) | 128;
     buf[pos + 2] = ((v >>> 14) & 127) | 128;
@@ -818,11 +891,16 @@ export class BinaryWriter {
     }
     const extra = wireWriterVarintSize(len) - 1;
     if (this.pos + extra > this.buf.length) this.grow(extra);
-    const end = this.pos;
-    this.buf.copyWithin(start + extra, start, end);
-    this.pos = start - 1;
-    this.uint32(len);
-    this.pos = end + extra;
+    const buf = this.buf;
+    buf.copyWithin(start + extra, start, this.pos);
+    this.pos += extra;
+    let p = start - 1;
+    let v = len;
+    while (v > 127) {
+      buf[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    buf[p] = v;
   }
 
   /**
@@ -848,11 +926,12 @@ function wireWriterVarintSize(v: number): number {
 }
 
 /**
- * The generated companion of every message type: construction plus binary encoding and decoding.
+ * The generated companion of every message type: construction, binary and proto3 JSON codecs.
  *
- * `create`, `encode` and `decode` are the public API. `write` and `read` are the per-field code the
- * generator emits; they work on a shared writer/reader so that nested messages, RPC envelopes and
- * length prefixes are written in place without intermediate buffers.
+ * `create`, `encode`/`decode` and the `toJson`/`fromJson` family are the public API. `write`, `read`
+ * and `readJson` are the per-field code the generator emits; `write`/`read` work on a shared
+ * writer/reader so that nested messages, RPC envelopes and length prefixes are written in place
+ * without intermediate buffers.
  */
 export interface MessageCodec<T extends object> {
   /** Fully-qualified protobuf name, e.g. `greet.GreetRequest`. */
@@ -870,6 +949,16 @@ export interface MessageCodec<T extends object> {
    * merging into `target` when given, at nesting `depth`.
    */
   read(reader: BinaryReader, end: number, depth: number, target: T | undefined, group: number): T;
+  /** Converts to the canonical proto3 JSON value (ready for `JSON.stringify`). */
+  toJson(message: T, options?: JsonWriteOptions): JsonValue;
+  /** Serializes to proto3 JSON text. */
+  toJsonString(message: T, options?: JsonWriteOptions): string;
+  /** Reads a proto3 JSON value (as `JSON.parse` returns it); throws {@link ProtobufError} on bad input. */
+  fromJson(json: JsonValue, options?: JsonReadOptions): T;
+  /** Parses proto3 JSON text. */
+  fromJsonString(json: string, options?: JsonReadOptions): T;
+  /** Reads a JSON value at nesting `depth`: the generated per-field code behind `fromJson`. */
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number): T;
 }
 
 /** Options for binary decoding. */
@@ -953,5 +1042,205 @@ export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, p
   writer.uint32(tag);
   writer.raw(payload);
   message.$unknown = writer.finish();
+}
+
+/** Options for writing proto3 JSON. */
+export interface JsonWriteOptions {
+  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
+  readonly emitDefaultValues?: boolean;
+  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
+  readonly useProtoFieldName?: boolean;
+  /** Write enum values as numbers instead of names. */
+  readonly enumAsInteger?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
+  readonly prettySpaces?: number;
+}
+
+/** Options for reading proto3 JSON. */
+export interface JsonReadOptions {
+  /** Skip object keys and enum names the schema does not know instead of failing. */
+  readonly ignoreUnknownFields?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
+  readonly maxDepth?: number;
+}
+
+/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
+export interface TypeRegistry {
+  getMessage(typeName: string): MessageCodec<object> | undefined;
+}
+
+/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
+export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
+  const byName = new Map<string, MessageCodec<object>>();
+  for (const codec of codecs) byName.set(codec.typeName, codec);
+  return { getMessage: (typeName) => byName.get(typeName) };
+}
+
+const jsonNoOptions: JsonReadOptions = {};
+
+/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
+export function jsonDecodeString<T extends object>(
+  codec: MessageCodec<T>,
+  text: string,
+  options: JsonReadOptions | undefined,
+): T {
+  let json: JsonValue;
+  try {
+    json = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return codec.readJson(json, options ?? jsonNoOptions, 0);
+}
+
+/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
+export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
+  return codec.readJson(json, options ?? jsonNoOptions, 0);
+}
+
+/** Encodes a message to JSON text: the body of every generated `toJsonString()`. */
+export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
+  return JSON.stringify(codec.toJson(message, options), null, options?.prettySpaces ?? 0);
+}
+
+/** Fails a JSON decode nested deeper than allowed. */
+export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
+  const max = options.maxDepth ?? 100;
+  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
+}
+
+/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
+export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
+  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
+}
+
+// Readers and writers of proto3 JSON scalar values. Each reader takes the JSON value and the field path
+// used in error messages (`pkg.Msg.field`), and returns the field's TypeScript value or throws
+// ProtobufError. They accept what the canonical mapping allows: numbers or decimal strings for
+// integers, "NaN"/"Infinity"/"-Infinity" for floats, standard or URL-safe base64 for bytes.
+
+/** Fails a JSON decode with a message naming the field path and the offending value. */
+export function jsonError(path: string, reason: string, value?: JsonValue): ProtobufError {
+  const shown = value === undefined ? "" : `: ${jsonShow(value)}`;
+  return new ProtobufError(`${path}: ${reason}${shown}`);
+}
+
+function jsonShow(value: JsonValue): string {
+  if (Array.isArray(value)) return "array";
+  if (value !== null && typeof value === "object") return "object";
+  const text = JSON.stringify(value);
+  return text.length > 64 ? text.slice(0, 61) + "..." : text;
+}
+
+/** A JSON number or numeric string as a number, or NaN when it is neither. */
+function jsonNumber(value: JsonValue): number {
+  if (typeof value === "number") return value;
+  if (typeof value !== "string" || value.length === 0 || value.trim().length !== value.length) return NaN;
+  return Number(value);
+}
+
+/** Reads an int32, sint32 or sfixed32. */
+export function jsonReadInt32(value: JsonValue, path: string): number {
+  const n = jsonNumber(value);
+  if (!Number.isInteger(n)) throw jsonError(path, "expected a 32-bit integer", value);
+  if (n > 0x7fffffff || n < -0x80000000) throw jsonError(path, "int32 out of range", value);
+  return n;
+}
+
+/** Reads a uint32 or fixed32. */
+export function jsonReadUint32(value: JsonValue, path: string): number {
+  const n = jsonNumber(value);
+  if (!Number.isInteger(n)) throw jsonError(path, "expected an unsigned 32-bit integer", value);
+  if (n > 0xffffffff || n < 0) throw jsonError(path, "uint32 out of range", value);
+  return n;
+}
+
+const jsonInt64Min = -(2n ** 63n);
+
+const jsonInt64Max = 2n ** 63n - 1n;
+
+const jsonUint64Max = 2n ** 64n - 1n;
+
+function jsonBigInt(value: JsonValue, path: string): bigint {
+  if (typeof value === "string" && /^-?[0-9]+$/.test(value)) return BigInt(value);
+  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  throw jsonError(path, "expected a 64-bit integer as a decimal string or number", value);
+}
+
+/** Reads an int64, sint64 or sfixed64 (decimal string or integral number). */
+export function jsonReadInt64(value: JsonValue, path: string): bigint {
+  const n = jsonBigInt(value, path);
+  if (n < jsonInt64Min || n > jsonInt64Max) throw jsonError(path, "int64 out of range", value);
+  return n;
+}
+
+/** Reads a uint64 or fixed64 (decimal string or integral number). */
+export function jsonReadUint64(value: JsonValue, path: string): bigint {
+  const n = jsonBigInt(value, path);
+  if (n < 0n || n > jsonUint64Max) throw jsonError(path, "uint64 out of range", value);
+  return n;
+}
+
+/** Reads a double: a number, a numeric string, or one of "NaN", "Infinity", "-Infinity". */
+export function jsonReadDouble(value: JsonValue, path: string): number {
+  if (value === "NaN") return NaN;
+  if (value === "Infinity") return Infinity;
+  if (value === "-Infinity") return -Infinity;
+  const n = jsonNumber(value);
+  if (!Number.isFinite(n)) throw jsonError(path, "expected a number", value);
+  return n;
+}
+
+/** Reads a float: as a double, and also rejects finite values beyond float32's range. */
+export function jsonReadFloat(value: JsonValue, path: string): number {
+  const n = jsonReadDouble(value, path);
+  if (Number.isFinite(n) && !Number.isFinite(Math.fround(n))) throw jsonError(path, "float out of range", value);
+  return n;
+}
+
+/** Reads a bool: only the JSON literals `true` and `false`. */
+export function jsonReadBool(value: JsonValue, path: string): boolean {
+  if (typeof value !== "boolean") throw jsonError(path, "expected a boolean", value);
+  return value;
+}
+
+/** Reads a string; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
+export function jsonReadString(value: JsonValue, path: string): string {
+  if (typeof value !== "string") throw jsonError(path, "expected a string", value);
+  if (/\p{Cs}/u.test(value)) throw jsonError(path, "invalid UTF-16: lone surrogate");
+  return value;
+}
+
+/** Reads bytes from standard or URL-safe base64, padded or not. */
+export function jsonReadBytes(value: JsonValue, path: string): Uint8Array {
+  if (typeof value !== "string") throw jsonError(path, "expected a base64 string", value);
+  try {
+    return base64Decode(value);
+  } catch {
+    throw jsonError(path, "invalid base64", value);
+  }
+}
+
+/** Writes a float or double: non-finite values as the strings proto3 JSON prescribes. */
+export function jsonWriteFloat(value: number): JsonValue {
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+}
+
+/** Writes bytes as standard, padded base64. */
+export function jsonWriteBytes(value: Uint8Array): string {
+  return base64Encode(value);
+}
+
+/** Fails a decode that found something other than a JSON object where a message was expected. */
+export function jsonExpectObject(value: JsonValue, path: string): { readonly [key: string]: JsonValue } {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw jsonError(path, "expected a JSON object", value);
+  }
+  return value;
 }
 

@@ -21,6 +21,15 @@ export class ProtobufError extends Error {
 }
 
 /**
+ * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
+ * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
+ */
+export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
+
+/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
  * Strict UTF-8 decoder for long strings in wireUtf8Decode().
  *
  * ignoreBOM keeps a leading U+FEFF: in protobuf it is text, not a byte-order
@@ -596,6 +605,7 @@ export class BinaryWriter {
 
   /** Writes an int32 varint; negative values take 10 bytes (sign-extended to 64 bits) as protobuf requires. */
   int32(v: number): void {
+    v |= 0;
     if (v >= 0) {
       this.uint32(v);
       return;
@@ -603,7 +613,6 @@ export class BinaryWriter {
     if (this.pos + 10 > this.buf.length) this.grow(10);
     const buf = this.buf;
     const pos = this.pos;
-    v = v | 0;
     buf[pos] = (v & 127) | 128;
     buf[pos + 1] = ((v >>> 7) & 127) | 128;
     buf[pos + 2] = ((v >>> 14) & 127) | 128;
@@ -818,11 +827,16 @@ export class BinaryWriter {
     }
     const extra = wireWriterVarintSize(len) - 1;
     if (this.pos + extra > this.buf.length) this.grow(extra);
-    const end = this.pos;
-    this.buf.copyWithin(start + extra, start, end);
-    this.pos = start - 1;
-    this.uint32(len);
-    this.pos = end + extra;
+    const buf = this.buf;
+    buf.copyWithin(start + extra, start, this.pos);
+    this.pos += extra;
+    let p = start - 1;
+    let v = len;
+    while (v > 127) {
+      buf[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    buf[p] = v;
   }
 
   /**
@@ -848,11 +862,12 @@ function wireWriterVarintSize(v: number): number {
 }
 
 /**
- * The generated companion of every message type: construction plus binary encoding and decoding.
+ * The generated companion of every message type: construction, binary and proto3 JSON codecs.
  *
- * `create`, `encode` and `decode` are the public API. `write` and `read` are the per-field code the
- * generator emits; they work on a shared writer/reader so that nested messages, RPC envelopes and
- * length prefixes are written in place without intermediate buffers.
+ * `create`, `encode`/`decode` and the `toJson`/`fromJson` family are the public API. `write`, `read`
+ * and `readJson` are the per-field code the generator emits; `write`/`read` work on a shared
+ * writer/reader so that nested messages, RPC envelopes and length prefixes are written in place
+ * without intermediate buffers.
  */
 export interface MessageCodec<T extends object> {
   /** Fully-qualified protobuf name, e.g. `greet.GreetRequest`. */
@@ -870,6 +885,16 @@ export interface MessageCodec<T extends object> {
    * merging into `target` when given, at nesting `depth`.
    */
   read(reader: BinaryReader, end: number, depth: number, target: T | undefined, group: number): T;
+  /** Converts to the canonical proto3 JSON value (ready for `JSON.stringify`). */
+  toJson(message: T, options?: JsonWriteOptions): JsonValue;
+  /** Serializes to proto3 JSON text. */
+  toJsonString(message: T, options?: JsonWriteOptions): string;
+  /** Reads a proto3 JSON value (as `JSON.parse` returns it); throws {@link ProtobufError} on bad input. */
+  fromJson(json: JsonValue, options?: JsonReadOptions): T;
+  /** Parses proto3 JSON text. */
+  fromJsonString(json: string, options?: JsonReadOptions): T;
+  /** Reads a JSON value at nesting `depth`: the generated per-field code behind `fromJson`. */
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number): T;
 }
 
 /** Options for binary decoding. */
@@ -965,5 +990,181 @@ export function protobufMapSet<V>(map: { [key: string]: V }, key: string, value:
   } else {
     map[key] = value;
   }
+}
+
+/** Options for writing proto3 JSON. */
+export interface JsonWriteOptions {
+  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
+  readonly emitDefaultValues?: boolean;
+  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
+  readonly useProtoFieldName?: boolean;
+  /** Write enum values as numbers instead of names. */
+  readonly enumAsInteger?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
+  readonly prettySpaces?: number;
+}
+
+/** Options for reading proto3 JSON. */
+export interface JsonReadOptions {
+  /** Skip object keys and enum names the schema does not know instead of failing. */
+  readonly ignoreUnknownFields?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
+  readonly maxDepth?: number;
+}
+
+/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
+export interface TypeRegistry {
+  getMessage(typeName: string): MessageCodec<object> | undefined;
+}
+
+/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
+export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
+  const byName = new Map<string, MessageCodec<object>>();
+  for (const codec of codecs) byName.set(codec.typeName, codec);
+  return { getMessage: (typeName) => byName.get(typeName) };
+}
+
+const jsonNoOptions: JsonReadOptions = {};
+
+/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
+export function jsonDecodeString<T extends object>(
+  codec: MessageCodec<T>,
+  text: string,
+  options: JsonReadOptions | undefined,
+): T {
+  let json: JsonValue;
+  try {
+    json = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return codec.readJson(json, options ?? jsonNoOptions, 0);
+}
+
+/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
+export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
+  return codec.readJson(json, options ?? jsonNoOptions, 0);
+}
+
+/** Encodes a message to JSON text: the body of every generated `toJsonString()`. */
+export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
+  return JSON.stringify(codec.toJson(message, options), null, options?.prettySpaces ?? 0);
+}
+
+/** Fails a JSON decode nested deeper than allowed. */
+export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
+  const max = options.maxDepth ?? 100;
+  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
+}
+
+/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
+export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
+  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
+}
+
+/**
+ * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
+ * assignment would treat as the prototype.
+ */
+export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  if (key === "__proto__") {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
+// Readers and writers of proto3 JSON scalar values. Each reader takes the JSON value and the field path
+// used in error messages (`pkg.Msg.field`), and returns the field's TypeScript value or throws
+// ProtobufError. They accept what the canonical mapping allows: numbers or decimal strings for
+// integers, "NaN"/"Infinity"/"-Infinity" for floats, standard or URL-safe base64 for bytes.
+
+/** Fails a JSON decode with a message naming the field path and the offending value. */
+export function jsonError(path: string, reason: string, value?: JsonValue): ProtobufError {
+  const shown = value === undefined ? "" : `: ${jsonShow(value)}`;
+  return new ProtobufError(`${path}: ${reason}${shown}`);
+}
+
+function jsonShow(value: JsonValue): string {
+  if (Array.isArray(value)) return "array";
+  if (value !== null && typeof value === "object") return "object";
+  const text = JSON.stringify(value);
+  return text.length > 64 ? text.slice(0, 61) + "..." : text;
+}
+
+/** A JSON number or numeric string as a number, or NaN when it is neither. */
+function jsonNumber(value: JsonValue): number {
+  if (typeof value === "number") return value;
+  if (typeof value !== "string" || value.length === 0 || value.trim().length !== value.length) return NaN;
+  return Number(value);
+}
+
+/** Reads an int32, sint32 or sfixed32. */
+export function jsonReadInt32(value: JsonValue, path: string): number {
+  const n = jsonNumber(value);
+  if (!Number.isInteger(n)) throw jsonError(path, "expected a 32-bit integer", value);
+  if (n > 0x7fffffff || n < -0x80000000) throw jsonError(path, "int32 out of range", value);
+  return n;
+}
+
+/** Reads a bool: only the JSON literals `true` and `false`. */
+export function jsonReadBool(value: JsonValue, path: string): boolean {
+  if (typeof value !== "boolean") throw jsonError(path, "expected a boolean", value);
+  return value;
+}
+
+/** Reads a string; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
+export function jsonReadString(value: JsonValue, path: string): string {
+  if (typeof value !== "string") throw jsonError(path, "expected a string", value);
+  if (/\p{Cs}/u.test(value)) throw jsonError(path, "invalid UTF-16: lone surrogate");
+  return value;
+}
+
+/**
+ * Reads an enum value: a value name of `values`, or an integer. Returns undefined for an unknown name
+ * when unknown input is ignored; closed enums (`open` false) also reject undeclared numbers.
+ */
+export function jsonReadEnum(
+  values: { readonly [name: string]: number },
+  value: JsonValue,
+  open: boolean,
+  ignoreUnknown: boolean,
+  path: string,
+): number | undefined {
+  if (typeof value === "string") {
+    if (Object.prototype.hasOwnProperty.call(values, value)) return values[value] as number;
+    if (ignoreUnknown) return undefined;
+    throw jsonError(path, "unknown enum value", value);
+  }
+  const n = jsonReadInt32(value, path);
+  if (!open && !Object.values(values).includes(n)) {
+    if (ignoreUnknown) return undefined;
+    throw jsonError(path, "enum value not declared by the closed enum", value);
+  }
+  return n;
+}
+
+/** Writes an enum value as its name (or as a number for undeclared values or when asked to). */
+export function jsonWriteEnum(names: { readonly [n: number]: string }, value: number, asInteger: boolean): JsonValue {
+  if (asInteger) return value;
+  return names[value] ?? value;
+}
+
+/** Fails a decode that found something other than a JSON object where a message was expected. */
+export function jsonExpectObject(value: JsonValue, path: string): { readonly [key: string]: JsonValue } {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw jsonError(path, "expected a JSON object", value);
+  }
+  return value;
+}
+
+/** Fails a decode that found something other than a JSON array where a list was expected. */
+export function jsonExpectArray(value: JsonValue, path: string): readonly JsonValue[] {
+  if (!Array.isArray(value)) throw jsonError(path, "expected a JSON array", value);
+  return value;
 }
 

@@ -12,6 +12,10 @@ export interface AnyCodec {
   create(init?: object): Record<string, unknown>;
   encode(message: object): Uint8Array;
   decode(bytes: Uint8Array, options?: { maxDepth?: number }): Record<string, unknown>;
+  toJson(message: object, options?: object): unknown;
+  toJsonString(message: object, options?: object): string;
+  fromJson(json: unknown, options?: object): Record<string, unknown>;
+  fromJsonString(json: string, options?: object): Record<string, unknown>;
 }
 
 /** Imports the golden (snapshot) module of a concern that declares `desc`, and returns its codec. */

@@ -38,6 +38,7 @@ import {
   type DescEnum,
   type DescField,
   type DescMessage,
+  type DescOneof,
   type FileRegistry,
   type Message,
   type UnknownField,
@@ -299,6 +300,8 @@ export function randomScalar(type: ScalarType, rng: Rng): number | bigint | stri
  * number that is not declared (protobuf-es keeps those in the field).
  */
 export function randomEnumValue(desc: DescEnum, rng: Rng): number {
+  // NullValue has a single value, and its JSON form (null) cannot carry any other number.
+  if (desc.typeName === "google.protobuf.NullValue") return 0;
   if (desc.open && rng.bool(0.15)) {
     const declared = new Set(desc.values.map((v) => v.number));
     const candidates = [rng.int(-1000, 1000), 2147483647, -2147483648, 99, -99, rng.uint32() | 0].filter(
@@ -417,7 +420,32 @@ export function randomMessage(desc: DescMessage, rng: Rng, depth = 0): Message {
       }
     }
   }
+  if (rng.bool(0.85)) makeJsonRepresentable(desc, r, rng);
   return r.message;
+}
+
+/**
+ * Most of the time, keeps well-known types within what their JSON forms can represent (Timestamp and
+ * Duration ranges, a Value with a kind), so JSON tests compare values rather than mostly errors.
+ */
+function makeJsonRepresentable(desc: DescMessage, r: ReflectMessage, rng: Rng): void {
+  const field = (name: string): DescField => desc.fields.find((f) => f.name === name) as DescField;
+  switch (desc.typeName) {
+    case "google.protobuf.Timestamp":
+      r.set(field("seconds"), BigInt(rng.int(-62135596800, 253402300799)));
+      r.set(field("nanos"), rng.pick([0, rng.int(0, 999) * 1_000_000, rng.int(0, 999_999) * 1000, rng.int(0, 999_999_999)]));
+      break;
+    case "google.protobuf.Duration": {
+      const seconds = rng.int(-315576000000, 315576000000);
+      const nanos = rng.pick([0, rng.int(0, 999) * 1_000_000, rng.int(0, 999_999_999)]);
+      r.set(field("seconds"), BigInt(seconds));
+      r.set(field("nanos"), (seconds < 0 ? -nanos : seconds > 0 ? nanos : rng.bool() ? nanos : -nanos) || 0);
+      break;
+    }
+    case "google.protobuf.Value":
+      if (r.oneofCase(desc.oneofs[0] as DescOneof) === undefined) r.set(field("bool_value"), rng.bool());
+      break;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import type { FileScope } from "../model/file-scope.js";
+import { initialLiteral, isNumberMapKey, isOptionalProperty, singularType, zeroValue } from "./field-types.js";
+import { isNullValueEnum, isValueMessage, jsonPath, jsonReadMapKey, jsonReadScalar } from "./json-common.js";
+import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
+import { Printer } from "./printer.js";
+
+/**
+ * Emits the body of a codec's `readJson(json, options, depth)`: one `switch` over the object's keys,
+ * matching both the JSON name and the proto field name of every field. JSON `null` means "default"
+ * (except for `google.protobuf.Value` and `NullValue`, where it is a value).
+ */
+export function emitReadJsonBody(message: DescMessage, scope: FileScope): string {
+  const p = new Printer("    ");
+  const typeName = JSON.stringify(message.typeName);
+  p.line(`${scope.rt("jsonCheckDepth")}(depth, options, ${typeName});`);
+  p.line(`const object = ${scope.rt("jsonExpectObject")}(json, ${typeName});`);
+  p.line(`const message: ${scope.ref(message, false)} = ${initialLiteral(message, scope)};`);
+  if (message.fields.some((f) => f.enum !== undefined && !isNullValueEnum(f))) {
+    p.line(`const ignoreUnknown = options.ignoreUnknownFields === true;`);
+  }
+  p.block(`for (const key in object) {`, `}`, () => {
+    if (message.fields.length > 0) p.line(`const v = object[key] as ${scope.rt("JsonValue", false)};`);
+    p.block(`switch (key) {`, `}`, () => {
+      for (const field of message.fields) {
+        const labels = [...new Set([field.jsonName, field.name])].map((name) => `case ${JSON.stringify(name)}:`);
+        for (const label of labels.slice(0, -1)) p.line(label);
+        p.block(`${labels[labels.length - 1] ?? ""} {`, `}`, () => {
+          readField(p, field, scope);
+          p.line(`break;`);
+        });
+      }
+      p.line(`default:`);
+      p.line(`  if (options.ignoreUnknownFields !== true) throw ${scope.rt("jsonUnknownKey")}(${typeName}, key);`);
+    });
+  });
+  p.line(`return message;`);
+  return p.toString();
+}
+
+/** Expression reading one singular JSON value `v` of the field (or a list/map element). */
+function valueOf(field: DescField, v: string, scope: FileScope): string {
+  const path = jsonPath(field);
+  if (field.enum !== undefined) {
+    throw new Error("enums are read by readEnum");
+  }
+  if (field.message !== undefined) {
+    const unwrapped = unwrappedScalar(field);
+    if (unwrapped !== undefined) return jsonReadScalar(unwrapped, v, path, scope);
+    if (holdsJsonObject(field)) {
+      return `${scope.rt("jsonExpectObject")}(${v}, ${JSON.stringify(path)}) as ${scope.rt("JsonObject", false)}`;
+    }
+    return `${scope.ref(field.message, true)}.readJson(${v}, options, depth + 1)`;
+  }
+  return jsonReadScalar(field.scalar as NonNullable<DescField["scalar"]>, v, path, scope);
+}
+
+/** Statement(s) reading an enum JSON value `v` and passing the number to `use` (skipped if ignored). */
+function readEnum(p: Printer, field: DescField, v: string, scope: FileScope, use: (e: string) => string): void {
+  const desc = field.enum;
+  if (desc === undefined) return;
+  const type = scope.ref(desc, false);
+  if (isNullValueEnum(field)) {
+    p.line(use(`(${v} === null ? 0 : ${scope.rt("jsonReadInt32")}(${v}, ${JSON.stringify(jsonPath(field))})) as ${type}`));
+    return;
+  }
+  p.line(`const e = ${scope.rt("jsonReadEnum")}(${scope.ref(desc, true)}, ${v}, ${desc.open}, ignoreUnknown, ${JSON.stringify(jsonPath(field))});`);
+  p.line(`if (e !== undefined) ${use(`e as ${type}`)}`);
+}
+
+function readField(p: Printer, field: DescField, scope: FileScope): void {
+  const target = `message.${field.localName}`;
+  const path = JSON.stringify(jsonPath(field));
+  const nullIsValue = isValueMessage(field) || isNullValueEnum(field);
+  if (field.oneof !== undefined) {
+    const oneof = `message.${field.oneof.localName}`;
+    p.block(nullIsValue ? `{` : `if (v !== null) {`, `}`, () => {
+      p.line(`if (${oneof}.case !== undefined) throw ${scope.rt("jsonOneofTwice")}(${JSON.stringify(`${field.parent.typeName}.${field.oneof?.name}`)}, key);`);
+      const set = (e: string): string => `${oneof} = { case: "${field.localName}", value: ${e} };`;
+      if (field.enum !== undefined) readEnum(p, field, "v", scope, set);
+      else p.line(set(valueOf(field, "v", scope)));
+    });
+    return;
+  }
+  switch (field.fieldKind) {
+    case "list":
+      p.block(`if (v !== null) {`, `}`, () => {
+        p.block(`for (const item of ${scope.rt("jsonExpectArray")}(v, ${path})) {`, `}`, () => {
+          if (!nullIsValue) p.line(`if (item === null) throw ${scope.rt("jsonError")}(${path}, "list item must not be null");`);
+          if (field.enum !== undefined) readEnum(p, field, "item", scope, (e) => `${target}.push(${e});`);
+          else p.line(`${target}.push(${valueOf(field, "item", scope)});`);
+        });
+      });
+      return;
+    case "map":
+      p.block(`if (v !== null) {`, `}`, () => {
+        p.line(`const entries = ${scope.rt("jsonExpectObject")}(v, ${path});`);
+        p.block(`for (const k in entries) {`, `}`, () => {
+          p.line(`const item = entries[k] as ${scope.rt("JsonValue", false)};`);
+          if (!nullIsValue) p.line(`if (item === null) throw ${scope.rt("jsonError")}(${path}, "map value must not be null");`);
+          p.line(`const mapKey = ${jsonReadMapKey(field.mapKey, "k", jsonPath(field), scope)};`);
+          const put = (e: string): string =>
+            isNumberMapKey(field.mapKey)
+              ? `${target}[+mapKey] = ${e};`
+              : `${scope.rt("protobufMapSet")}(${target} as { [key: string]: ${singularType(field, scope)} }, mapKey, ${e});`;
+          if (field.enum !== undefined) readEnum(p, field, "item", scope, put);
+          else p.line(put(valueOf(field, "item", scope)));
+        });
+      });
+      return;
+    default: {
+      const reset = isOptionalProperty(field) ? "undefined" : zeroValue(field, scope);
+      const assign = (e: string): string => `${target} = ${e};`;
+      if (nullIsValue) {
+        if (field.enum !== undefined) readEnum(p, field, "v", scope, assign);
+        else p.line(assign(valueOf(field, "v", scope)));
+        return;
+      }
+      if (field.enum !== undefined) {
+        p.line(`if (v === null) ${target} = ${reset};`);
+        p.block(`else {`, `}`, () => readEnum(p, field, "v", scope, assign));
+        return;
+      }
+      const required = field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED && field.fieldKind !== "message";
+      p.line(assign(`v === null ? ${required ? zeroValue(field, scope) : reset} : ${valueOf(field, "v", scope)}`));
+    }
+  }
+}

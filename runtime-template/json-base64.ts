@@ -1,0 +1,65 @@
+import { ProtobufError } from "./protobuf-error.js";
+
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Decoding table: standard and URL-safe alphabets both map to their 6-bit values; -1 is invalid. */
+const base64DecodeTable: Int8Array = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 64; i++) table[base64Alphabet.charCodeAt(i)] = i;
+  table[45] = 62; // '-'
+  table[95] = 63; // '_'
+  return table;
+})();
+
+/**
+ * Encodes bytes as standard base64 with padding: the proto3 JSON form of `bytes`, and the form of
+ * binary metadata (`-bin` headers). Written out so the generated code needs no `Buffer`.
+ */
+export function base64Encode(bytes: Uint8Array): string {
+  let out = "";
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out +=
+      base64Alphabet[v >>> 18] +
+      (base64Alphabet[(v >>> 12) & 63] as string) +
+      (base64Alphabet[(v >>> 6) & 63] as string) +
+      (base64Alphabet[v & 63] as string);
+  }
+  if (i < n) {
+    const b0 = bytes[i] as number;
+    const b1 = i + 1 < n ? (bytes[i + 1] as number) : 0;
+    const v = (b0 << 16) | (b1 << 8);
+    out += (base64Alphabet[v >>> 18] as string) + (base64Alphabet[(v >>> 12) & 63] as string);
+    out += i + 1 < n ? (base64Alphabet[(v >>> 6) & 63] as string) + "=" : "==";
+  }
+  return out;
+}
+
+/**
+ * Decodes standard or URL-safe base64, with or without padding (all accepted by proto3 JSON and by
+ * gRPC metadata). Throws {@link ProtobufError} on any other character or an impossible length.
+ */
+export function base64Decode(text: string): Uint8Array {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61) end--; // strip '=' padding
+  if (text.length - end > 2 || end % 4 === 1) throw new ProtobufError("invalid base64 string");
+  if (text.length % 4 !== 0 && text.length !== end) throw new ProtobufError("invalid base64 padding");
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let bits = 0;
+  let count = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? (base64DecodeTable[c] as number) : -1;
+    if (v < 0) throw new ProtobufError("invalid base64 string");
+    bits = (bits << 6) | v;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out[o++] = (bits >>> count) & 0xff;
+    }
+  }
+  return out;
+}
