@@ -2,6 +2,7 @@ import type { DescFile, DescMessage, FileRegistry } from "@bufbuild/protobuf";
 import { Edition } from "@bufbuild/protobuf/wkt";
 import { emitEnum } from "./emit/enum.js";
 import { emitMessage } from "./emit/message.js";
+import { emitService, serviceApiRoots, type ServiceTarget } from "./emit/service.js";
 import { GenerateError } from "./errors.js";
 import { emitTypeRegistry } from "./emit/type-registry.js";
 import { FileScope, registryModulePath, runtimeModulePath } from "./model/file-scope.js";
@@ -16,6 +17,13 @@ export interface GenerateRequest {
   readonly registry: FileRegistry;
   /** Proto file names as in the descriptors (`foo/bar.proto`). */
   readonly filesToGenerate: readonly string[];
+  readonly options?: GenerateOptions;
+}
+
+/** Generator settings (CLI flags, plugin parameters). */
+export interface GenerateOptions {
+  /** RPC code to generate for services: client and server (default), one of them, or none. */
+  readonly services?: ServiceTarget;
 }
 
 /** One output file, with a path relative to the output root. */
@@ -45,6 +53,7 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
     return names;
   };
   const files = filesToEmit(request);
+  const target = request.options?.services ?? "both";
   const out: GeneratedFile[] = [];
   const runtimeRoots = new Set<string>();
   for (const file of files) {
@@ -52,7 +61,8 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
     if (scope.path === runtimeModulePath || scope.path === registryModulePath) {
       throw new GenerateError(`${file.proto.name}: its output path ${scope.path} is reserved for tristub's own modules`);
     }
-    const body = emitFileBody(file, scope);
+    const body = emitFileBody(file, scope, target);
+    if (target !== "none" && file.services.length > 0) for (const root of serviceApiRoots(target)) runtimeRoots.add(root);
     for (const name of scope.runtimeNames()) runtimeRoots.add(name);
     out.push({ name: scope.path, content: assembleFile(file, scope, body) });
   }
@@ -68,7 +78,7 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
   return out.sort((a, b) => compareStrings(a.name, b.name));
 }
 
-function emitFileBody(file: DescFile, scope: FileScope): string {
+function emitFileBody(file: DescFile, scope: FileScope, target: ServiceTarget): string {
   const parts: string[] = [];
   for (const e of file.enums) parts.push(emitEnum(e, scope));
   const visit = (message: DescMessage): void => {
@@ -78,6 +88,7 @@ function emitFileBody(file: DescFile, scope: FileScope): string {
     for (const nested of message.nestedMessages) visit(nested);
   };
   for (const m of file.messages) visit(m);
+  if (target !== "none") for (const service of file.services) parts.push(emitService(service, scope, target));
   return parts.map((part) => part.trim()).join("\n\n");
 }
 

@@ -65,8 +65,19 @@ export function allocateFileNames(file: DescFile, runtimeNames: ReadonlySet<stri
   };
   for (const e of file.enums) take(e, flatName(e));
   for (const m of file.messages) visitMessage(m);
-  for (const s of file.services) take(s, s.name);
+  for (const service of file.services) {
+    // A service name also yields the names of its client and handler exports: all must be free.
+    let name = safeTopLevelName(service.name, runtimeNames);
+    for (let i = 1; serviceExportNames(name).some((n) => used.has(n)); i++) name = `${service.name}$${i}`;
+    for (const n of serviceExportNames(name)) used.add(n);
+    names.set(service, name);
+  }
   return names;
+}
+
+/** The exports generated for a service named `name` (see emit/service.ts). */
+export function serviceExportNames(name: string): string[] {
+  return [name, `${name}Client`, `create${name}Client`, `${name}Handler`, `register${name}`];
 }
 
 /** `Outer.Inner` → `Outer_Inner`: the type name relative to its package, joined with underscores. */

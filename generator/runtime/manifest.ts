@@ -56,7 +56,7 @@ export function buildRuntimeManifest(sources: ReadonlyMap<string, string>): Runt
   const files = [...sources].map(([name, text]) => project.createSourceFile(name, text));
   const moduleOrder = sortModules(files);
   const raw: { names: string[]; module: string; order: number; statement: Statement }[] = [];
-  const nodeImportOf = new Map<string, { spec: string; typeOnly: boolean }>();
+  const nodeImportOf = new Map<string, { spec: string; typeOnly: boolean; binding: string }>();
   const owner = new Map<string, string>();
   moduleOrder.forEach((file, moduleIndex) => {
     file.getStatements().forEach((statement, statementIndex) => {
@@ -66,7 +66,9 @@ export function buildRuntimeManifest(sources: ReadonlyMap<string, string>): Runt
         if (spec.startsWith("node:")) {
           for (const named of statement.getNamedImports()) {
             const typeOnly = statement.isTypeOnly() || named.isTypeOnly();
-            nodeImportOf.set(named.getName(), { spec, typeOnly });
+            const local = named.getAliasNode()?.getText() ?? named.getName();
+            const binding = local === named.getName() ? local : `${named.getName()} as ${local}`;
+            nodeImportOf.set(local, { spec, typeOnly, binding });
           }
           if (statement.getDefaultImport() || statement.getNamespaceImport()) {
             throw new Error(`${where}: runtime template may only use named imports from ${spec}`);
@@ -79,29 +81,41 @@ export function buildRuntimeManifest(sources: ReadonlyMap<string, string>): Runt
       const names = declaredNames(statement, where);
       for (const name of names) {
         const previous = owner.get(name);
-        if (previous !== undefined) throw new Error(`${where}: ${name} is already declared in ${previous}`);
+        // A value and a type of the same name (`const Code` + `type Code`) in one module form one entry.
+        if (previous !== undefined && previous !== file.getBaseName()) {
+          throw new Error(`${where}: ${name} is already declared in ${previous}`);
+        }
         owner.set(name, file.getBaseName());
       }
       raw.push({ names, module: file.getBaseName(), order: moduleIndex * 100_000 + statementIndex, statement });
     });
   });
   const declarations = new Map<string, RuntimeDeclaration>();
+  const merged = new Map<string, { names: string[]; module: string; order: number; statements: Statement[] }>();
   for (const item of raw) {
+    const key = `${item.module}\0${item.names.join(",")}`;
+    const existing = merged.get(key);
+    if (existing !== undefined) existing.statements.push(item.statement);
+    else merged.set(key, { names: item.names, module: item.module, order: item.order, statements: [item.statement] });
+  }
+  for (const item of merged.values()) {
     const referenced = new Set<string>();
-    for (const id of item.statement.getDescendantsOfKind(SyntaxKind.Identifier)) referenced.add(id.getText());
+    for (const statement of item.statements) {
+      for (const id of statement.getDescendantsOfKind(SyntaxKind.Identifier)) referenced.add(id.getText());
+    }
     const dependsOn = [...referenced].filter((n) => owner.has(n) && !item.names.includes(n)).sort();
     const nodeImports = new Map<string, string[]>();
     for (const name of [...referenced].sort()) {
       const found = nodeImportOf.get(name);
       if (found === undefined) continue;
-      const entry = found.typeOnly ? `type ${name}` : name;
+      const entry = found.typeOnly ? `type ${found.binding}` : found.binding;
       nodeImports.set(found.spec, [...(nodeImports.get(found.spec) ?? []), entry]);
     }
     const declaration: RuntimeDeclaration = {
       names: item.names,
       module: item.module,
       order: item.order,
-      text: item.statement.getFullText().replace(/^\s*\n/, "").trimEnd(),
+      text: item.statements.map((st) => st.getFullText().replace(/^\s*\n/, "").trimEnd()).join("\n"),
       dependsOn,
       nodeImports,
     };

@@ -1,0 +1,147 @@
+import type { CallOptions } from "./call-options.js";
+import { ClientCall, type ClientCallConfig } from "./client-call.js";
+import type { MethodInfo } from "./method-info.js";
+import { Code } from "./status-code.js";
+import { isEnded, TripleError } from "./triple-error.js";
+
+/** The response side of a streaming call: `recv()` or `for await`, plus headers and trailers. */
+export interface ResponseStream<O> extends AsyncIterable<O> {
+  /** The next message; rejects with an error for which {@link isEnded} is true at the normal end. */
+  recv(): Promise<O>;
+  /** Response headers (empty if the call failed before any arrived). */
+  readonly headers: Promise<Headers>;
+  /** Response trailers, once the call has ended. */
+  readonly trailers: Promise<Headers>;
+}
+
+/** A server-streaming call: one request sent, a stream of responses. */
+export interface ServerStreamingCall<O> extends ResponseStream<O> {
+  /** Stops receiving; cancels the call (RST_STREAM CANCEL) if the server has not finished. */
+  close(): void;
+}
+
+/** A client-streaming call: a stream of requests, one response. */
+export interface ClientStreamingCall<I, O> {
+  /** Sends a request message; resolves when HTTP/2 flow control lets more be sent. */
+  send(message: I): Promise<void>;
+  /** Ends the request stream and waits for the single response. */
+  closeAndRecv(): Promise<O>;
+  /** Cancels the call. */
+  cancel(): void;
+  readonly headers: Promise<Headers>;
+  readonly trailers: Promise<Headers>;
+}
+
+/** A bidirectional call: requests and responses interleave. */
+export interface BidiStreamingCall<I, O> extends ResponseStream<O> {
+  send(message: I): Promise<void>;
+  /** Ends the request stream (half-close); responses can still be received. */
+  closeRequest(): void;
+  /** Stops receiving; cancels the call if it has not ended yet. */
+  closeResponse(): void;
+}
+
+/** Calls a unary method: one request, one response; rejects with {@link TripleError}. */
+export async function callUnary<I extends object, O extends object>(
+  config: ClientCallConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options?: CallOptions,
+): Promise<O> {
+  const call = new ClientCall(config, method, options);
+  void call.send(request);
+  call.closeRequest();
+  return clientStreamsSingle(call);
+}
+
+/** Starts a server-streaming call. */
+export function callServerStream<I extends object, O extends object>(
+  config: ClientCallConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options?: CallOptions,
+): ServerStreamingCall<O> {
+  const call = new ClientCall(config, method, options);
+  void call.send(request);
+  call.closeRequest();
+  return {
+    recv: () => call.recv(),
+    close: () => call.cancel(),
+    headers: call.headers,
+    trailers: call.trailers,
+    [Symbol.asyncIterator]: () => clientStreamsIterator(call),
+  };
+}
+
+/** Starts a client-streaming call. */
+export function callClientStream<I extends object, O extends object>(
+  config: ClientCallConfig,
+  method: MethodInfo<I, O>,
+  options?: CallOptions,
+): ClientStreamingCall<I, O> {
+  const call = new ClientCall(config, method, options);
+  return {
+    send: (message) => call.send(message),
+    closeAndRecv: () => {
+      call.closeRequest();
+      return clientStreamsSingle(call);
+    },
+    cancel: () => call.cancel(),
+    headers: call.headers,
+    trailers: call.trailers,
+  };
+}
+
+/** Starts a bidirectional-streaming call. */
+export function callBidiStream<I extends object, O extends object>(
+  config: ClientCallConfig,
+  method: MethodInfo<I, O>,
+  options?: CallOptions,
+): BidiStreamingCall<I, O> {
+  const call = new ClientCall(config, method, options);
+  return {
+    send: (message) => call.send(message),
+    recv: () => call.recv(),
+    closeRequest: () => call.closeRequest(),
+    closeResponse: () => call.cancel(),
+    headers: call.headers,
+    trailers: call.trailers,
+    [Symbol.asyncIterator]: () => clientStreamsIterator(call),
+  };
+}
+
+/** Reads exactly one response message followed by a normal end (unary and client-streaming). */
+async function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Promise<O> {
+  let message: O;
+  try {
+    message = await call.recv();
+  } catch (error) {
+    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing response message");
+    throw error;
+  }
+  try {
+    await call.recv();
+  } catch (error) {
+    if (isEnded(error)) return message;
+    throw error;
+  }
+  call.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
+  throw new TripleError(Code.INTERNAL, "protocol error: more than one response message");
+}
+
+function clientStreamsIterator<O extends object>(call: ClientCall<object, O>): AsyncIterator<O> {
+  return {
+    next: () =>
+      call.recv().then(
+        (value) => ({ value, done: false }),
+        (error: unknown) => {
+          if (isEnded(error)) return { value: undefined, done: true };
+          throw error;
+        },
+      ),
+    return: () => {
+      call.cancel();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import {
+  connect,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type OutgoingHttpHeaders,
+  type SecureClientSessionOptions,
+} from "node:http2";
+import { Code } from "./status-code.js";
+import { TripleError } from "./triple-error.js";
+
+/** TLS settings of a client (`https://` targets); PEM strings or buffers. */
+export interface ClientTlsOptions {
+  /** Trusted CA certificates; default: Node's bundled roots. */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Client certificate chain for mutual TLS. */
+  readonly cert?: string | Uint8Array;
+  /** Private key of the client certificate. */
+  readonly key?: string | Uint8Array;
+  /** Server name to verify (SNI) when it differs from the URL host. */
+  readonly servername?: string;
+  /** Verify the server certificate (default true). */
+  readonly rejectUnauthorized?: boolean;
+}
+
+/** Options of an HTTP/2 client connection. */
+export interface Http2TransportOptions {
+  /** `http://host:port` (h2c prior knowledge) or `https://host:port` (TLS, ALPN h2). */
+  readonly baseUrl: string;
+  readonly tls?: ClientTlsOptions;
+  /** Send an HTTP/2 PING when the connection has been idle this long; 0 (default) disables. */
+  readonly keepAliveIntervalMs?: number;
+  /** Close the connection when a PING is not answered within this time; default 20,000 ms. */
+  readonly keepAliveTimeoutMs?: number;
+  /** HTTP/2 receive window per stream; default 1 MiB (Node's 64 KiB default throttles streaming). */
+  readonly initialWindowSize?: number;
+}
+
+interface TransportSession {
+  readonly session: ClientHttp2Session;
+  active: number;
+  pingTimer: ReturnType<typeof setInterval> | undefined;
+}
+
+/**
+ * One multiplexed HTTP/2 connection per target, shared by every call of the clients that use this
+ * transport. A connection that received GOAWAY or closed is replaced on the next call, in-flight
+ * calls finish on the old one; idle connections do not keep the process alive.
+ */
+export class Http2ClientTransport {
+  /** The normalised target URL (`http://127.0.0.1:20000`). */
+  readonly baseUrl: string;
+  private readonly options: Http2TransportOptions;
+  private current: TransportSession | undefined;
+  private readonly sessions = new Set<TransportSession>();
+  private closed = false;
+
+  constructor(options: Http2TransportOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new TripleError(Code.INVALID_ARGUMENT, `unsupported target ${options.baseUrl}: use http:// or https://`);
+    }
+    this.baseUrl = url.origin;
+    this.options = options;
+  }
+
+  /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */
+  request(headers: OutgoingHttpHeaders): ClientHttp2Stream {
+    if (this.closed) throw new TripleError(Code.UNAVAILABLE, "transport is closed");
+    let state = this.session();
+    let stream: ClientHttp2Stream;
+    try {
+      stream = state.session.request(headers, { endStream: false });
+    } catch {
+      // The session went away between the check and the request (GOAWAY, socket closed): retry once.
+      this.retire(state);
+      state = this.session();
+      stream = state.session.request(headers, { endStream: false });
+    }
+    if (state.active++ === 0) state.session.ref();
+    stream.once("close", () => {
+      if (--state.active === 0 && !state.session.destroyed) state.session.unref();
+    });
+    return stream;
+  }
+
+  /** Closes every connection gracefully (in-flight calls finish) and refuses new calls. */
+  close(): Promise<void> {
+    this.closed = true;
+    const pending = [...this.sessions].map(
+      (state) =>
+        new Promise<void>((resolve) => {
+          if (state.session.closed || state.session.destroyed) return resolve();
+          state.session.close(() => resolve());
+        }),
+    );
+    for (const state of this.sessions) this.stopPing(state);
+    this.current = undefined;
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  private session(): TransportSession {
+    const current = this.current;
+    if (current !== undefined && !current.session.closed && !current.session.destroyed) return current;
+    const tls = this.options.tls;
+    const connectOptions: SecureClientSessionOptions = {
+      settings: { enablePush: false, initialWindowSize: this.options.initialWindowSize ?? 1 << 20 },
+      ...(tls === undefined
+        ? {}
+        : {
+            ca: tls.ca as SecureClientSessionOptions["ca"],
+            cert: tls.cert as SecureClientSessionOptions["cert"],
+            key: tls.key as SecureClientSessionOptions["key"],
+            ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+            rejectUnauthorized: tls.rejectUnauthorized ?? true,
+          }),
+    };
+    const session = connect(this.baseUrl, connectOptions);
+    const state: TransportSession = { session, active: 0, pingTimer: undefined };
+    this.current = state;
+    this.sessions.add(state);
+    session.unref();
+    session.on("error", () => {
+      // Streams of this session fail with their own errors; the session is replaced on next use.
+      this.retire(state);
+    });
+    session.on("goaway", () => this.retire(state));
+    session.on("close", () => {
+      this.retire(state);
+      this.sessions.delete(state);
+    });
+    session.once("connect", () => {
+      session.setLocalWindowSize(Math.max(this.options.initialWindowSize ?? 1 << 20, 1 << 24));
+      this.startPing(state);
+    });
+    return state;
+  }
+
+  /** Stops using a session for new calls; its streams run to completion. */
+  private retire(state: TransportSession): void {
+    if (this.current === state) this.current = undefined;
+    this.stopPing(state);
+  }
+
+  private startPing(state: TransportSession): void {
+    const interval = this.options.keepAliveIntervalMs ?? 0;
+    if (interval <= 0) return;
+    const timeout = this.options.keepAliveTimeoutMs ?? 20_000;
+    state.pingTimer = setInterval(() => {
+      if (state.session.destroyed) return this.stopPing(state);
+      const deadline = setTimeout(() => state.session.destroy(), timeout);
+      deadline.unref();
+      const sent = state.session.ping((error) => {
+        clearTimeout(deadline);
+        if (error !== null) state.session.destroy();
+      });
+      if (!sent) clearTimeout(deadline);
+    }, interval);
+    state.pingTimer.unref();
+  }
+
+  private stopPing(state: TransportSession): void {
+    if (state.pingTimer !== undefined) clearInterval(state.pingTimer);
+    state.pingTimer = undefined;
+  }
+}

@@ -1,0 +1,230 @@
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
+import { grpcPercentEncode, grpcStatusDetailsEncode } from "./grpc-status.js";
+import { http2CancelCode } from "./http2-codes.js";
+import { metadataToHttp2 } from "./metadata.js";
+import type { MethodInfo } from "./method-info.js";
+import type { HandlerContext } from "./server-context.js";
+import { Code } from "./status-code.js";
+import { streamEndedError, TripleError } from "./triple-error.js";
+import { BinaryWriter } from "./wire-writer.js";
+
+/** Per-call settings the server derives from the request. */
+export interface ServerCallSettings {
+  readonly maxReceiveMessageBytes: number;
+  /** Request messages are proto3 JSON (`application/grpc+json`). */
+  readonly json: boolean;
+  /** The response `content-type` (echoes the request's gRPC subtype). */
+  readonly contentType: string;
+  /** `grpc-encoding` of the request messages, if any. */
+  readonly requestEncoding: string | undefined;
+  /** Compress response messages with gzip (the client accepts it and the server allows it). */
+  readonly compressResponse: boolean;
+  readonly compressMinBytes: number;
+}
+
+const serverCallResolved: Promise<void> = Promise.resolve();
+const serverCallFlushBytes = 16 * 1024;
+const serverCallQueueHigh = 64;
+
+/**
+ * The server side of one gRPC call: request envelopes parsed as they arrive (`recv()`, with HTTP/2
+ * flow control pausing a client that sends faster than the handler reads), responses coalesced into
+ * few DATA writes, and the final status as trailers — or as a trailers-only response when nothing
+ * was sent yet.
+ */
+export class ServerCall<I extends object, O extends object> {
+  readonly ctx: HandlerContext;
+  private readonly method: MethodInfo<I, O>;
+  private readonly stream: ServerHttp2Stream;
+  private readonly settings: ServerCallSettings;
+  private readonly reader: EnvelopeReader;
+  private readonly out = new BinaryWriter(256);
+  private readonly queue: Uint8Array[] = [];
+  private queueHead = 0;
+  private waiter: { resolve: (m: I) => void; reject: (e: unknown) => void } | undefined;
+  private requestEnded = false;
+  private failure: TripleError | undefined;
+  private headersSent = false;
+  private finished = false;
+  private flushScheduled = false;
+  private drain: Promise<void> | undefined;
+
+  constructor(method: MethodInfo<I, O>, stream: ServerHttp2Stream, ctx: HandlerContext, settings: ServerCallSettings) {
+    this.method = method;
+    this.stream = stream;
+    this.ctx = ctx;
+    this.settings = settings;
+    this.reader = new EnvelopeReader(settings.maxReceiveMessageBytes);
+    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    stream.on("end", () => this.onEnd());
+  }
+
+  /** Whether the status was already sent (or the stream is gone). */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The next request message; rejects with the ended error ({@link isEnded}) when the client half-closed. */
+  recv(): Promise<I> {
+    if (this.waiter !== undefined) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "recv() is already pending"));
+    if (this.queueHead < this.queue.length) {
+      try {
+        return Promise.resolve(this.take());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.requestEnded) return Promise.reject(streamEndedError());
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /** Sends a response message; resolves when the stream can take more (HTTP/2 flow control). */
+  send(message: O): Promise<void> {
+    if (this.finished) return Promise.reject(this.failure ?? new TripleError(Code.FAILED_PRECONDITION, "call already finished"));
+    if (!this.headersSent) this.sendHeaders();
+    const s = this.settings;
+    envelopeWrite(this.out, this.method.output, message, s.compressResponse, s.compressMinBytes, s.json);
+    if (this.out.pos >= serverCallFlushBytes) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+    return this.drain ?? serverCallResolved;
+  }
+
+  /** Ends the call with OK, or with the status of `error` (non-TripleErrors become UNKNOWN). */
+  finish(error?: TripleError): void {
+    if (this.finished) return;
+    this.finished = true;
+    const trailers: OutgoingHttpHeaders = {};
+    metadataToHttp2(this.ctx.responseTrailers, trailers);
+    if (error !== undefined) metadataToHttp2(error.metadata, trailers);
+    const code = error?.code ?? Code.OK;
+    trailers["grpc-status"] = String(code);
+    if (error !== undefined) {
+      trailers["grpc-message"] = grpcPercentEncode(error.rawMessage);
+      trailers["grpc-status-details-bin"] = grpcStatusDetailsEncode(code, error.rawMessage, error.details);
+    }
+    if (this.stream.destroyed || this.stream.closed) return;
+    if (!this.headersSent) {
+      // Trailers-only response: one HEADERS frame with the status.
+      this.headersSent = true;
+      const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.settings.contentType };
+      metadataToHttp2(this.ctx.responseHeaders, headers);
+      this.stream.respond(Object.assign(headers, trailers), { endStream: true });
+      return;
+    }
+    this.flush();
+    this.stream.once("wantTrailers", () => {
+      if (!this.stream.destroyed) this.stream.sendTrailers(trailers);
+    });
+    this.stream.end();
+  }
+
+  /** Resets the stream (RST_STREAM CANCEL) without a status: the call was abandoned. */
+  reset(): void {
+    this.finished = true;
+    if (!this.stream.destroyed) this.stream.close(http2CancelCode);
+  }
+
+  /** Fails pending and future `recv()` calls (client gone, deadline, bad input). */
+  abortReceive(error: TripleError): void {
+    if (this.failure === undefined) this.failure = error;
+    this.queue.length = 0;
+    this.queueHead = 0;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.reject(error);
+  }
+
+  private sendHeaders(): void {
+    this.headersSent = true;
+    const headers: OutgoingHttpHeaders = {};
+    metadataToHttp2(this.ctx.responseHeaders, headers);
+    headers[":status"] = 200;
+    headers["content-type"] = this.settings.contentType;
+    headers["grpc-accept-encoding"] = "gzip";
+    if (this.settings.compressResponse) headers["grpc-encoding"] = "gzip";
+    this.stream.respond(headers, { waitForTrailers: true });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.out.pos === 0 || this.stream.destroyed) return;
+    const chunk = this.out.buf.slice(0, this.out.pos);
+    this.out.reset();
+    if (!this.stream.write(chunk) && this.drain === undefined) {
+      this.drain = new Promise((resolve) => {
+        const done = (): void => {
+          this.stream.off("drain", done);
+          this.stream.off("close", done);
+          this.drain = undefined;
+          resolve();
+        };
+        this.stream.on("drain", done);
+        this.stream.on("close", done);
+      });
+    }
+  }
+
+  private take(): I {
+    const data = this.queue[this.queueHead] as Uint8Array;
+    this.queue[this.queueHead++] = data.subarray(0, 0);
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+      if (!this.requestEnded && this.stream.isPaused()) this.stream.resume();
+    }
+    try {
+      return this.settings.json
+        ? this.method.input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true })
+        : this.method.input.decode(data);
+    } catch (error) {
+      const failure = new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${this.method.input.typeName}: ${(error as Error).message}`, { cause: error });
+      this.abortReceive(failure);
+      throw failure;
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.failure !== undefined) return;
+    try {
+      this.reader.push(chunk);
+      for (let envelope = this.reader.next(); envelope !== undefined; envelope = this.reader.next()) {
+        this.queue.push(envelopePayload(envelope, this.settings.requestEncoding, this.settings.maxReceiveMessageBytes));
+      }
+    } catch (error) {
+      const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, String(error));
+      this.abortReceive(failure);
+      this.finish(failure);
+      return;
+    }
+    const waiter = this.waiter;
+    if (waiter !== undefined && this.queueHead < this.queue.length) {
+      this.waiter = undefined;
+      try {
+        waiter.resolve(this.take());
+      } catch (error) {
+        waiter.reject(error);
+      }
+    }
+    if (this.queue.length - this.queueHead >= serverCallQueueHigh) this.stream.pause();
+  }
+
+  private onEnd(): void {
+    this.requestEnded = true;
+    if (this.reader.pendingBytes > 0 && this.failure === undefined) {
+      const failure = envelopeTruncatedError(this.reader.pendingBytes);
+      this.abortReceive(failure);
+      this.finish(failure);
+      return;
+    }
+    const waiter = this.waiter;
+    if (waiter !== undefined && this.queueHead >= this.queue.length) {
+      this.waiter = undefined;
+      waiter.reject(streamEndedError());
+    }
+  }
+}

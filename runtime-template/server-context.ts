@@ -1,0 +1,83 @@
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { metadataFromHttp2 } from "./metadata.js";
+import type { MethodInfo } from "./method-info.js";
+
+/** The network peer of a call. */
+export interface PeerInfo {
+  readonly address: string | undefined;
+  readonly port: number | undefined;
+  /** The client certificate (mutual TLS), when the client presented one. */
+  readonly certificate: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * What a handler knows about its call besides the messages: request metadata (Dubbo attachments),
+ * cancellation, deadline, the peer, and the response headers and trailers it may set.
+ */
+export class HandlerContext {
+  /** The method being served. */
+  readonly method: MethodInfo<object, object>;
+  /** Absolute deadline in `Date.now()` milliseconds, if the client set a timeout. */
+  readonly deadline: number | undefined;
+  /** Response headers; sent with the first response message (or with the status). */
+  readonly responseHeaders: Headers = new Headers();
+  /** Response trailers; sent with the status at the end of the call. */
+  readonly responseTrailers: Headers = new Headers();
+  private readonly stream: ServerHttp2Stream;
+  private readonly rawHeaders: IncomingHttpHeaders;
+  private metadata: Headers | undefined;
+  private controller: AbortController | undefined;
+  private abortReason: unknown;
+
+  constructor(method: MethodInfo<object, object>, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, deadline: number | undefined) {
+    this.method = method;
+    this.stream = stream;
+    this.rawHeaders = headers;
+    this.deadline = deadline;
+  }
+
+  /** Request metadata: every request header but the pseudo-headers, keys lower-case. */
+  get requestHeaders(): Headers {
+    this.metadata ??= metadataFromHttp2(this.rawHeaders);
+    return this.metadata;
+  }
+
+  /** Aborts when the client cancels, the deadline passes, or the server shuts the call down. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Milliseconds left until the deadline (undefined without one). */
+  get timeoutMs(): number | undefined {
+    return this.deadline === undefined ? undefined : Math.max(0, this.deadline - Date.now());
+  }
+
+  /** Address, port and (with mutual TLS) certificate of the client. */
+  get peer(): PeerInfo {
+    const socket = this.stream.session?.socket;
+    const tls = socket !== undefined && "getPeerCertificate" in socket ? (socket as TLSSocket) : undefined;
+    const certificate = tls?.getPeerCertificate();
+    return {
+      address: socket?.remoteAddress,
+      port: socket?.remotePort,
+      certificate: certificate !== undefined && Object.keys(certificate).length > 0 ? (certificate as unknown as Record<string, unknown>) : undefined,
+    };
+  }
+
+  /** Aborts the handler's signal (runtime use: cancellation, deadline, shutdown). */
+  abort(reason: unknown): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** Whether the call was aborted. */
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
+  }
+}

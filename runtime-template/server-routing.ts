@@ -1,0 +1,155 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { grpcPercentEncode, grpcStatusDetailsEncode } from "./grpc-status.js";
+import type { ServerCallSettings } from "./server-call.js";
+import type { ServerRoute } from "./server-handlers.js";
+import { Code } from "./status-code.js";
+import { TripleError } from "./triple-error.js";
+
+/** Dubbo service isolation: the group and version a service implementation is exported under. */
+export interface ServerRegistration {
+  readonly group?: string;
+  readonly version?: string;
+}
+
+interface RegisteredRoute {
+  readonly route: ServerRoute;
+  readonly group: string;
+  readonly version: string;
+}
+
+/** Routes by request path; a path may have several implementations, told apart by group/version. */
+export type ServerRouteTable = Map<string, RegisteredRoute[]>;
+
+/** Options the route resolution reads. */
+interface ServerRoutingOptions {
+  readonly maxReceiveMessageBytes?: number;
+  readonly compressMinBytes?: number;
+  readonly disableCompression?: boolean;
+  readonly versionFallback?: boolean;
+}
+
+/**
+ * Adds routes under their path, and — as dubbo-go does for Java interop — under the path with the
+ * method name's first letter lower-cased (`/greet.GreetService/greet`). Registering the same path,
+ * group and version twice is an error.
+ */
+export function serverRoutes(table: ServerRouteTable, routes: readonly ServerRoute[], registration: ServerRegistration): void {
+  const group = registration.group ?? "";
+  const version = registration.version ?? "";
+  for (const route of routes) {
+    const path = route.method.path;
+    const name = route.method.name;
+    const alias = `/${route.method.service}/${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+    for (const key of alias === path ? [path] : [path, alias]) {
+      const list = table.get(key) ?? [];
+      if (list.some((r) => r.group === group && r.version === version)) {
+        if (key !== path) continue;
+        throw new TripleError(Code.ALREADY_EXISTS, `${path} is already registered for group "${group}" version "${version}"`);
+      }
+      list.push({ route, group, version });
+      table.set(key, list);
+    }
+  }
+}
+
+/**
+ * Validates a gRPC request and finds its route: POST only (405), a gRPC content type (415), a known
+ * path (UNIMPLEMENTED), a matching group/version (UNIMPLEMENTED), a supported `grpc-encoding`
+ * (UNIMPLEMENTED). On failure the response is sent here and undefined returned.
+ */
+export function serverRoutesResolve(
+  table: ServerRouteTable,
+  options: ServerRoutingOptions,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): [ServerRoute, ServerCallSettings] | undefined {
+  const contentType = headers["content-type"] ?? "";
+  const subtype = serverGrpcSubtype(contentType);
+  if (headers[":method"] !== "POST") {
+    serverRespondHttp(stream, 405, { allow: "POST" });
+    return undefined;
+  }
+  if (subtype === undefined) {
+    serverRespondHttp(stream, 415, { "accept-post": "application/grpc, application/grpc+proto, application/grpc+json" });
+    return undefined;
+  }
+  const responseType = subtype === "json" ? "application/grpc+json" : contentType.startsWith("application/grpc+proto") ? "application/grpc+proto" : "application/grpc";
+  const candidates = table.get(headers[":path"] ?? "");
+  if (candidates === undefined) {
+    serverRespondError(stream, responseType, new TripleError(Code.UNIMPLEMENTED, `unknown method ${headers[":path"] ?? ""}`));
+    return undefined;
+  }
+  const group = serverHeader(headers["tri-service-group"]);
+  const version = serverHeader(headers["tri-service-version"]);
+  const match =
+    candidates.find((r) => r.group === group && r.version === version) ??
+    (options.versionFallback === true
+      ? candidates.find((r) => r.group === group && r.version === "1.0.0") ?? candidates[0]
+      : undefined);
+  if (match === undefined) {
+    serverRespondError(
+      stream,
+      responseType,
+      new TripleError(Code.UNIMPLEMENTED, `no implementation found for service group ${group} and service version ${version}`),
+    );
+    return undefined;
+  }
+  const encoding = headers["grpc-encoding"];
+  if (encoding !== undefined && encoding !== "identity" && encoding !== "gzip") {
+    serverRespondError(stream, responseType, new TripleError(Code.UNIMPLEMENTED, `unsupported grpc-encoding ${encoding}: supported encodings are gzip`), {
+      "grpc-accept-encoding": "gzip",
+    });
+    return undefined;
+  }
+  const accept = serverHeader(headers["grpc-accept-encoding"]);
+  return [
+    match.route,
+    {
+      maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+      json: subtype === "json",
+      contentType: responseType,
+      requestEncoding: encoding === "gzip" ? "gzip" : undefined,
+      compressResponse: options.disableCompression !== true && /(^|,)\s*gzip\s*(,|;|$)/.test(accept),
+      compressMinBytes: options.compressMinBytes ?? 1024,
+    },
+  ];
+}
+
+/** `proto` or `json` for a gRPC content type (parameters ignored), undefined for anything else. */
+export function serverGrpcSubtype(contentType: string): "proto" | "json" | undefined {
+  const base = (contentType.split(";")[0] ?? "").trim().toLowerCase();
+  if (base === "application/grpc" || base === "application/grpc+proto") return "proto";
+  if (base === "application/grpc+json") return "json";
+  return undefined;
+}
+
+/** Answers with a trailers-only gRPC error response. */
+export function serverRespondError(
+  stream: ServerHttp2Stream,
+  contentType: string,
+  error: TripleError,
+  extra: OutgoingHttpHeaders = {},
+): void {
+  if (stream.destroyed || stream.headersSent) return;
+  stream.respond(
+    {
+      ...extra,
+      ":status": 200,
+      "content-type": contentType,
+      "grpc-status": String(error.code),
+      "grpc-message": grpcPercentEncode(error.rawMessage),
+      "grpc-status-details-bin": grpcStatusDetailsEncode(error.code, error.rawMessage, error.details),
+    },
+    { endStream: true },
+  );
+}
+
+/** Answers a request that is not gRPC at all with a plain HTTP status. */
+export function serverRespondHttp(stream: ServerHttp2Stream, status: number, extra: OutgoingHttpHeaders = {}): void {
+  if (stream.destroyed || stream.headersSent) return;
+  stream.respond({ ...extra, ":status": status }, { endStream: true });
+}
+
+function serverHeader(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? "";
+}
