@@ -10,7 +10,8 @@ import {
   type CodeGeneratorResponse,
 } from "@bufbuild/protobuf/wkt";
 import { GenerateError } from "./errors.js";
-import { generate } from "./generate.js";
+import { generate, type GenerateOptions } from "./generate.js";
+import { parseServiceTarget } from "./options.js";
 import { tristubVersion } from "./version.js";
 
 /**
@@ -30,11 +31,9 @@ export const tristubPlugin: Plugin = {
       maximumEdition: Edition.EDITION_2023,
     });
     try {
-      if (request.parameter.trim().length > 0) {
-        throw new GenerateError(`unknown plugin option "${request.parameter}" (tristub takes no options yet)`);
-      }
+      const options = parsePluginParameter(request.parameter);
       const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: request.protoFile }));
-      const files = generate({ registry, filesToGenerate: request.fileToGenerate });
+      const files = generate({ registry, filesToGenerate: request.fileToGenerate, options });
       response.file = files.map((f) => create(CodeGeneratorResponse_FileSchema, { name: f.name, content: f.content }));
     } catch (error) {
       if (!(error instanceof GenerateError)) throw error;
@@ -43,3 +42,17 @@ export const tristubPlugin: Plugin = {
     return response;
   },
 };
+
+/**
+ * Parses the plugin parameter (`--tristub_opt=services=client` or buf's `opt:`): comma-separated
+ * `key=value` pairs. Unknown keys are an error rather than silently ignored.
+ */
+export function parsePluginParameter(parameter: string): GenerateOptions {
+  let options: GenerateOptions = {};
+  for (const part of parameter.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
+    const [key, value] = part.split("=", 2) as [string, string | undefined];
+    if (key === "services" && value !== undefined) options = { ...options, services: parseServiceTarget(value) };
+    else throw new GenerateError(`unknown plugin option "${part}" (supported: services=both|client|server|none)`);
+  }
+  return options;
+}
