@@ -6,7 +6,7 @@ import yargs from "yargs";
 import { compileProtos } from "./compile.js";
 import { GenerateError } from "./errors.js";
 import { generate, type GeneratedFile } from "./generate.js";
-import { diffOutput, writeOutput } from "./output.js";
+import { diffOutput, manifestName, writeOutput } from "./output.js";
 import { tristubVersion } from "./version.js";
 
 /** Options of `tristub generate`, as parsed from the command line. */
@@ -33,18 +33,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       (y) =>
         y
           .positional("files", { type: "string", array: true, demandOption: true, describe: "proto files to generate" })
-          .option("out", { alias: "o", type: "string", demandOption: true, describe: "output directory" })
-          // Not `array: true`: that would make `-I protos x/y.proto` swallow the proto as a second include.
-          // Each -I takes one directory (like protoc); repeating it collects them, `coerce` normalises to a list.
-          .option("include", {
-            alias: "I",
-            type: "string",
-            default: [] as string[],
-            coerce: (value: string | string[]): string[] => [value].flat(),
-            describe: "include directory (like protoc -I; repeatable); default: .",
-          })
-          .option("check", { type: "boolean", default: false, describe: "write nothing; exit 1 if the output directory is not up to date" })
-          .option("descriptor-set", { type: "string", describe: "read a FileDescriptorSet (binary) instead of compiling with buf" }),
+          .options(generateOptions)
+          .epilogue(outputEpilogue),
       async (args) => {
         exitCode = await runGenerate({
           files: args.files,
@@ -55,6 +45,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         });
       },
     )
+    .epilogue(`${generateOptionsSummary()}\n\nRun \`tristub generate --help\` for details.`)
     .demandCommand(1, "a command is required: tristub generate <a.proto> --out <dir>")
     .strict()
     .version(tristubVersion)
@@ -79,6 +70,62 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   return exitCode;
 }
+
+/** The options of `tristub generate`; also summarised in the top-level `--help`. */
+const generateOptions = {
+  out: { alias: "o", type: "string", demandOption: true, describe: "output directory" },
+  // Not `array: true`: that would make `-I protos x/y.proto` swallow the proto as a second include.
+  // Each -I takes one directory (like protoc); repeating it collects them, `coerce` normalises to a list.
+  include: {
+    alias: "I",
+    type: "string",
+    default: [] as string[],
+    coerce: (value: string | string[]): string[] => [value].flat(),
+    describe: "include directory, like protoc -I (repeatable; the first that has a file wins); default: .",
+  },
+  check: {
+    type: "boolean",
+    default: false,
+    describe: "write nothing; exit 1 if the output directory is not up to date",
+  },
+  "descriptor-set": {
+    type: "string",
+    describe: "read a FileDescriptorSet (binary) instead of compiling with buf",
+  },
+} as const;
+
+/** Flags as shown in the top-level help's summary of `generate`'s options. */
+const generateFlags: Record<keyof typeof generateOptions, string> = {
+  out: "-o, --out <dir>",
+  include: "-I, --include <dir>",
+  check: "    --check",
+  "descriptor-set": "    --descriptor-set <file>",
+};
+
+/** The summary of `generate`'s options in the top-level help, wrapped (with a hanging indent) to 80 columns. */
+function generateOptionsSummary(): string {
+  const entries = Object.entries(generateFlags) as [keyof typeof generateOptions, string][];
+  const indent = 2 + Math.max(...entries.map(([, flags]) => flags.length)) + 2;
+  const lines = ["Options of tristub generate:"];
+  for (const [key, flags] of entries) {
+    const [first = "", ...rest] = generateOptions[key].describe.split(" ");
+    let line = `  ${flags}`.padEnd(indent) + first;
+    for (const word of rest) {
+      if (line.length + 1 + word.length > 80) {
+        lines.push(line);
+        line = " ".repeat(indent) + word;
+      } else {
+        line += ` ${word}`;
+      }
+    }
+    lines.push(line);
+  }
+  return lines.join("\n");
+}
+
+const outputEpilogue =
+  `tristub lists the files it writes in <out>/${manifestName}; the next run removes the files listed ` +
+  "there that it no longer generates (if they still start with tristub's header), and nothing else.";
 
 /** A command line yargs could not make sense of (unknown option, missing argument). */
 class UsageError extends Error {}

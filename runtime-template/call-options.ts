@@ -13,3 +13,12 @@ export interface CallOptions {
   /** Called with the response trailers when the call ends. */
   readonly onTrailer?: (trailers: Headers) => void;
 }
+
+/** Options of one request message sent on a client-streaming or bidi call. */
+export interface SendOptions {
+  /**
+   * false sends this message uncompressed although the client compresses (`sendCompression`); the
+   * envelope's compressed flag tells the server. Has no effect without `sendCompression`.
+   */
+  readonly compress?: boolean;
+}

@@ -1,16 +1,15 @@
-import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
-import type { CallOptions } from "./call-options.js";
-import { negotiateEncoding } from "./compression.js";
+import type { ClientHttp2Stream, IncomingHttpHeaders } from "node:http2";
+import type { CallOptions, SendOptions } from "./call-options.js";
+import { clientRequestHeaders, clientResponseError, clientResponseHead } from "./client-wire.js";
 import { envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcStatusFromTrailers } from "./grpc-status.js";
-import { grpcTimeoutEncode } from "./grpc-timeout.js";
 import type { Http2ClientTransport } from "./http2-client-transport.js";
-import { http2CancelCode } from "./http2-codes.js";
-import { metadataFromHttp2, metadataToHttp2, type MetadataInit } from "./metadata.js";
+import { http2CancelCode, http2NoErrorCode, http2ResetStream } from "./http2-codes.js";
+import { metadataFromHttp2, type MetadataInit } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
-import { Code, codeFromHttpStatus, codeFromRstStream } from "./status-code.js";
-import { streamEndedError, TripleError } from "./triple-error.js";
+import { Code, codeFromRstStream } from "./status-code.js";
+import { streamEndedError, toTripleError, TripleError } from "./triple-error.js";
 import { BinaryWriter } from "./wire-writer.js";
 
 /** Client settings every call of a client shares. */
@@ -19,8 +18,15 @@ export interface ClientCallConfig {
   /** Dubbo service group / version, sent as `tri-service-group` / `tri-service-version`. */
   readonly group?: string;
   readonly version?: string;
-  /** `proto` (default) or `json`: the `application/grpc+…` message encoding. */
+  /** `proto` (default) or `json`: the message encoding (`application/grpc+json`, `application/json`). */
   readonly codec?: "proto" | "json";
+  /**
+   * `grpc` (default; every peer serves it for every kind) or `triple`: unary calls as Triple-unary
+   * plain POSTs, which HTTP/1 proxies and dubbo's HTTP mode also accept. Streaming calls always use gRPC.
+   */
+  readonly protocol?: "grpc" | "triple";
+  /** With `protocol: "triple"`: `2` (default) or `1.1` (keep-alive connections). */
+  readonly httpVersion?: "1.1" | "2";
   /** Compress request messages with gzip (`grpc-encoding: gzip`). */
   readonly sendCompression?: "gzip";
   /** Largest response message accepted (after decompression); default 4 MiB. */
@@ -62,6 +68,7 @@ export class ClientCall<I extends object, O extends object> {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly abort: (() => void) | undefined;
   private headersReceived = false;
+  private headerMetadata: Headers | undefined;
   private resolveHeaders!: (h: Headers) => void;
   private resolveTrailers!: (h: Headers) => void;
   /** Response headers; resolves with empty headers if the call fails before any arrive. */
@@ -81,11 +88,12 @@ export class ClientCall<I extends object, O extends object> {
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
     }
     const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
-    this.stream = config.transport.request(this.requestHeaders(timeoutMs));
+    this.stream = config.transport.request(clientRequestHeaders(config, method.path, options?.headers, timeoutMs));
     const stream = this.stream;
     stream.on("response", (headers) => this.onResponse(headers));
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
     stream.on("trailers", (trailers) => this.onTrailers(trailers));
+    stream.on("end", () => this.onEnd());
     stream.on("error", (error) => this.onError(error));
     stream.on("close", () => this.onClose());
     if (timeoutMs !== undefined) {
@@ -98,10 +106,12 @@ export class ClientCall<I extends object, O extends object> {
   }
 
   /** Queues one request message; resolves when the stream can take more (flow control). */
-  send(message: I): Promise<void> {
+  send(message: I, options?: SendOptions): Promise<void> {
     if (this.status !== undefined && this.status.code !== Code.OK) return Promise.reject(this.status);
+    // The server already ended the call: nothing sent now would be read (grpc-go's io.EOF on Send).
+    if (this.closed) return Promise.reject(streamEndedError());
     if (this.requestClosed) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "request stream is closed"));
-    envelopeWrite(this.out, this.method.input, message, this.config.sendCompression === "gzip", 0, this.json);
+    envelopeWrite(this.out, this.method.input, message, this.config.sendCompression === "gzip" && options?.compress !== false, 0, this.json);
     if (this.out.pos >= clientCallFlushBytes) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -135,33 +145,18 @@ export class ClientCall<I extends object, O extends object> {
   /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */
   cancel(reason: TripleError = new TripleError(Code.CANCELLED, "call was cancelled")): void {
     if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
-    this.status = reason;
     this.queue.length = 0;
     this.queueHead = 0;
-    if (!this.stream.destroyed) this.stream.close(http2CancelCode);
-  }
-
-  private requestHeaders(timeoutMs: number | undefined): OutgoingHttpHeaders {
-    const config = this.config;
-    const headers: OutgoingHttpHeaders = {};
-    metadataToHttp2(config.headers, headers);
-    metadataToHttp2(this.options?.headers, headers);
-    headers[":method"] = "POST";
-    headers[":path"] = this.method.path;
-    headers["content-type"] = this.json ? "application/grpc+json" : "application/grpc+proto";
-    headers["te"] = "trailers";
-    headers["user-agent"] = config.userAgent ?? "tristub-node";
-    headers["grpc-accept-encoding"] = "gzip";
-    if (config.sendCompression === "gzip") headers["grpc-encoding"] = "gzip";
-    if (timeoutMs !== undefined) headers["grpc-timeout"] = grpcTimeoutEncode(timeoutMs);
-    if (config.group !== undefined && config.group !== "") headers["tri-service-group"] = config.group;
-    if (config.version !== undefined && config.version !== "") headers["tri-service-version"] = config.version;
-    return headers;
+    this.fail(reason);
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.out.pos === 0 || this.stream.destroyed) return;
+    if (this.out.pos === 0) return;
+    if (this.stream.destroyed) {
+      this.out.reset(); // never accumulate messages nobody will send
+      return;
+    }
     const chunk = this.out.buf.slice(0, this.out.pos);
     this.out.reset();
     if (!this.stream.write(chunk) && this.drain === undefined) {
@@ -200,26 +195,18 @@ export class ClientCall<I extends object, O extends object> {
   private onResponse(headers: IncomingHttpHeaders): void {
     this.headersReceived = true;
     const metadata = metadataFromHttp2(headers);
-    const httpStatus = Number(headers[":status"]);
-    if (headers["grpc-status"] !== undefined) {
-      this.finish(grpcStatusFromTrailers(headers, metadata)); // trailers-only response
-      this.resolveTrailers(metadata);
-    } else if (httpStatus !== 200) {
-      this.fail(new TripleError(codeFromHttpStatus(httpStatus), `HTTP status ${httpStatus}`, { metadata }));
-    } else if (!String(headers["content-type"] ?? "").startsWith("application/grpc")) {
-      this.fail(new TripleError(Code.UNKNOWN, `unexpected content-type ${String(headers["content-type"])}`, { metadata }));
-    } else {
-      const raw = headers["grpc-encoding"];
-      const encoding = Array.isArray(raw) ? raw[0] : raw;
-      if (encoding !== undefined && encoding !== "identity") {
-        if (negotiateEncoding(encoding) === undefined) {
-          this.fail(new TripleError(Code.INTERNAL, `unsupported grpc-encoding ${encoding}`, { metadata }));
-        }
-        this.encoding = encoding;
-      }
-    }
-    this.options?.onHeader?.(metadata);
+    this.headerMetadata = metadata;
+    const head = clientResponseHead(headers, metadata);
+    this.encoding = head.encoding;
+    if (head.trailersOnly) this.finish(head.error);
+    else if (head.error !== undefined) this.fail(head.error);
+    this.notify(this.options?.onHeader, metadata);
     this.resolveHeaders(metadata);
+    if (head.trailersOnly) {
+      // A trailers-only response is the headers and the trailers at once.
+      this.notify(this.options?.onTrailer, metadata);
+      this.resolveTrailers(metadata);
+    }
   }
 
   private onData(chunk: Uint8Array): void {
@@ -230,8 +217,8 @@ export class ClientCall<I extends object, O extends object> {
         this.queue.push(envelopePayload(envelope, this.encoding, this.maxBytes));
       }
     } catch (error) {
-      this.fail(error instanceof TripleError ? error : new TripleError(Code.INTERNAL, String(error), { cause: error }));
-      return;
+      // Messages that arrived before the bad one are still delivered, then this error.
+      this.fail(clientResponseError(error));
     }
     const waiter = this.waiter;
     if (waiter !== undefined && this.queueHead < this.queue.length) {
@@ -247,14 +234,37 @@ export class ClientCall<I extends object, O extends object> {
 
   private onTrailers(trailers: IncomingHttpHeaders): void {
     const metadata = metadataFromHttp2(trailers);
-    this.finish(grpcStatusFromTrailers(trailers, metadata));
-    this.options?.onTrailer?.(metadata);
+    // An error carries the metadata of the whole response: headers and trailers.
+    const all = new Headers(this.headerMetadata);
+    metadata.forEach((value, name) => all.append(name, value));
+    this.finish(grpcStatusFromTrailers(trailers, all));
+    this.notify(this.options?.onTrailer, metadata);
     this.resolveTrailers(metadata);
+  }
+
+  /** Runs an onHeader/onTrailer callback; one that throws fails the call rather than the process. */
+  private notify(callback: ((metadata: Headers) => void) | undefined, metadata: Headers): void {
+    if (callback === undefined) return;
+    try {
+      callback(metadata);
+    } catch (error) {
+      this.cancel(toTripleError(error, "response metadata callback failed"));
+    }
+  }
+
+  /**
+   * The server's side ended (after its trailers and every message were read). Its status decides the
+   * call even when the request side is still open (bidi or client stream the server answered early):
+   * reset the stream with NO_ERROR so it closes now, instead of waiting for our half-close.
+   */
+  private onEnd(): void {
+    if (!this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
   }
 
   private onError(error: Error): void {
     if (this.status !== undefined) return;
     const code = (error as { code?: string }).code;
+    if (code === "ERR_HTTP2_STREAM_ERROR") return; // the peer's RST_STREAM: onClose maps its code
     const unavailable = !this.headersReceived || code === "ERR_HTTP2_SESSION_ERROR" || code === "ERR_HTTP2_GOAWAY_SESSION";
     this.status = new TripleError(unavailable ? Code.UNAVAILABLE : Code.INTERNAL, error.message, { cause: error });
   }
@@ -264,8 +274,11 @@ export class ClientCall<I extends object, O extends object> {
     if (this.status === undefined) this.status = error ?? new TripleError(Code.OK, "");
   }
 
+  /** Fails the call with RST_STREAM(CANCEL) unless it already ended; queued messages stay readable. */
   private fail(error: TripleError): void {
-    this.cancel(error);
+    if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
+    this.status = error;
+    http2ResetStream(this.stream, http2CancelCode);
   }
 
   private onClose(): void {
@@ -279,7 +292,7 @@ export class ClientCall<I extends object, O extends object> {
           ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
           : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
-      this.status = envelopeTruncatedError(this.reader.pendingBytes);
+      this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
     }
     this.resolveHeaders(new Headers());
     this.resolveTrailers(new Headers());

@@ -1,5 +1,6 @@
-import type { CallOptions } from "./call-options.js";
+import type { CallOptions, SendOptions } from "./call-options.js";
 import { ClientCall, type ClientCallConfig } from "./client-call.js";
+import { callTripleUnary } from "./client-triple-unary.js";
 import type { MethodInfo } from "./method-info.js";
 import { Code } from "./status-code.js";
 import { isEnded, TripleError } from "./triple-error.js";
@@ -23,7 +24,7 @@ export interface ServerStreamingCall<O> extends ResponseStream<O> {
 /** A client-streaming call: a stream of requests, one response. */
 export interface ClientStreamingCall<I, O> {
   /** Sends a request message; resolves when HTTP/2 flow control lets more be sent. */
-  send(message: I): Promise<void>;
+  send(message: I, options?: SendOptions): Promise<void>;
   /** Ends the request stream and waits for the single response. */
   closeAndRecv(): Promise<O>;
   /** Cancels the call. */
@@ -34,7 +35,8 @@ export interface ClientStreamingCall<I, O> {
 
 /** A bidirectional call: requests and responses interleave. */
 export interface BidiStreamingCall<I, O> extends ResponseStream<O> {
-  send(message: I): Promise<void>;
+  /** Sends a request message; resolves when HTTP/2 flow control lets more be sent. */
+  send(message: I, options?: SendOptions): Promise<void>;
   /** Ends the request stream (half-close); responses can still be received. */
   closeRequest(): void;
   /** Stops receiving; cancels the call if it has not ended yet. */
@@ -48,6 +50,7 @@ export async function callUnary<I extends object, O extends object>(
   request: I,
   options?: CallOptions,
 ): Promise<O> {
+  if (config.protocol === "triple") return callTripleUnary(config, method, request, options);
   const call = new ClientCall(config, method, options);
   void call.send(request);
   call.closeRequest();
@@ -81,7 +84,7 @@ export function callClientStream<I extends object, O extends object>(
 ): ClientStreamingCall<I, O> {
   const call = new ClientCall(config, method, options);
   return {
-    send: (message) => call.send(message),
+    send: (message, options) => call.send(message, options),
     closeAndRecv: () => {
       call.closeRequest();
       return clientStreamsSingle(call);
@@ -100,7 +103,7 @@ export function callBidiStream<I extends object, O extends object>(
 ): BidiStreamingCall<I, O> {
   const call = new ClientCall(config, method, options);
   return {
-    send: (message) => call.send(message),
+    send: (message, options) => call.send(message, options),
     recv: () => call.recv(),
     closeRequest: () => call.closeRequest(),
     closeResponse: () => call.cancel(),

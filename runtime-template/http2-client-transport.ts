@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import {
   connect,
   type ClientHttp2Session,
@@ -53,6 +55,7 @@ export class Http2ClientTransport {
   private current: TransportSession | undefined;
   private readonly sessions = new Set<TransportSession>();
   private closed = false;
+  private agent: HttpAgent | undefined;
 
   constructor(options: Http2TransportOptions) {
     const url = new URL(options.baseUrl);
@@ -83,13 +86,34 @@ export class Http2ClientTransport {
     return stream;
   }
 
+  /** The keep-alive HTTP/1.1 agent Triple-unary calls over HTTP/1.1 use (created on first use). */
+  http1Agent(): HttpAgent {
+    if (this.agent === undefined) {
+      const tls = this.options.tls;
+      this.agent = this.baseUrl.startsWith("https:")
+        ? new HttpsAgent({
+            keepAlive: true,
+            ...(tls?.ca !== undefined ? { ca: tls.ca as string[] } : {}),
+            ...(tls?.cert !== undefined ? { cert: tls.cert as string } : {}),
+            ...(tls?.key !== undefined ? { key: tls.key as string } : {}),
+            ...(tls?.servername !== undefined ? { servername: tls.servername } : {}),
+            rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+          })
+        : new HttpAgent({ keepAlive: true });
+    }
+    return this.agent;
+  }
+
   /** Closes every connection gracefully (in-flight calls finish) and refuses new calls. */
   close(): Promise<void> {
     this.closed = true;
+    this.agent?.destroy();
     const pending = [...this.sessions].map(
       (state) =>
         new Promise<void>((resolve) => {
           if (state.session.closed || state.session.destroyed) return resolve();
+          // Keep the process alive until the close completes (idle sessions are unref'd).
+          state.session.ref();
           state.session.close(() => resolve());
         }),
     );

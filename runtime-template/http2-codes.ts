@@ -1,4 +1,21 @@
-import { constants as http2Constants } from "node:http2";
+import { constants as http2Constants, type Http2Stream } from "node:http2";
 
 /** The RST_STREAM code that cancels a call (CANCEL, 0x8), used by clients and servers alike. */
 export const http2CancelCode: number = http2Constants.NGHTTP2_CANCEL;
+
+/**
+ * The RST_STREAM code (NO_ERROR, 0x0) that ends a stream whose outcome is already decided: the peer
+ * sent its final status while our side was still open, so it need not (and cannot usefully) send more.
+ */
+export const http2NoErrorCode: number = http2Constants.NGHTTP2_NO_ERROR;
+
+/**
+ * Resets a stream with RST_STREAM(`code`). Node's `close()` first ends a still-open writable side,
+ * which puts END_STREAM on the wire before the reset: to the peer a clean end of the messages, so a
+ * cancelled upload would look complete. Skipping that final shutdown sends the reset alone.
+ */
+export function http2ResetStream(stream: Http2Stream, code: number): void {
+  if (stream.destroyed) return;
+  (stream as unknown as { _final: (callback: () => void) => void })._final = (callback) => callback();
+  stream.close(code);
+}

@@ -1,5 +1,5 @@
 import type { JsonValue } from "./json-value.js";
-import type { MessageCodec } from "./message-codec.js";
+import { type MessageCodec, protobufStackOverflow } from "./message-codec.js";
 import { ProtobufError } from "./protobuf-error.js";
 
 /** Options for writing proto3 JSON. */
@@ -52,12 +52,49 @@ export function jsonDecodeString<T extends object>(
   } catch (error) {
     throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
   }
-  return codec.readJson(json, options ?? jsonNoOptions, 0);
+  return jsonDecode(codec, json, options);
 }
 
 /** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
 export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
-  return codec.readJson(json, options ?? jsonNoOptions, 0);
+  try {
+    return codec.readJson(json, options ?? jsonNoOptions, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/**
+ * Reads a field of a well-known type (Timestamp, Any, Value, a wrapper in a list, …) through its codec,
+ * so that errors, which name the type (`google.protobuf.Duration: …`), also start with the field path.
+ */
+export function jsonReadWellKnown<T extends object>(
+  codec: MessageCodec<T>,
+  json: JsonValue,
+  options: JsonReadOptions,
+  depth: number,
+  path: string,
+): T {
+  try {
+    return codec.readJson(json, options, depth);
+  } catch (error) {
+    throw jsonInField(error, path);
+  }
+}
+
+/** Writes a field of a well-known type through its codec, prefixing errors with the field path. */
+export function jsonWriteWellKnown<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined, path: string): JsonValue {
+  try {
+    return codec.toJson(message, options);
+  } catch (error) {
+    throw jsonInField(error, path);
+  }
+}
+
+/** Prefixes a ProtobufError's message with a field path (once); returns other errors unchanged. */
+function jsonInField(error: unknown, path: string): unknown {
+  if (!(error instanceof ProtobufError) || error.message.startsWith(path + ":")) return error;
+  return new ProtobufError(`${path}: ${error.message}`, { cause: error });
 }
 
 /** Encodes a message to JSON text: the body of every generated `toJsonString()`. */

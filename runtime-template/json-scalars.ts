@@ -20,27 +20,33 @@ function jsonShow(value: JsonValue): string {
   return text.length > 64 ? text.slice(0, 61) + "..." : text;
 }
 
-/** A JSON number or numeric string as a number, or NaN when it is neither. */
+/**
+ * A decimal number in a string: JSON's number syntax, except that leading zeros are allowed (`"01"`).
+ * `Number()` alone would also take hex, octal and binary literals, `"Infinity"` and blanks.
+ */
+const jsonDecimal = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** A JSON number or decimal string as a number, or NaN when it is neither. */
 function jsonNumber(value: JsonValue): number {
   if (typeof value === "number") return value;
-  if (typeof value !== "string" || value.length === 0 || value.trim().length !== value.length) return NaN;
+  if (typeof value !== "string" || !jsonDecimal.test(value)) return NaN;
   return Number(value);
 }
 
-/** Reads an int32, sint32 or sfixed32. */
+/** Reads an int32, sint32 or sfixed32 (`-0` reads as 0). */
 export function jsonReadInt32(value: JsonValue, path: string): number {
   const n = jsonNumber(value);
   if (!Number.isInteger(n)) throw jsonError(path, "expected a 32-bit integer", value);
   if (n > 0x7fffffff || n < -0x80000000) throw jsonError(path, "int32 out of range", value);
-  return n;
+  return n + 0;
 }
 
-/** Reads a uint32 or fixed32. */
+/** Reads a uint32 or fixed32 (`-0` reads as 0). */
 export function jsonReadUint32(value: JsonValue, path: string): number {
   const n = jsonNumber(value);
   if (!Number.isInteger(n)) throw jsonError(path, "expected an unsigned 32-bit integer", value);
   if (n > 0xffffffff || n < 0) throw jsonError(path, "uint32 out of range", value);
-  return n;
+  return n + 0;
 }
 
 const jsonInt64Min = -(2n ** 63n);
@@ -48,9 +54,37 @@ const jsonInt64Max = 2n ** 63n - 1n;
 const jsonUint64Max = 2n ** 64n - 1n;
 
 function jsonBigInt(value: JsonValue, path: string): bigint {
-  if (typeof value === "string" && /^-?[0-9]+$/.test(value)) return BigInt(value);
-  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === "string") {
+    if (/^-?[0-9]+$/.test(value)) return BigInt(value);
+    const exact = jsonDecimalToBigInt(value);
+    if (exact !== undefined) return exact;
+  } else if (typeof value === "number" && Number.isInteger(value)) {
+    return BigInt(value);
+  }
   throw jsonError(path, "expected a 64-bit integer as a decimal string or number", value);
+}
+
+/**
+ * The exact integer a decimal string with a fraction or exponent denotes (`"1.0"`, `"1e2"`, `"-5.10e1"`),
+ * as for 32-bit integers; undefined if it is not an integer. Values far beyond 64 bits come back as a
+ * stand-in beyond the range (`2^64`), so `"1e999999999"` costs no huge power of ten.
+ */
+function jsonDecimalToBigInt(text: string): bigint | undefined {
+  const m = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
+  if (m === null) return undefined;
+  const fraction = m[3] ?? "";
+  let digits = ((m[2] as string) + fraction).replace(/^0+/, "");
+  let exponent = Number(m[4] ?? "0") - fraction.length;
+  if (digits === "") return 0n;
+  if (exponent < 0) {
+    const dropped = digits.slice(exponent);
+    if (/[^0]/.test(dropped) || -exponent > digits.length) return undefined;
+    digits = digits.slice(0, exponent);
+    exponent = 0;
+  }
+  if (digits === "") return undefined;
+  const magnitude = digits.length + exponent > 21 ? 2n ** 64n : BigInt(digits) * 10n ** BigInt(exponent);
+  return m[1] === "-" ? -magnitude : magnitude;
 }
 
 /** Reads an int64, sint64 or sfixed64 (decimal string or integral number). */
@@ -156,6 +190,12 @@ export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string):
 /** Reads a map key of a 64-bit integer type, returned as the canonical decimal string ("01" → "1"). */
 export function jsonReadMapKeyLong(key: string, unsigned: boolean, path: string): string {
   return String(unsigned ? jsonReadUint64(key, path) : jsonReadInt64(key, path));
+}
+
+/** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
+export function jsonReadMapKeyString(key: string, path: string): string {
+  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  return key;
 }
 
 /** Reads a bool map key: only "true" and "false". */

@@ -1,4 +1,4 @@
-import { jsonCheckDepth, type JsonReadOptions, type JsonWriteOptions } from "./json-codec.js";
+import { jsonCheckDepth, type JsonReadOptions, jsonSetOwn, type JsonWriteOptions } from "./json-codec.js";
 import { jsonError, jsonExpectObject } from "./json-scalars.js";
 import type { JsonObject, JsonValue } from "./json-value.js";
 
@@ -38,10 +38,24 @@ export function jsonTimestampToJson(seconds: bigint, nanos: number): string {
 export function jsonTimestampFromJson(value: JsonValue): { seconds: bigint; nanos: number } {
   const path = "google.protobuf.Timestamp";
   if (typeof value !== "string") throw jsonError(path, "expected an RFC 3339 string", value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-]\d{2}:\d{2}))$/.exec(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/.exec(value);
   if (m === null) throw jsonError(path, "invalid RFC 3339 string", value);
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[8] ?? "Z"}`);
-  if (Number.isNaN(ms)) throw jsonError(path, "invalid RFC 3339 string", value);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
+  const offsetMinutes = m[10] === undefined ? 0 : Number(m[10]);
+  // setUTCFullYear, unlike Date.UTC, keeps years 0..99; a Date rolls Feb 30 over into March, so a date
+  // that does not read back as written does not exist. RFC 3339 has no hour 24; leap seconds are refused.
+  const local = new Date(0);
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, second, 0);
+  if (
+    month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59 ||
+    local.getUTCFullYear() !== year || local.getUTCMonth() !== month - 1 || local.getUTCDate() !== day
+  ) {
+    throw jsonError(path, "invalid RFC 3339 string", value);
+  }
+  const offsetMs = (m[8] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const ms = local.getTime() - offsetMs;
   if (ms < jsonTimestampMinMs || ms > jsonTimestampMaxMs) throw jsonError(path, "out of range", value);
   const fraction = m[7];
   const nanos = fraction === undefined ? 0 : Number(fraction.padEnd(9, "0"));
@@ -69,7 +83,7 @@ export function jsonDurationFromJson(value: JsonValue): { seconds: bigint; nanos
   const whole = BigInt(m[2] as string);
   if (whole > BigInt(jsonDurationMaxSeconds)) throw jsonError(path, "out of range", value);
   const nanos = m[3] === undefined ? 0 : Number(m[3].padEnd(9, "0"));
-  return { seconds: negative ? -whole : whole, nanos: negative ? -nanos : nanos };
+  return { seconds: negative ? -whole : whole, nanos: negative ? 0 - nanos : nanos };
 }
 
 /** Writes FieldMask paths as one comma-separated string of lowerCamelCase paths. */
@@ -126,8 +140,13 @@ export function jsonAnyToJson(typeUrl: string, value: Uint8Array, options: JsonW
   const codec = jsonAnyCodec(typeUrl, options?.registry);
   const inner = codec.toJson(codec.decode(value), options);
   const out: JsonObject = { "@type": typeUrl };
-  if (jsonCustomWkt.has(codec.typeName)) out["value"] = inner;
-  else Object.assign(out, inner as JsonObject);
+  if (jsonCustomWkt.has(codec.typeName)) {
+    out["value"] = inner;
+  } else {
+    // Not Object.assign: it would run the __proto__ setter for a field named `__proto__`.
+    const fields = inner as JsonObject;
+    for (const key of Object.keys(fields)) jsonSetOwn(out, key, fields[key] as JsonValue);
+  }
   return out;
 }
 
@@ -142,7 +161,16 @@ export function jsonAnyFromJson(value: JsonValue, options: JsonReadOptions, dept
   const codec = jsonAnyCodec(typeUrl, options.registry);
   let message: object;
   if (jsonCustomWkt.has(codec.typeName)) {
-    message = codec.readJson(object["value"] ?? null, options, depth + 1);
+    // {"@type": …, "value": <the special JSON form>}: "value" is required, nothing else may appear.
+    if (!Object.prototype.hasOwnProperty.call(object, "value")) {
+      throw jsonError(path, `"value" is missing for ${codec.typeName}`);
+    }
+    if (options.ignoreUnknownFields !== true) {
+      for (const key of Object.keys(object)) {
+        if (key !== "@type" && key !== "value") throw jsonError(path, `unknown field "${key}" next to "value" in JSON`);
+      }
+    }
+    message = codec.readJson(object["value"] as JsonValue, options, depth + 1);
   } else {
     const fields: JsonObject = {};
     for (const key of Object.keys(object)) {
@@ -160,4 +188,35 @@ function jsonAnyCodec(typeUrl: string, registry: JsonWriteOptions["registry"]) {
     throw jsonError("google.protobuf.Any", `type ${JSON.stringify(typeUrl)} is not in the type registry`);
   }
   return codec;
+}
+
+/**
+ * Reads a `google.protobuf.Struct` field held as a plain JSON object: checks that it is an object of
+ * JSON values nested no deeper than `options.maxDepth`, counting levels as the binary decoder and the
+ * generated `Value` codec do (a Struct's values are one level below it, a nested object or array one
+ * more), and returns a copy that shares nothing with the input. `depth` is the Struct's own depth.
+ */
+export function jsonReadStruct(value: JsonValue, options: JsonReadOptions, depth: number, path: string): JsonObject {
+  return jsonCopyStruct(jsonExpectObject(value, path), options.maxDepth ?? 100, depth, path);
+}
+
+function jsonCopyStruct(object: { readonly [key: string]: JsonValue }, maxDepth: number, depth: number, path: string): JsonObject {
+  if (depth > maxDepth) throw jsonError(path, `JSON nesting exceeds the maximum depth of ${maxDepth}`);
+  const copy: JsonObject = {};
+  for (const key of Object.keys(object)) {
+    const item = jsonCopyStructValue(object[key] as JsonValue, maxDepth, depth + 1, path);
+    if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy;
+}
+
+function jsonCopyStructValue(value: JsonValue, maxDepth: number, depth: number, path: string): JsonValue {
+  if (depth > maxDepth) throw jsonError(path, `JSON nesting exceeds the maximum depth of ${maxDepth}`);
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) throw jsonError(path, "a Struct value cannot be NaN or Infinity");
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item: JsonValue) => jsonCopyStructValue(item, maxDepth, depth + 2, path));
+  return jsonCopyStruct(value, maxDepth, depth + 1, path);
 }

@@ -66,7 +66,12 @@ export function protobufWriter(): BinaryWriter {
 /** Encodes a message with its codec: the body of every generated `encode()`. */
 export function protobufEncode<T extends object>(codec: MessageCodec<T>, message: T): Uint8Array {
   const writer = protobufWriter();
-  codec.write(message, writer);
+  try {
+    codec.write(message, writer);
+  } catch (error) {
+    writer.reset();
+    throw protobufStackOverflow(error, codec.typeName, "encode");
+  }
   return writer.finish();
 }
 
@@ -77,7 +82,25 @@ export function protobufDecode<T extends object>(
   options: BinaryDecodeOptions | undefined,
 ): T {
   const reader = new BinaryReader(bytes, options?.maxDepth ?? 100);
-  return codec.read(reader, reader.end, 0, undefined, 0);
+  try {
+    return codec.read(reader, reader.end, 0, undefined, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/**
+ * Turns a stack overflow into a {@link ProtobufError} and returns any other error unchanged. Nesting is
+ * bounded by `maxDepth` (default 100), far below what the stack holds, so only a caller who raised the
+ * limit (or built a message deeper than it by hand) can get here; they still get the codec's one error
+ * class instead of a RangeError.
+ */
+export function protobufStackOverflow(error: unknown, typeName: string, what: string): unknown {
+  const overflow =
+    (error instanceof RangeError && /stack/i.test(error.message)) ||
+    (error instanceof Error && error.name === "InternalError" && /recursion/i.test(error.message));
+  if (!overflow) return error;
+  return new ProtobufError(`${typeName}: message nesting too deep to ${what}: ${(error as Error).message}`, { cause: error });
 }
 
 /** Fails a decode nested deeper than the reader allows. */

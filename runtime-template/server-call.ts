@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
-import { envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
+import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcPercentEncode, grpcStatusDetailsEncode } from "./grpc-status.js";
-import { http2CancelCode } from "./http2-codes.js";
+import { http2CancelCode, http2NoErrorCode, http2ResetStream } from "./http2-codes.js";
 import { metadataToHttp2 } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import type { HandlerContext } from "./server-context.js";
@@ -41,6 +41,8 @@ export class ServerCall<I extends object, O extends object> {
   private readonly reader: EnvelopeReader;
   private readonly out = new BinaryWriter(256);
   private readonly queue: Uint8Array[] = [];
+  /** Whether each queued request message arrived compressed (parallel to `queue`). */
+  private readonly queueCompressed: boolean[] = [];
   private queueHead = 0;
   private waiter: { resolve: (m: I) => void; reject: (e: unknown) => void } | undefined;
   private requestEnded = false;
@@ -83,9 +85,14 @@ export class ServerCall<I extends object, O extends object> {
   /** Sends a response message; resolves when the stream can take more (HTTP/2 flow control). */
   send(message: O): Promise<void> {
     if (this.finished) return Promise.reject(this.failure ?? new TripleError(Code.FAILED_PRECONDITION, "call already finished"));
+    // The client reset the stream (cancel, deadline): nothing sent now would arrive.
+    if (this.stream.closed || this.stream.destroyed) {
+      return Promise.reject(this.failure ?? new TripleError(Code.CANCELLED, "client cancelled the call"));
+    }
     if (!this.headersSent) this.sendHeaders();
     const s = this.settings;
-    envelopeWrite(this.out, this.method.output, message, s.compressResponse, s.compressMinBytes, s.json);
+    const compress = this.ctx.compressResponses;
+    envelopeWrite(this.out, this.method.output, message, s.compressResponse && compress !== false, compress === true ? 0 : s.compressMinBytes, s.json);
     if (this.out.pos >= serverCallFlushBytes) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -114,25 +121,42 @@ export class ServerCall<I extends object, O extends object> {
       const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.settings.contentType };
       metadataToHttp2(this.ctx.responseHeaders, headers);
       this.stream.respond(Object.assign(headers, trailers), { endStream: true });
+      this.stopRequest();
       return;
     }
     this.flush();
     this.stream.once("wantTrailers", () => {
-      if (!this.stream.destroyed) this.stream.sendTrailers(trailers);
+      if (this.stream.destroyed) return;
+      this.stream.sendTrailers(trailers);
+      this.stopRequest();
     });
     this.stream.end();
+  }
+
+  /**
+   * After the status went out, a client still sending is told to stop with RST_STREAM(NO_ERROR) (as
+   * HTTP/2 §8.1 allows and grpc-go does): the call is over, and the stream would otherwise stay open
+   * for as long as the client keeps its request side open. The reset waits for the next turn of the
+   * event loop: submitted from within the send that asked for the trailers, it would overtake them.
+   */
+  private stopRequest(): void {
+    if (this.requestEnded) return;
+    setImmediate(() => {
+      if (!this.requestEnded && !this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
+    });
   }
 
   /** Resets the stream (RST_STREAM CANCEL) without a status: the call was abandoned. */
   reset(): void {
     this.finished = true;
-    if (!this.stream.destroyed) this.stream.close(http2CancelCode);
+    http2ResetStream(this.stream, http2CancelCode);
   }
 
   /** Fails pending and future `recv()` calls (client gone, deadline, bad input). */
   abortReceive(error: TripleError): void {
     if (this.failure === undefined) this.failure = error;
     this.queue.length = 0;
+    this.queueCompressed.length = 0;
     this.queueHead = 0;
     const waiter = this.waiter;
     this.waiter = undefined;
@@ -152,7 +176,11 @@ export class ServerCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.out.pos === 0 || this.stream.destroyed) return;
+    if (this.out.pos === 0) return;
+    if (this.stream.destroyed) {
+      this.out.reset(); // never accumulate messages nobody will send
+      return;
+    }
     const chunk = this.out.buf.slice(0, this.out.pos);
     this.out.reset();
     if (!this.stream.write(chunk) && this.drain === undefined) {
@@ -171,9 +199,11 @@ export class ServerCall<I extends object, O extends object> {
 
   private take(): I {
     const data = this.queue[this.queueHead] as Uint8Array;
+    this.ctx.requestCompressed = this.queueCompressed[this.queueHead] === true;
     this.queue[this.queueHead++] = data.subarray(0, 0);
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
+      this.queueCompressed.length = 0;
       this.queueHead = 0;
       if (!this.requestEnded && this.stream.isPaused()) this.stream.resume();
     }
@@ -194,6 +224,7 @@ export class ServerCall<I extends object, O extends object> {
       this.reader.push(chunk);
       for (let envelope = this.reader.next(); envelope !== undefined; envelope = this.reader.next()) {
         this.queue.push(envelopePayload(envelope, this.settings.requestEncoding, this.settings.maxReceiveMessageBytes));
+        this.queueCompressed.push((envelope.flags & envelopeFlagCompressed) !== 0);
       }
     } catch (error) {
       const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, String(error));

@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http2";
+import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { metadataFromHttp2 } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
@@ -24,15 +25,26 @@ export class HandlerContext {
   readonly responseHeaders: Headers = new Headers();
   /** Response trailers; sent with the status at the end of the call. */
   readonly responseTrailers: Headers = new Headers();
-  private readonly stream: ServerHttp2Stream;
+  /**
+   * Whether the request message that `recv()` returned last arrived compressed (its envelope's
+   * compressed flag was set). The runtime sets it as each request message is handed to the handler.
+   */
+  requestCompressed = false;
+  /**
+   * Compression of the response messages sent from now on, when the client accepts gzip and the server
+   * allows compression: undefined (default) gzips messages of at least the server's `compressMinBytes`,
+   * true gzips every message, false sends them uncompressed. Read as each message is sent.
+   */
+  compressResponses: boolean | undefined = undefined;
+  private readonly socket: Socket | undefined;
   private readonly rawHeaders: IncomingHttpHeaders;
   private metadata: Headers | undefined;
   private controller: AbortController | undefined;
   private abortReason: unknown;
 
-  constructor(method: MethodInfo<object, object>, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, deadline: number | undefined) {
+  constructor(method: MethodInfo<object, object>, socket: Socket | undefined, headers: IncomingHttpHeaders, deadline: number | undefined) {
     this.method = method;
-    this.stream = stream;
+    this.socket = socket;
     this.rawHeaders = headers;
     this.deadline = deadline;
   }
@@ -59,7 +71,7 @@ export class HandlerContext {
 
   /** Address, port and (with mutual TLS) certificate of the client. */
   get peer(): PeerInfo {
-    const socket = this.stream.session?.socket;
+    const socket = this.socket;
     const tls = socket !== undefined && "getPeerCertificate" in socket ? (socket as TLSSocket) : undefined;
     const certificate = tls?.getPeerCertificate();
     return {

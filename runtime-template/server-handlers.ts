@@ -9,6 +9,8 @@ export interface ServerRoute {
   readonly method: MethodInfo<object, object>;
   /** Runs the handler for one call; resolves when the handler is done and its responses are queued. */
   run(call: ServerCall<object, object>): Promise<void>;
+  /** The implementation of a unary method, which Triple-unary (plain HTTP) requests call directly. */
+  readonly unary?: (request: object, ctx: HandlerContext) => Promise<object> | object;
 }
 
 /** The request messages of a client-streaming or bidi call: `for await`, or `recv()` until {@link isEnded}. */
@@ -30,10 +32,11 @@ export function serveUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   impl: (request: I, ctx: HandlerContext) => Promise<O> | O,
 ): ServerRoute {
-  return serverRoute(method, async (call) => {
+  const route = serverRoute(method, async (call) => {
     const request = await serverSingleRequest(call);
     await call.send(await impl(request, call.ctx));
   });
+  return { ...route, unary: impl as (request: object, ctx: HandlerContext) => Promise<object> | object };
 }
 
 /** Binds a server-streaming implementation: `(request, stream, ctx) => void`. */

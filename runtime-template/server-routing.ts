@@ -11,7 +11,8 @@ export interface ServerRegistration {
   readonly version?: string;
 }
 
-interface RegisteredRoute {
+/** An implementation registered for a path, with its group and version. */
+export interface RegisteredRoute {
   readonly route: ServerRoute;
   readonly group: string;
   readonly version: string;
@@ -74,24 +75,9 @@ export function serverRoutesResolve(
     return undefined;
   }
   const responseType = subtype === "json" ? "application/grpc+json" : contentType.startsWith("application/grpc+proto") ? "application/grpc+proto" : "application/grpc";
-  const candidates = table.get(headers[":path"] ?? "");
-  if (candidates === undefined) {
-    serverRespondError(stream, responseType, new TripleError(Code.UNIMPLEMENTED, `unknown method ${headers[":path"] ?? ""}`));
-    return undefined;
-  }
-  const group = serverHeader(headers["tri-service-group"]);
-  const version = serverHeader(headers["tri-service-version"]);
-  const match =
-    candidates.find((r) => r.group === group && r.version === version) ??
-    (options.versionFallback === true
-      ? candidates.find((r) => r.group === group && r.version === "1.0.0") ?? candidates[0]
-      : undefined);
-  if (match === undefined) {
-    serverRespondError(
-      stream,
-      responseType,
-      new TripleError(Code.UNIMPLEMENTED, `no implementation found for service group ${group} and service version ${version}`),
-    );
+  const match = serverRouteLookup(table, options, headers[":path"] ?? "", headers);
+  if (typeof match === "string") {
+    serverRespondError(stream, responseType, new TripleError(Code.UNIMPLEMENTED, match));
     return undefined;
   }
   const encoding = headers["grpc-encoding"];
@@ -113,6 +99,29 @@ export function serverRoutesResolve(
       compressMinBytes: options.compressMinBytes ?? 1024,
     },
   ];
+}
+
+/**
+ * Finds the implementation for a path and the request's `tri-service-group`/`tri-service-version`:
+ * an exact match, or with `versionFallback` version 1.0.0 then any implementation (dubbo-java).
+ * Returns the reason as a string when nothing matches.
+ */
+export function serverRouteLookup(
+  table: ServerRouteTable,
+  options: ServerRoutingOptions,
+  path: string,
+  headers: IncomingHttpHeaders,
+): RegisteredRoute | string {
+  const candidates = table.get(path);
+  if (candidates === undefined) return `unknown method ${path}`;
+  const group = serverHeader(headers["tri-service-group"]);
+  const version = serverHeader(headers["tri-service-version"]);
+  const match =
+    candidates.find((r) => r.group === group && r.version === version) ??
+    (options.versionFallback === true
+      ? candidates.find((r) => r.group === group && r.version === "1.0.0") ?? candidates[0]
+      : undefined);
+  return match ?? `no implementation found for service group ${group} and service version ${version}`;
 }
 
 /** `proto` or `json` for a gRPC content type (parameters ignored), undefined for anything else. */

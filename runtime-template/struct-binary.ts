@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "./json-value.js";
-import { protobufDepthError, protobufMapSet } from "./message-codec.js";
+import { protobufDepthError, protobufMapSet, protobufWireTypeError } from "./message-codec.js";
 import { ProtobufError } from "./protobuf-error.js";
 import type { BinaryReader } from "./wire-reader.js";
 import type { BinaryWriter } from "./wire-writer.js";
@@ -54,14 +54,18 @@ function structWriteValue(value: JsonValue, writer: BinaryWriter): void {
   }
 }
 
-/** Reads the fields of a `google.protobuf.Struct` ending at `end` into a plain JSON object. */
-export function protobufReadStruct(reader: BinaryReader, end: number, depth: number): JsonObject {
+/**
+ * Reads the fields of a `google.protobuf.Struct` ending at `end` into a plain JSON object, merging into
+ * `target` when given (a repeated occurrence of a singular Struct field merges its entries, later
+ * entries replacing earlier ones with the same key, as for any map).
+ */
+export function protobufReadStruct(reader: BinaryReader, end: number, depth: number, target?: JsonObject): JsonObject {
   if (depth > reader.maxDepth) throw protobufDepthError("google.protobuf.Struct", reader.maxDepth);
-  const object: JsonObject = {};
+  const object: JsonObject = target ?? {};
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag !== 10) {
-      structSkip(reader, tag, depth);
+      structSkip(reader, tag, depth, "google.protobuf.Struct", 1);
       continue;
     }
     const entryEnd = reader.lengthEnd();
@@ -70,8 +74,8 @@ export function protobufReadStruct(reader: BinaryReader, end: number, depth: num
     while (reader.pos < entryEnd) {
       const entryTag = reader.uint32();
       if (entryTag === 10) key = reader.string();
-      else if (entryTag === 18) value = structReadValue(reader, reader.lengthEnd(), depth + 1);
-      else structSkip(reader, entryTag, depth);
+      else if (entryTag === 18) value = structReadValue(reader, reader.lengthEnd(), depth + 1, value);
+      else structSkip(reader, entryTag, depth, "google.protobuf.Struct.FieldsEntry", 2);
     }
     structCheckEnd(reader, entryEnd);
     protobufMapSet(object, key, value);
@@ -80,10 +84,13 @@ export function protobufReadStruct(reader: BinaryReader, end: number, depth: num
   return object;
 }
 
-/** Reads the fields of a `google.protobuf.Value`; a value with no kind set reads as `null`. */
-function structReadValue(reader: BinaryReader, end: number, depth: number): JsonValue {
+/**
+ * Reads the fields of a `google.protobuf.Value`; a value with no kind set reads as `null`. `previous` is
+ * the value read so far for the same field: a repeated `struct_value` or `list_value` merges into it.
+ */
+function structReadValue(reader: BinaryReader, end: number, depth: number, previous: JsonValue): JsonValue {
   if (depth > reader.maxDepth) throw protobufDepthError("google.protobuf.Value", reader.maxDepth);
-  let value: JsonValue = null;
+  let value: JsonValue = previous;
   while (reader.pos < end) {
     const tag = reader.uint32();
     switch (tag) {
@@ -100,32 +107,41 @@ function structReadValue(reader: BinaryReader, end: number, depth: number): Json
       case 32:
         value = reader.bool();
         break;
-      case 42:
-        value = protobufReadStruct(reader, reader.lengthEnd(), depth + 1);
+      case 42: {
+        const merge = value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+        value = protobufReadStruct(reader, reader.lengthEnd(), depth + 1, merge);
         break;
+      }
       case 50: {
         const listEnd = reader.lengthEnd();
-        const list: JsonValue[] = [];
+        const list: JsonValue[] = Array.isArray(value) ? value : [];
         while (reader.pos < listEnd) {
           const itemTag = reader.uint32();
-          if (itemTag === 10) list.push(structReadValue(reader, reader.lengthEnd(), depth + 2));
-          else structSkip(reader, itemTag, depth);
+          if (itemTag === 10) list.push(structReadValue(reader, reader.lengthEnd(), depth + 2, null));
+          else structSkip(reader, itemTag, depth + 1, "google.protobuf.ListValue", 1);
         }
         structCheckEnd(reader, listEnd);
         value = list;
         break;
       }
       default:
-        structSkip(reader, tag, depth);
+        structSkip(reader, tag, depth, "google.protobuf.Value", 6);
     }
   }
   structCheckEnd(reader, end);
   return value;
 }
 
-function structSkip(reader: BinaryReader, tag: number, depth: number): void {
-  if ((tag & 7) === 4) throw new ProtobufError("google.protobuf.Struct: unexpected end-group tag");
-  reader.skip(tag & 7, tag >>> 3, depth);
+/**
+ * Skips a field of a Struct, Value, ListValue or Struct entry that the plain JSON object cannot hold.
+ * Fields 1..`declared` are the message's own: arriving with another wire type, they are an error, as in
+ * generated decoders; undeclared fields are skipped (their bytes are dropped).
+ */
+function structSkip(reader: BinaryReader, tag: number, depth: number, typeName: string, declared: number): void {
+  const fieldNo = tag >>> 3;
+  if ((tag & 7) === 4) throw new ProtobufError(`${typeName}: unexpected end-group tag for field ${fieldNo}`);
+  if (fieldNo >= 1 && fieldNo <= declared) throw protobufWireTypeError(typeName, tag);
+  reader.skip(tag & 7, fieldNo, depth);
 }
 
 function structCheckEnd(reader: BinaryReader, end: number): void {

@@ -1,24 +1,23 @@
-import {
-  createSecureServer,
-  createServer,
-  type Http2SecureServer,
-  type Http2Server,
-  type Http2Session,
-  type IncomingHttpHeaders,
-  type ServerHttp2Stream,
-} from "node:http2";
-import type { AddressInfo } from "node:net";
+import { createServer as createHttp1Server, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { grpcTimeoutParse } from "./grpc-timeout.js";
 import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
 import type { ServerRoute } from "./server-handlers.js";
 import {
+  serverGrpcSubtype,
   serverRespondError,
+  serverRouteLookup,
   serverRoutes,
   serverRoutesResolve,
   type ServerRegistration,
   type ServerRouteTable,
 } from "./server-routing.js";
+import { serveTripleUnary, type TripleUnaryExchange, type TripleUnarySettings } from "./server-triple-unary.js";
+import { http1Exchange, http2Exchange } from "./server-exchanges.js";
+import { tripleErrorBody } from "./triple-unary-protocol.js";
 import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
 
@@ -49,6 +48,8 @@ export interface ServerOptions {
   readonly compressMinBytes?: number;
   /** Disable response compression entirely. */
   readonly disableCompression?: boolean;
+  /** Write Triple-unary JSON responses with proto field names (snake_case), as dubbo-go does. */
+  readonly jsonUseProtoNames?: boolean;
   /** Group/version not matched exactly: fall back like dubbo-java (version 1.0.0, then any). */
   readonly versionFallback?: boolean;
   /** Sees every unexpected handler error (the client only gets UNKNOWN "internal error"). */
@@ -64,39 +65,67 @@ export interface ListenOptions {
 }
 
 /**
- * A Triple/gRPC server on `node:http2`: services are registered with the generated
- * `register…Service` functions, then `listen()` serves them; `close()` drains in-flight calls.
+ * A Triple/gRPC server: gRPC (all four kinds) over HTTP/2, and Triple-unary (plain POST) over HTTP/2
+ * and HTTP/1.1, all on one port — plaintext connections are told apart by the HTTP/2 preface, TLS
+ * ones by ALPN. Services are registered with the generated `register…Service` functions, then
+ * `listen()` serves them; `close()` drains in-flight calls.
  */
 export class TripleServer {
   private readonly options: ServerOptions;
   private readonly routes: ServerRouteTable = new Map();
-  private readonly http2: Http2Server | Http2SecureServer;
+  private readonly http2: Http2Server;
+  private readonly http1: HttpServer;
+  private readonly listener: NetServer;
+  private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
   private readonly calls = new Set<ServerCall<object, object>>();
+  private readonly unarySettings: TripleUnarySettings;
 
   constructor(options: ServerOptions = {}) {
     this.options = options;
-    const settings = {
-      maxConcurrentStreams: options.maxConcurrentStreams ?? 4096,
-      maxHeaderListSize: options.maxHeaderListBytes ?? 32 * 1024,
-      initialWindowSize: 1 << 20,
+    this.unarySettings = {
+      maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+      compressMinBytes: options.compressMinBytes ?? 1024,
+      disableCompression: options.disableCompression === true,
+      jsonUseProtoNames: options.jsonUseProtoNames === true,
+      onError: options.onError,
     };
-    const tls = options.tls;
-    this.http2 =
-      tls === undefined
-        ? createServer({ settings, maxSessionMemory: 64 })
-        : createSecureServer({
-            settings,
-            maxSessionMemory: 64,
-            cert: tls.cert as string,
-            key: tls.key as string,
-            ...(tls.ca !== undefined ? { ca: tls.ca as string[] } : {}),
-            requestCert: tls.requestCert ?? false,
-            rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          });
+    this.http2 = createServer({
+      settings: {
+        maxConcurrentStreams: options.maxConcurrentStreams ?? 4096,
+        maxHeaderListSize: options.maxHeaderListBytes ?? 32 * 1024,
+        initialWindowSize: 1 << 20,
+      },
+      maxSessionMemory: 64,
+    });
     this.http2.on("stream", (stream, headers) => this.onStream(stream, headers));
     this.http2.on("session", (session) => this.onSession(session));
     this.http2.on("sessionError", () => undefined);
+    this.http1 = createHttp1Server(
+      { maxHeaderSize: options.maxHeaderListBytes ?? 32 * 1024, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+      (request, response) => this.onHttp1(request, response),
+    );
+    this.http1.on("clientError", (_error, socket) => socket.destroy());
+    const tls = options.tls;
+    this.listener =
+      tls === undefined
+        ? createNetServer((socket) => this.sniff(socket))
+        : createTlsServer(
+            {
+              cert: tls.cert as string,
+              key: tls.key as string,
+              ...(tls.ca !== undefined ? { ca: tls.ca as string[] } : {}),
+              requestCert: tls.requestCert ?? false,
+              rejectUnauthorized: tls.rejectUnauthorized ?? true,
+              ALPNProtocols: ["h2", "http/1.1"],
+            },
+            (socket) => this.dispatch(socket, socket.alpnProtocol === "h2"),
+          );
+    this.listener.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+    if (tls !== undefined) this.listener.on("tlsClientError", () => undefined);
     const idle = options.idleTimeoutMs ?? 300_000;
     if (idle > 0) this.http2.setTimeout(idle, () => undefined);
   }
@@ -109,10 +138,10 @@ export class TripleServer {
   /** Starts listening; resolves with the bound address (the real port when port 0 was asked). */
   listen(options: ListenOptions = {}): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
-      this.http2.once("error", reject);
-      this.http2.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-        this.http2.off("error", reject);
-        const address = this.http2.address() as AddressInfo;
+      this.listener.once("error", reject);
+      this.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+        this.listener.off("error", reject);
+        const address = this.listener.address() as AddressInfo;
         resolve({ host: address.address, port: address.port });
       });
     });
@@ -120,7 +149,7 @@ export class TripleServer {
 
   /** The port the server is bound to (after `listen()`). */
   get port(): number {
-    return (this.http2.address() as AddressInfo | null)?.port ?? 0;
+    return (this.listener.address() as AddressInfo | null)?.port ?? 0;
   }
 
   /**
@@ -129,20 +158,53 @@ export class TripleServer {
    */
   close(options: { graceMs?: number } = {}): Promise<void> {
     const closed = new Promise<void>((resolve) => {
-      if (!this.http2.listening) return resolve();
-      this.http2.close(() => resolve());
+      if (!this.listener.listening) return resolve();
+      this.listener.close(() => resolve());
     });
     for (const session of this.sessions) if (!session.closed) session.close();
+    this.http1.closeIdleConnections();
+    let cut: ReturnType<typeof setTimeout> | undefined;
     const force = setTimeout(() => {
+      // Calls still running end with UNAVAILABLE (a reset would read as CANCELLED: the client's doing);
+      // the statuses get a moment to go out, then whatever is left is cut off.
       const reason = new TripleError(Code.UNAVAILABLE, "server is shutting down");
       for (const call of this.calls) {
         call.ctx.abort(reason);
         call.abortReceive(reason);
-        call.reset();
+        call.finish(reason);
       }
-      for (const session of this.sessions) session.destroy();
+      cut = setTimeout(() => {
+        for (const session of this.sessions) session.destroy();
+        for (const socket of this.sockets) socket.destroy();
+      }, 200);
     }, options.graceMs ?? 5_000);
-    return closed.then(() => clearTimeout(force));
+    const drained = setInterval(() => this.http1.closeIdleConnections(), 50);
+    return closed.then(() => {
+      clearTimeout(force);
+      clearTimeout(cut);
+      clearInterval(drained);
+    });
+  }
+
+  /** Plaintext: HTTP/2 prior knowledge starts with the preface `PRI * HTTP/2.0`, anything else is HTTP/1. */
+  private sniff(socket: Socket): void {
+    socket.on("error", () => undefined);
+    const onData = (chunk: Buffer): void => {
+      socket.pause();
+      socket.unshift(chunk);
+      this.dispatch(socket, chunk.length >= 4 ? chunk.subarray(0, 4).toString("latin1") === "PRI " : chunk[0] === 0x50);
+    };
+    socket.once("data", onData);
+  }
+
+  private dispatch(socket: Socket, http2: boolean): void {
+    socket.on("error", () => undefined);
+    if (http2) {
+      this.http2.emit("connection", socket);
+    } else {
+      this.http1.emit("connection", socket);
+      socket.resume();
+    }
   }
 
   private onSession(session: Http2Session): void {
@@ -154,7 +216,10 @@ export class TripleServer {
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
-    const target = this.resolve(stream, headers);
+    if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
+      return this.onTripleUnary(http2Exchange(stream, headers), headers[":path"] ?? "");
+    }
+    const target = serverRoutesResolve(this.routes, this.options, stream, headers);
     if (target === undefined) return;
     const [route, settings] = target;
     let timeoutMs: number | undefined;
@@ -163,7 +228,7 @@ export class TripleServer {
     } catch (error) {
       return serverRespondError(stream, settings.contentType, new TripleError(Code.INVALID_ARGUMENT, (error as Error).message));
     }
-    const ctx = new HandlerContext(route.method, stream, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+    const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
     const call = new ServerCall(route.method, stream, ctx, settings);
     this.calls.add(call);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -175,14 +240,19 @@ export class TripleServer {
         call.finish(error);
       }, timeoutMs);
     }
+    const cancelled = (): void => {
+      if (call.done) return;
+      const error = new TripleError(Code.CANCELLED, "client cancelled the call");
+      ctx.abort(error);
+      call.abortReceive(error);
+    };
+    // A reset stream also emits "end", which must not read as the client's half-close: "aborted"
+    // comes first and fails the request side before that.
+    stream.once("aborted", cancelled);
     stream.once("close", () => {
       if (timer !== undefined) clearTimeout(timer);
       this.calls.delete(call);
-      if (!call.done) {
-        const error = new TripleError(Code.CANCELLED, "client cancelled the call");
-        ctx.abort(error);
-        call.abortReceive(error);
-      }
+      cancelled();
     });
     route.run(call).then(
       () => call.finish(),
@@ -190,9 +260,19 @@ export class TripleServer {
     );
   }
 
-  /** Picks the route and per-call settings, or answers the request with an error and returns undefined. */
-  private resolve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders) {
-    return serverRoutesResolve(this.routes, this.options, stream, headers);
+  private onHttp1(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    this.onTripleUnary(http1Exchange(request, response), path);
+  }
+
+  private onTripleUnary(exchange: TripleUnaryExchange, path: string): void {
+    const match = serverRouteLookup(this.routes, this.options, path, exchange.headers);
+    if (exchange.http1 && serverGrpcSubtype(String(exchange.headers["content-type"] ?? "")) !== undefined) {
+      const error = new TripleError(Code.UNIMPLEMENTED, "gRPC requires HTTP/2");
+      exchange.respond(505, { "content-type": "application/json" }, tripleErrorBody(error), true);
+      return;
+    }
+    serveTripleUnary(exchange, typeof match === "string" ? undefined : match.route, typeof match === "string" ? match : "", this.unarySettings);
   }
 
   private fail(call: ServerCall<object, object>, error: unknown): void {

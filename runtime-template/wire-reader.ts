@@ -283,9 +283,10 @@ export class BinaryReader {
    * Skips the payload of one field whose tag has just been read (unknown
    * fields). A start-group is skipped up to its matching end-group tag,
    * iteratively, counting each group as one level below `depth` against
-   * maxDepth; a lone end-group or wire type 6 or 7 is an error.
+   * maxDepth; field number 0, a lone end-group or wire type 6 or 7 is an error.
    */
   skip(wireType: number, fieldNo: number, depth: number): void {
+    if (fieldNo === 0) throw new ProtobufError("invalid tag: field number 0");
     if (wireType === 3) {
       this.skipGroup(fieldNo, depth);
       return;

@@ -2,7 +2,7 @@ import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
 import { initialLiteral, isNumberMapKey, isOptionalProperty, singularType, zeroValue } from "./field-types.js";
-import { isNullValueEnum, isValueMessage, jsonPath, jsonReadMapKey, jsonReadScalar } from "./json-common.js";
+import { isNullValueEnum, isValueMessage, isWellKnownMessage, jsonPath, jsonReadMapKey, jsonReadScalar } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
 
@@ -17,7 +17,7 @@ export function emitReadJsonBody(message: DescMessage, scope: FileScope): string
   p.line(`${scope.rt("jsonCheckDepth")}(depth, options, ${typeName});`);
   p.line(`const object = ${scope.rt("jsonExpectObject")}(json, ${typeName});`);
   p.line(`const message: ${scope.ref(message, false)} = ${initialLiteral(message, scope)};`);
-  if (message.fields.some((f) => f.enum !== undefined && !isNullValueEnum(f))) {
+  if (message.fields.some((f) => f.enum !== undefined)) {
     p.line(`const ignoreUnknown = options.ignoreUnknownFields === true;`);
   }
   p.block(`for (const key in object) {`, `}`, () => {
@@ -48,8 +48,9 @@ function valueOf(field: DescField, v: string, scope: FileScope): string {
   if (field.message !== undefined) {
     const unwrapped = unwrappedScalar(field);
     if (unwrapped !== undefined) return jsonReadScalar(unwrapped, v, path, scope);
-    if (holdsJsonObject(field)) {
-      return `${scope.rt("jsonExpectObject")}(${v}, ${JSON.stringify(path)}) as ${scope.rt("JsonObject", false)}`;
+    if (holdsJsonObject(field)) return `${scope.rt("jsonReadStruct")}(${v}, options, depth + 1, ${JSON.stringify(path)})`;
+    if (isWellKnownMessage(field)) {
+      return `${scope.rt("jsonReadWellKnown")}(${scope.ref(field.message, true)}, ${v}, options, depth + 1, ${JSON.stringify(path)})`;
     }
     return `${scope.ref(field.message, true)}.readJson(${v}, options, depth + 1)`;
   }
@@ -61,11 +62,9 @@ function readEnum(p: Printer, field: DescField, v: string, scope: FileScope, use
   const desc = field.enum;
   if (desc === undefined) return;
   const type = scope.ref(desc, false);
-  if (isNullValueEnum(field)) {
-    p.line(use(`(${v} === null ? 0 : ${scope.rt("jsonReadInt32")}(${v}, ${JSON.stringify(jsonPath(field))})) as ${type}`));
-    return;
-  }
-  p.line(`const e = ${scope.rt("jsonReadEnum")}(${scope.ref(desc, true)}, ${v}, ${desc.open}, ignoreUnknown, ${JSON.stringify(jsonPath(field))});`);
+  // NullValue reads from JSON null, and also from its value's name or number like any enum.
+  const orNull = isNullValueEnum(field) ? `${v} === null ? 0 : ` : "";
+  p.line(`const e = ${orNull}${scope.rt("jsonReadEnum")}(${scope.ref(desc, true)}, ${v}, ${desc.open}, ignoreUnknown, ${JSON.stringify(jsonPath(field))});`);
   p.line(`if (e !== undefined) ${use(`e as ${type}`)}`);
 }
 

@@ -2,7 +2,7 @@ import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
 import { isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
-import { isNullValueEnum, jsonWriteScalar } from "./json-common.js";
+import { isNullValueEnum, isWellKnownMessage, jsonPath, jsonWriteScalar } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
 import { scalarInfo } from "./scalars.js";
@@ -60,7 +60,10 @@ export function jsonValueOf(field: DescField, v: string, scope: FileScope): stri
   if (field.message !== undefined) {
     const unwrapped = unwrappedScalar(field);
     if (unwrapped !== undefined) return jsonWriteScalar(unwrapped, v, scope);
-    if (holdsJsonObject(field)) return `${scope.rt("jsonCheckStruct")}(${v}, ${JSON.stringify(`${field.parent.typeName}.${field.name}`)})`;
+    if (holdsJsonObject(field)) return `${scope.rt("jsonCheckStruct")}(${v}, ${JSON.stringify(jsonPath(field))})`;
+    if (isWellKnownMessage(field)) {
+      return `${scope.rt("jsonWriteWellKnown")}(${scope.ref(field.message, true)}, ${v}, options, ${JSON.stringify(jsonPath(field))})`;
+    }
     return `${scope.ref(field.message, true)}.toJson(${v}, options)`;
   }
   return jsonWriteScalar(field.scalar as NonNullable<DescField["scalar"]>, v, scope);

@@ -101,8 +101,25 @@ function nestedRead(
   merge: string,
 ): string {
   return delimited
-    ? readMessageValue(field, scope, "end", merge, field.number)
-    : readMessageValue(field, scope, "reader.lengthEnd()", merge, 0);
+    ? readValue(field, scope, "end", merge, field.number)
+    : readValue(field, scope, "reader.lengthEnd()", merge, 0);
+}
+
+/**
+ * Reads one message value, merging into `merge` (an expression, `undefined` for none). A Struct held as
+ * a plain object merges too: a repeated occurrence of a singular Struct field adds its entries.
+ */
+function readValue(
+  field: DescField & { message: NonNullable<DescField["message"]> },
+  scope: FileScope,
+  end: string,
+  merge: string,
+  group: number,
+): string {
+  if (holdsJsonObject(field) && merge !== "undefined" && group === 0) {
+    return `${scope.rt("protobufReadStruct")}(reader, ${end}, depth + 1, ${merge})`;
+  }
+  return readMessageValue(field, scope, end, merge, group);
 }
 
 /** Reads an enum value; a closed enum sends values it does not declare to the unknown fields. */
@@ -162,6 +179,12 @@ function readListCases(p: Printer, field: DescField & { fieldKind: "list" }, sco
   }
 }
 
+/** The fully-qualified name of a map field's entry message, e.g. `pkg.Msg.LabelsEntry`. */
+function mapEntryName(field: DescField & { fieldKind: "map" }): string {
+  const typeName = field.proto.typeName;
+  return typeName.startsWith(".") ? typeName.slice(1) : `${field.parent.typeName}.${field.name}`;
+}
+
 function readMapCase(p: Printer, field: DescField & { fieldKind: "map" }, scope: FileScope): void {
   const keyInfo = scalarInfo(field.mapKey);
   const valueType = singularType(field, scope);
@@ -186,7 +209,7 @@ function readMapCase(p: Printer, field: DescField & { fieldKind: "map" }, scope:
         p.line(`  break;`);
         p.line(`case ${tagOf(2, field.mapKind === "scalar" ? scalarInfo(field.scalar).wireType : field.mapKind === "enum" ? WireType.varint : WireType.len)}:`);
         if (field.mapKind === "message") {
-          p.line(`  value = ${readMessageValue(field, scope, "reader.lengthEnd()", "value", 0)};`);
+          p.line(`  value = ${readValue(field, scope, "reader.lengthEnd()", "value", 0)};`);
         } else if (field.mapKind === "enum") {
           p.line(`  value = reader.int32() as ${valueType};`);
         } else {
@@ -194,6 +217,8 @@ function readMapCase(p: Printer, field: DescField & { fieldKind: "map" }, scope:
         }
         p.line(`  break;`);
         p.line(`default:`);
+        // The entry's key and value arriving with another wire type are an error, as for any field.
+        p.line(`  if (entryTag >>> 3 === 1 || entryTag >>> 3 === 2) throw ${scope.rt("protobufWireTypeError")}(${JSON.stringify(mapEntryName(field))}, entryTag);`);
         p.line(`  reader.skip(entryTag & 7, entryTag >>> 3, depth);`);
       });
     });

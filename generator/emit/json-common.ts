@@ -58,7 +58,7 @@ export function jsonReadMapKey(type: ScalarType, k: string, path: string, scope:
   const p = JSON.stringify(path);
   switch (type) {
     case ScalarType.STRING:
-      return k;
+      return `${scope.rt("jsonReadMapKeyString")}(${k}, ${p})`;
     case ScalarType.BOOL:
       return `${scope.rt("jsonReadMapKeyBool")}(${k}, ${p})`;
     case ScalarType.UINT32:
@@ -89,4 +89,19 @@ export function isNullValueEnum(field: DescField): boolean {
 /** Is this a field of type `google.protobuf.Value`, for which JSON `null` is a value, not "unset"? */
 export function isValueMessage(field: DescField): boolean {
   return field.message?.typeName === "google.protobuf.Value";
+}
+
+const wellKnownJsonTypes = new Set(
+  ["Any", "Timestamp", "Duration", "FieldMask", "Struct", "Value", "ListValue", "Empty"]
+    .concat(["Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"].map((n) => `${n}Value`))
+    .map((n) => `google.protobuf.${n}`),
+);
+
+/**
+ * Is this a field of a well-known message type? Their codecs name the type in errors
+ * (`google.protobuf.Timestamp: …`), so fields of them read and write through a runtime helper that
+ * prefixes errors with the field's path.
+ */
+export function isWellKnownMessage(field: DescField): boolean {
+  return field.message !== undefined && wellKnownJsonTypes.has(field.message.typeName);
 }

@@ -587,6 +587,7 @@ export const Legacy: MessageCodec<Legacy> = {
                 value = Leaf.read(reader, reader.lengthEnd(), depth + 1, value, 0);
                 break;
               default:
+                if (entryTag >>> 3 === 1 || entryTag >>> 3 === 2) throw protobufWireTypeError("fixtures.editions.legacy.Legacy.LeafMapEntry", entryTag);
                 reader.skip(entryTag & 7, entryTag >>> 3, depth);
             }
           }

@@ -85,106 +85,6 @@ export function base64Decode(text: string): Uint8Array {
 }
 
 /**
- * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
- * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
- */
-export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
-
-/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
-export type JsonObject = { [key: string]: JsonValue };
-
-/** Options for writing proto3 JSON. */
-export interface JsonWriteOptions {
-  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
-  readonly emitDefaultValues?: boolean;
-  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
-  readonly useProtoFieldName?: boolean;
-  /** Write enum values as numbers instead of names. */
-  readonly enumAsInteger?: boolean;
-  /** Resolves the type URLs of `google.protobuf.Any` values. */
-  readonly registry?: TypeRegistry;
-  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
-  readonly prettySpaces?: number;
-}
-
-/** Options for reading proto3 JSON. */
-export interface JsonReadOptions {
-  /** Skip object keys and enum names the schema does not know instead of failing. */
-  readonly ignoreUnknownFields?: boolean;
-  /** Resolves the type URLs of `google.protobuf.Any` values. */
-  readonly registry?: TypeRegistry;
-  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
-  readonly maxDepth?: number;
-}
-
-/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
-export interface TypeRegistry {
-  getMessage(typeName: string): MessageCodec<object> | undefined;
-}
-
-/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
-export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
-  const byName = new Map<string, MessageCodec<object>>();
-  for (const codec of codecs) byName.set(codec.typeName, codec);
-  return { getMessage: (typeName) => byName.get(typeName) };
-}
-
-const jsonNoOptions: JsonReadOptions = {};
-
-/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
-export function jsonDecodeString<T extends object>(
-  codec: MessageCodec<T>,
-  text: string,
-  options: JsonReadOptions | undefined,
-): T {
-  let json: JsonValue;
-  try {
-    json = JSON.parse(text) as JsonValue;
-  } catch (error) {
-    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  return codec.readJson(json, options ?? jsonNoOptions, 0);
-}
-
-/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
-export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
-  return codec.readJson(json, options ?? jsonNoOptions, 0);
-}
-
-/** Encodes a message to JSON text: the body of every generated `toJsonString()`. */
-export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
-  return JSON.stringify(codec.toJson(message, options), null, options?.prettySpaces ?? 0);
-}
-
-/** Fails a JSON decode nested deeper than allowed. */
-export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
-  const max = options.maxDepth ?? 100;
-  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
-}
-
-/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
-export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
-  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
-}
-
-/** Fails a JSON decode that sets two members of one oneof. */
-export function jsonOneofTwice(path: string, key: string): ProtobufError {
-  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
-}
-
-/**
- * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
- * assignment would treat as the prototype.
- */
-export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  if (key === "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    object[key] = value;
-  }
-}
-
-/**
  * Strict UTF-8 decoder for long strings in wireUtf8Decode().
  *
  * ignoreBOM keeps a leading U+FEFF: in protobuf it is text, not a byte-order
@@ -593,9 +493,10 @@ export class BinaryReader {
    * Skips the payload of one field whose tag has just been read (unknown
    * fields). A start-group is skipped up to its matching end-group tag,
    * iteratively, counting each group as one level below `depth` against
-   * maxDepth; a lone end-group or wire type 6 or 7 is an error.
+   * maxDepth; field number 0, a lone end-group or wire type 6 or 7 is an error.
    */
   skip(wireType: number, fieldNo: number, depth: number): void {
+    if (fieldNo === 0) throw new ProtobufError("invalid tag: field number 0");
     if (wireType === 3) {
       this.skipGroup(fieldNo, depth);
       return;
@@ -1017,6 +918,110 @@ function wireWriterVarintSize(v: number): number {
 }
 
 /**
+ * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
+ * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
+ */
+export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
+
+/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Options for writing proto3 JSON. */
+export interface JsonWriteOptions {
+  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
+  readonly emitDefaultValues?: boolean;
+  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
+  readonly useProtoFieldName?: boolean;
+  /** Write enum values as numbers instead of names. */
+  readonly enumAsInteger?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
+  readonly prettySpaces?: number;
+}
+
+/** Options for reading proto3 JSON. */
+export interface JsonReadOptions {
+  /** Skip object keys and enum names the schema does not know instead of failing. */
+  readonly ignoreUnknownFields?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
+  readonly maxDepth?: number;
+}
+
+/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
+export interface TypeRegistry {
+  getMessage(typeName: string): MessageCodec<object> | undefined;
+}
+
+/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
+export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
+  const byName = new Map<string, MessageCodec<object>>();
+  for (const codec of codecs) byName.set(codec.typeName, codec);
+  return { getMessage: (typeName) => byName.get(typeName) };
+}
+
+const jsonNoOptions: JsonReadOptions = {};
+
+/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
+export function jsonDecodeString<T extends object>(
+  codec: MessageCodec<T>,
+  text: string,
+  options: JsonReadOptions | undefined,
+): T {
+  let json: JsonValue;
+  try {
+    json = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return jsonDecode(codec, json, options);
+}
+
+/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
+export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
+  try {
+    return codec.readJson(json, options ?? jsonNoOptions, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/** Encodes a message to JSON text: the body of every generated `toJsonString()`. */
+export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
+  return JSON.stringify(codec.toJson(message, options), null, options?.prettySpaces ?? 0);
+}
+
+/** Fails a JSON decode nested deeper than allowed. */
+export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
+  const max = options.maxDepth ?? 100;
+  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
+}
+
+/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
+export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
+  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
+}
+
+/** Fails a JSON decode that sets two members of one oneof. */
+export function jsonOneofTwice(path: string, key: string): ProtobufError {
+  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
+}
+
+/**
+ * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
+ * assignment would treat as the prototype.
+ */
+export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  if (key === "__proto__") {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
+/**
  * The generated companion of every message type: construction, binary and proto3 JSON codecs.
  *
  * `create`, `encode`/`decode` and the `toJson`/`fromJson` family are the public API. `write`, `read`
@@ -1078,7 +1083,12 @@ export function protobufWriter(): BinaryWriter {
 /** Encodes a message with its codec: the body of every generated `encode()`. */
 export function protobufEncode<T extends object>(codec: MessageCodec<T>, message: T): Uint8Array {
   const writer = protobufWriter();
-  codec.write(message, writer);
+  try {
+    codec.write(message, writer);
+  } catch (error) {
+    writer.reset();
+    throw protobufStackOverflow(error, codec.typeName, "encode");
+  }
   return writer.finish();
 }
 
@@ -1089,7 +1099,25 @@ export function protobufDecode<T extends object>(
   options: BinaryDecodeOptions | undefined,
 ): T {
   const reader = new BinaryReader(bytes, options?.maxDepth ?? 100);
-  return codec.read(reader, reader.end, 0, undefined, 0);
+  try {
+    return codec.read(reader, reader.end, 0, undefined, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/**
+ * Turns a stack overflow into a {@link ProtobufError} and returns any other error unchanged. Nesting is
+ * bounded by `maxDepth` (default 100), far below what the stack holds, so only a caller who raised the
+ * limit (or built a message deeper than it by hand) can get here; they still get the codec's one error
+ * class instead of a RangeError.
+ */
+export function protobufStackOverflow(error: unknown, typeName: string, what: string): unknown {
+  const overflow =
+    (error instanceof RangeError && /stack/i.test(error.message)) ||
+    (error instanceof Error && error.name === "InternalError" && /recursion/i.test(error.message));
+  if (!overflow) return error;
+  return new ProtobufError(`${typeName}: message nesting too deep to ${what}: ${(error as Error).message}`, { cause: error });
 }
 
 /** Fails a decode nested deeper than the reader allows. */
@@ -1172,27 +1200,33 @@ function jsonShow(value: JsonValue): string {
   return text.length > 64 ? text.slice(0, 61) + "..." : text;
 }
 
-/** A JSON number or numeric string as a number, or NaN when it is neither. */
+/**
+ * A decimal number in a string: JSON's number syntax, except that leading zeros are allowed (`"01"`).
+ * `Number()` alone would also take hex, octal and binary literals, `"Infinity"` and blanks.
+ */
+const jsonDecimal = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** A JSON number or decimal string as a number, or NaN when it is neither. */
 function jsonNumber(value: JsonValue): number {
   if (typeof value === "number") return value;
-  if (typeof value !== "string" || value.length === 0 || value.trim().length !== value.length) return NaN;
+  if (typeof value !== "string" || !jsonDecimal.test(value)) return NaN;
   return Number(value);
 }
 
-/** Reads an int32, sint32 or sfixed32. */
+/** Reads an int32, sint32 or sfixed32 (`-0` reads as 0). */
 export function jsonReadInt32(value: JsonValue, path: string): number {
   const n = jsonNumber(value);
   if (!Number.isInteger(n)) throw jsonError(path, "expected a 32-bit integer", value);
   if (n > 0x7fffffff || n < -0x80000000) throw jsonError(path, "int32 out of range", value);
-  return n;
+  return n + 0;
 }
 
-/** Reads a uint32 or fixed32. */
+/** Reads a uint32 or fixed32 (`-0` reads as 0). */
 export function jsonReadUint32(value: JsonValue, path: string): number {
   const n = jsonNumber(value);
   if (!Number.isInteger(n)) throw jsonError(path, "expected an unsigned 32-bit integer", value);
   if (n > 0xffffffff || n < 0) throw jsonError(path, "uint32 out of range", value);
-  return n;
+  return n + 0;
 }
 
 const jsonInt64Min = -(2n ** 63n);
@@ -1202,9 +1236,37 @@ const jsonInt64Max = 2n ** 63n - 1n;
 const jsonUint64Max = 2n ** 64n - 1n;
 
 function jsonBigInt(value: JsonValue, path: string): bigint {
-  if (typeof value === "string" && /^-?[0-9]+$/.test(value)) return BigInt(value);
-  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === "string") {
+    if (/^-?[0-9]+$/.test(value)) return BigInt(value);
+    const exact = jsonDecimalToBigInt(value);
+    if (exact !== undefined) return exact;
+  } else if (typeof value === "number" && Number.isInteger(value)) {
+    return BigInt(value);
+  }
   throw jsonError(path, "expected a 64-bit integer as a decimal string or number", value);
+}
+
+/**
+ * The exact integer a decimal string with a fraction or exponent denotes (`"1.0"`, `"1e2"`, `"-5.10e1"`),
+ * as for 32-bit integers; undefined if it is not an integer. Values far beyond 64 bits come back as a
+ * stand-in beyond the range (`2^64`), so `"1e999999999"` costs no huge power of ten.
+ */
+function jsonDecimalToBigInt(text: string): bigint | undefined {
+  const m = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
+  if (m === null) return undefined;
+  const fraction = m[3] ?? "";
+  let digits = ((m[2] as string) + fraction).replace(/^0+/, "");
+  let exponent = Number(m[4] ?? "0") - fraction.length;
+  if (digits === "") return 0n;
+  if (exponent < 0) {
+    const dropped = digits.slice(exponent);
+    if (/[^0]/.test(dropped) || -exponent > digits.length) return undefined;
+    digits = digits.slice(0, exponent);
+    exponent = 0;
+  }
+  if (digits === "") return undefined;
+  const magnitude = digits.length + exponent > 21 ? 2n ** 64n : BigInt(digits) * 10n ** BigInt(exponent);
+  return m[1] === "-" ? -magnitude : magnitude;
 }
 
 /** Reads an int64, sint64 or sfixed64 (decimal string or integral number). */
@@ -1305,6 +1367,12 @@ export function jsonWriteBytes(value: Uint8Array): string {
 /** Reads a map key of a 32-bit integer type, returned as the canonical decimal string. */
 export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): string {
   return String(unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path));
+}
+
+/** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
+export function jsonReadMapKeyString(key: string, path: string): string {
+  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  return key;
 }
 
 /** Fails a decode that found something other than a JSON object where a message was expected. */

@@ -85,106 +85,6 @@ export function base64Decode(text: string): Uint8Array {
 }
 
 /**
- * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
- * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
- */
-export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
-
-/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
-export type JsonObject = { [key: string]: JsonValue };
-
-/** Options for writing proto3 JSON. */
-export interface JsonWriteOptions {
-  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
-  readonly emitDefaultValues?: boolean;
-  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
-  readonly useProtoFieldName?: boolean;
-  /** Write enum values as numbers instead of names. */
-  readonly enumAsInteger?: boolean;
-  /** Resolves the type URLs of `google.protobuf.Any` values. */
-  readonly registry?: TypeRegistry;
-  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
-  readonly prettySpaces?: number;
-}
-
-/** Options for reading proto3 JSON. */
-export interface JsonReadOptions {
-  /** Skip object keys and enum names the schema does not know instead of failing. */
-  readonly ignoreUnknownFields?: boolean;
-  /** Resolves the type URLs of `google.protobuf.Any` values. */
-  readonly registry?: TypeRegistry;
-  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
-  readonly maxDepth?: number;
-}
-
-/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
-export interface TypeRegistry {
-  getMessage(typeName: string): MessageCodec<object> | undefined;
-}
-
-/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
-export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
-  const byName = new Map<string, MessageCodec<object>>();
-  for (const codec of codecs) byName.set(codec.typeName, codec);
-  return { getMessage: (typeName) => byName.get(typeName) };
-}
-
-const jsonNoOptions: JsonReadOptions = {};
-
-/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
-export function jsonDecodeString<T extends object>(
-  codec: MessageCodec<T>,
-  text: string,
-  options: JsonReadOptions | undefined,
-): T {
-  let json: JsonValue;
-  try {
-    json = JSON.parse(text) as JsonValue;
-  } catch (error) {
-    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  return codec.readJson(json, options ?? jsonNoOptions, 0);
-}
-
-/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
-export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
-  return codec.readJson(json, options ?? jsonNoOptions, 0);
-}
-
-/** Encodes a message to JSON text: the body of every generated `toJsonString()`. */
-export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
-  return JSON.stringify(codec.toJson(message, options), null, options?.prettySpaces ?? 0);
-}
-
-/** Fails a JSON decode nested deeper than allowed. */
-export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
-  const max = options.maxDepth ?? 100;
-  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
-}
-
-/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
-export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
-  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
-}
-
-/** Fails a JSON decode that sets two members of one oneof. */
-export function jsonOneofTwice(path: string, key: string): ProtobufError {
-  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
-}
-
-/**
- * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
- * assignment would treat as the prototype.
- */
-export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  if (key === "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    object[key] = value;
-  }
-}
-
-/**
  * Strict UTF-8 decoder for long strings in wireUtf8Decode().
  *
  * ignoreBOM keeps a leading U+FEFF: in protobuf it is text, not a byte-order
@@ -593,9 +493,10 @@ export class BinaryReader {
    * Skips the payload of one field whose tag has just been read (unknown
    * fields). A start-group is skipped up to its matching end-group tag,
    * iteratively, counting each group as one level below `depth` against
-   * maxDepth; a lone end-group or wire type 6 or 7 is an error.
+   * maxDepth; field number 0, a lone end-group or wire type 6 or 7 is an error.
    */
   skip(wireType: number, fieldNo: number, depth: number): void {
+    if (fieldNo === 0) throw new ProtobufError("invalid tag: field number 0");
     if (wireType === 3) {
       this.skipGroup(fieldNo, depth);
       return;
@@ -1017,6 +918,143 @@ function wireWriterVarintSize(v: number): number {
 }
 
 /**
+ * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
+ * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
+ */
+export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
+
+/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Options for writing proto3 JSON. */
+export interface JsonWriteOptions {
+  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
+  readonly emitDefaultValues?: boolean;
+  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
+  readonly useProtoFieldName?: boolean;
+  /** Write enum values as numbers instead of names. */
+  readonly enumAsInteger?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
+  readonly prettySpaces?: number;
+}
+
+/** Options for reading proto3 JSON. */
+export interface JsonReadOptions {
+  /** Skip object keys and enum names the schema does not know instead of failing. */
+  readonly ignoreUnknownFields?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
+  readonly maxDepth?: number;
+}
+
+/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
+export interface TypeRegistry {
+  getMessage(typeName: string): MessageCodec<object> | undefined;
+}
+
+/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
+export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
+  const byName = new Map<string, MessageCodec<object>>();
+  for (const codec of codecs) byName.set(codec.typeName, codec);
+  return { getMessage: (typeName) => byName.get(typeName) };
+}
+
+const jsonNoOptions: JsonReadOptions = {};
+
+/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
+export function jsonDecodeString<T extends object>(
+  codec: MessageCodec<T>,
+  text: string,
+  options: JsonReadOptions | undefined,
+): T {
+  let json: JsonValue;
+  try {
+    json = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return jsonDecode(codec, json, options);
+}
+
+/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
+export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
+  try {
+    return codec.readJson(json, options ?? jsonNoOptions, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/**
+ * Reads a field of a well-known type (Timestamp, Any, Value, a wrapper in a list, …) through its codec,
+ * so that errors, which name the type (`google.protobuf.Duration: …`), also start with the field path.
+ */
+export function jsonReadWellKnown<T extends object>(
+  codec: MessageCodec<T>,
+  json: JsonValue,
+  options: JsonReadOptions,
+  depth: number,
+  path: string,
+): T {
+  try {
+    return codec.readJson(json, options, depth);
+  } catch (error) {
+    throw jsonInField(error, path);
+  }
+}
+
+/** Writes a field of a well-known type through its codec, prefixing errors with the field path. */
+export function jsonWriteWellKnown<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined, path: string): JsonValue {
+  try {
+    return codec.toJson(message, options);
+  } catch (error) {
+    throw jsonInField(error, path);
+  }
+}
+
+/** Prefixes a ProtobufError's message with a field path (once); returns other errors unchanged. */
+function jsonInField(error: unknown, path: string): unknown {
+  if (!(error instanceof ProtobufError) || error.message.startsWith(path + ":")) return error;
+  return new ProtobufError(`${path}: ${error.message}`, { cause: error });
+}
+
+/** Encodes a message to JSON text: the body of every generated `toJsonString()`. */
+export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
+  return JSON.stringify(codec.toJson(message, options), null, options?.prettySpaces ?? 0);
+}
+
+/** Fails a JSON decode nested deeper than allowed. */
+export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
+  const max = options.maxDepth ?? 100;
+  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
+}
+
+/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
+export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
+  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
+}
+
+/** Fails a JSON decode that sets two members of one oneof. */
+export function jsonOneofTwice(path: string, key: string): ProtobufError {
+  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
+}
+
+/**
+ * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
+ * assignment would treat as the prototype.
+ */
+export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  if (key === "__proto__") {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
+/**
  * The generated companion of every message type: construction, binary and proto3 JSON codecs.
  *
  * `create`, `encode`/`decode` and the `toJson`/`fromJson` family are the public API. `write`, `read`
@@ -1078,7 +1116,12 @@ export function protobufWriter(): BinaryWriter {
 /** Encodes a message with its codec: the body of every generated `encode()`. */
 export function protobufEncode<T extends object>(codec: MessageCodec<T>, message: T): Uint8Array {
   const writer = protobufWriter();
-  codec.write(message, writer);
+  try {
+    codec.write(message, writer);
+  } catch (error) {
+    writer.reset();
+    throw protobufStackOverflow(error, codec.typeName, "encode");
+  }
   return writer.finish();
 }
 
@@ -1089,7 +1132,25 @@ export function protobufDecode<T extends object>(
   options: BinaryDecodeOptions | undefined,
 ): T {
   const reader = new BinaryReader(bytes, options?.maxDepth ?? 100);
-  return codec.read(reader, reader.end, 0, undefined, 0);
+  try {
+    return codec.read(reader, reader.end, 0, undefined, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/**
+ * Turns a stack overflow into a {@link ProtobufError} and returns any other error unchanged. Nesting is
+ * bounded by `maxDepth` (default 100), far below what the stack holds, so only a caller who raised the
+ * limit (or built a message deeper than it by hand) can get here; they still get the codec's one error
+ * class instead of a RangeError.
+ */
+export function protobufStackOverflow(error: unknown, typeName: string, what: string): unknown {
+  const overflow =
+    (error instanceof RangeError && /stack/i.test(error.message)) ||
+    (error instanceof Error && error.name === "InternalError" && /recursion/i.test(error.message));
+  if (!overflow) return error;
+  return new ProtobufError(`${typeName}: message nesting too deep to ${what}: ${(error as Error).message}`, { cause: error });
 }
 
 /** Fails a decode nested deeper than the reader allows. */
@@ -1165,27 +1226,33 @@ function jsonShow(value: JsonValue): string {
   return text.length > 64 ? text.slice(0, 61) + "..." : text;
 }
 
-/** A JSON number or numeric string as a number, or NaN when it is neither. */
+/**
+ * A decimal number in a string: JSON's number syntax, except that leading zeros are allowed (`"01"`).
+ * `Number()` alone would also take hex, octal and binary literals, `"Infinity"` and blanks.
+ */
+const jsonDecimal = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** A JSON number or decimal string as a number, or NaN when it is neither. */
 function jsonNumber(value: JsonValue): number {
   if (typeof value === "number") return value;
-  if (typeof value !== "string" || value.length === 0 || value.trim().length !== value.length) return NaN;
+  if (typeof value !== "string" || !jsonDecimal.test(value)) return NaN;
   return Number(value);
 }
 
-/** Reads an int32, sint32 or sfixed32. */
+/** Reads an int32, sint32 or sfixed32 (`-0` reads as 0). */
 export function jsonReadInt32(value: JsonValue, path: string): number {
   const n = jsonNumber(value);
   if (!Number.isInteger(n)) throw jsonError(path, "expected a 32-bit integer", value);
   if (n > 0x7fffffff || n < -0x80000000) throw jsonError(path, "int32 out of range", value);
-  return n;
+  return n + 0;
 }
 
-/** Reads a uint32 or fixed32. */
+/** Reads a uint32 or fixed32 (`-0` reads as 0). */
 export function jsonReadUint32(value: JsonValue, path: string): number {
   const n = jsonNumber(value);
   if (!Number.isInteger(n)) throw jsonError(path, "expected an unsigned 32-bit integer", value);
   if (n > 0xffffffff || n < 0) throw jsonError(path, "uint32 out of range", value);
-  return n;
+  return n + 0;
 }
 
 const jsonInt64Min = -(2n ** 63n);
@@ -1195,9 +1262,37 @@ const jsonInt64Max = 2n ** 63n - 1n;
 const jsonUint64Max = 2n ** 64n - 1n;
 
 function jsonBigInt(value: JsonValue, path: string): bigint {
-  if (typeof value === "string" && /^-?[0-9]+$/.test(value)) return BigInt(value);
-  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === "string") {
+    if (/^-?[0-9]+$/.test(value)) return BigInt(value);
+    const exact = jsonDecimalToBigInt(value);
+    if (exact !== undefined) return exact;
+  } else if (typeof value === "number" && Number.isInteger(value)) {
+    return BigInt(value);
+  }
   throw jsonError(path, "expected a 64-bit integer as a decimal string or number", value);
+}
+
+/**
+ * The exact integer a decimal string with a fraction or exponent denotes (`"1.0"`, `"1e2"`, `"-5.10e1"`),
+ * as for 32-bit integers; undefined if it is not an integer. Values far beyond 64 bits come back as a
+ * stand-in beyond the range (`2^64`), so `"1e999999999"` costs no huge power of ten.
+ */
+function jsonDecimalToBigInt(text: string): bigint | undefined {
+  const m = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
+  if (m === null) return undefined;
+  const fraction = m[3] ?? "";
+  let digits = ((m[2] as string) + fraction).replace(/^0+/, "");
+  let exponent = Number(m[4] ?? "0") - fraction.length;
+  if (digits === "") return 0n;
+  if (exponent < 0) {
+    const dropped = digits.slice(exponent);
+    if (/[^0]/.test(dropped) || -exponent > digits.length) return undefined;
+    digits = digits.slice(0, exponent);
+    exponent = 0;
+  }
+  if (digits === "") return undefined;
+  const magnitude = digits.length + exponent > 21 ? 2n ** 64n : BigInt(digits) * 10n ** BigInt(exponent);
+  return m[1] === "-" ? -magnitude : magnitude;
 }
 
 /** Reads an int64, sint64 or sfixed64 (decimal string or integral number). */
@@ -1254,6 +1349,30 @@ export function jsonReadBytes(value: JsonValue, path: string): Uint8Array {
   }
 }
 
+/**
+ * Reads an enum value: a value name of `values`, or an integer. Returns undefined for an unknown name
+ * when unknown input is ignored; closed enums (`open` false) also reject undeclared numbers.
+ */
+export function jsonReadEnum(
+  values: { readonly [name: string]: number },
+  value: JsonValue,
+  open: boolean,
+  ignoreUnknown: boolean,
+  path: string,
+): number | undefined {
+  if (typeof value === "string") {
+    if (Object.prototype.hasOwnProperty.call(values, value)) return values[value] as number;
+    if (ignoreUnknown) return undefined;
+    throw jsonError(path, "unknown enum value", value);
+  }
+  const n = jsonReadInt32(value, path);
+  if (!open && !Object.values(values).includes(n)) {
+    if (ignoreUnknown) return undefined;
+    throw jsonError(path, "enum value not declared by the closed enum", value);
+  }
+  return n;
+}
+
 /** Writes a float or double: non-finite values as the strings proto3 JSON prescribes. */
 export function jsonWriteFloat(value: number): JsonValue {
   if (Number.isFinite(value)) return value;
@@ -1268,6 +1387,12 @@ export function jsonWriteBytes(value: Uint8Array): string {
 /** Reads a map key of a 32-bit integer type, returned as the canonical decimal string. */
 export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): string {
   return String(unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path));
+}
+
+/** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
+export function jsonReadMapKeyString(key: string, path: string): string {
+  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  return key;
 }
 
 /** Fails a decode that found something other than a JSON object where a message was expected. */
@@ -1341,10 +1466,24 @@ export function jsonTimestampToJson(seconds: bigint, nanos: number): string {
 export function jsonTimestampFromJson(value: JsonValue): { seconds: bigint; nanos: number } {
   const path = "google.protobuf.Timestamp";
   if (typeof value !== "string") throw jsonError(path, "expected an RFC 3339 string", value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-]\d{2}:\d{2}))$/.exec(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/.exec(value);
   if (m === null) throw jsonError(path, "invalid RFC 3339 string", value);
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[8] ?? "Z"}`);
-  if (Number.isNaN(ms)) throw jsonError(path, "invalid RFC 3339 string", value);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
+  const offsetMinutes = m[10] === undefined ? 0 : Number(m[10]);
+  // setUTCFullYear, unlike Date.UTC, keeps years 0..99; a Date rolls Feb 30 over into March, so a date
+  // that does not read back as written does not exist. RFC 3339 has no hour 24; leap seconds are refused.
+  const local = new Date(0);
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, second, 0);
+  if (
+    month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59 ||
+    local.getUTCFullYear() !== year || local.getUTCMonth() !== month - 1 || local.getUTCDate() !== day
+  ) {
+    throw jsonError(path, "invalid RFC 3339 string", value);
+  }
+  const offsetMs = (m[8] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const ms = local.getTime() - offsetMs;
   if (ms < jsonTimestampMinMs || ms > jsonTimestampMaxMs) throw jsonError(path, "out of range", value);
   const fraction = m[7];
   const nanos = fraction === undefined ? 0 : Number(fraction.padEnd(9, "0"));
@@ -1372,7 +1511,7 @@ export function jsonDurationFromJson(value: JsonValue): { seconds: bigint; nanos
   const whole = BigInt(m[2] as string);
   if (whole > BigInt(jsonDurationMaxSeconds)) throw jsonError(path, "out of range", value);
   const nanos = m[3] === undefined ? 0 : Number(m[3].padEnd(9, "0"));
-  return { seconds: negative ? -whole : whole, nanos: negative ? -nanos : nanos };
+  return { seconds: negative ? -whole : whole, nanos: negative ? 0 - nanos : nanos };
 }
 
 /** Writes FieldMask paths as one comma-separated string of lowerCamelCase paths. */
@@ -1429,8 +1568,13 @@ export function jsonAnyToJson(typeUrl: string, value: Uint8Array, options: JsonW
   const codec = jsonAnyCodec(typeUrl, options?.registry);
   const inner = codec.toJson(codec.decode(value), options);
   const out: JsonObject = { "@type": typeUrl };
-  if (jsonCustomWkt.has(codec.typeName)) out["value"] = inner;
-  else Object.assign(out, inner as JsonObject);
+  if (jsonCustomWkt.has(codec.typeName)) {
+    out["value"] = inner;
+  } else {
+    // Not Object.assign: it would run the __proto__ setter for a field named `__proto__`.
+    const fields = inner as JsonObject;
+    for (const key of Object.keys(fields)) jsonSetOwn(out, key, fields[key] as JsonValue);
+  }
   return out;
 }
 
@@ -1445,7 +1589,16 @@ export function jsonAnyFromJson(value: JsonValue, options: JsonReadOptions, dept
   const codec = jsonAnyCodec(typeUrl, options.registry);
   let message: object;
   if (jsonCustomWkt.has(codec.typeName)) {
-    message = codec.readJson(object["value"] ?? null, options, depth + 1);
+    // {"@type": …, "value": <the special JSON form>}: "value" is required, nothing else may appear.
+    if (!Object.prototype.hasOwnProperty.call(object, "value")) {
+      throw jsonError(path, `"value" is missing for ${codec.typeName}`);
+    }
+    if (options.ignoreUnknownFields !== true) {
+      for (const key of Object.keys(object)) {
+        if (key !== "@type" && key !== "value") throw jsonError(path, `unknown field "${key}" next to "value" in JSON`);
+      }
+    }
+    message = codec.readJson(object["value"] as JsonValue, options, depth + 1);
   } else {
     const fields: JsonObject = {};
     for (const key of Object.keys(object)) {
@@ -1463,6 +1616,37 @@ function jsonAnyCodec(typeUrl: string, registry: JsonWriteOptions["registry"]) {
     throw jsonError("google.protobuf.Any", `type ${JSON.stringify(typeUrl)} is not in the type registry`);
   }
   return codec;
+}
+
+/**
+ * Reads a `google.protobuf.Struct` field held as a plain JSON object: checks that it is an object of
+ * JSON values nested no deeper than `options.maxDepth`, counting levels as the binary decoder and the
+ * generated `Value` codec do (a Struct's values are one level below it, a nested object or array one
+ * more), and returns a copy that shares nothing with the input. `depth` is the Struct's own depth.
+ */
+export function jsonReadStruct(value: JsonValue, options: JsonReadOptions, depth: number, path: string): JsonObject {
+  return jsonCopyStruct(jsonExpectObject(value, path), options.maxDepth ?? 100, depth, path);
+}
+
+function jsonCopyStruct(object: { readonly [key: string]: JsonValue }, maxDepth: number, depth: number, path: string): JsonObject {
+  if (depth > maxDepth) throw jsonError(path, `JSON nesting exceeds the maximum depth of ${maxDepth}`);
+  const copy: JsonObject = {};
+  for (const key of Object.keys(object)) {
+    const item = jsonCopyStructValue(object[key] as JsonValue, maxDepth, depth + 1, path);
+    if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy;
+}
+
+function jsonCopyStructValue(value: JsonValue, maxDepth: number, depth: number, path: string): JsonValue {
+  if (depth > maxDepth) throw jsonError(path, `JSON nesting exceeds the maximum depth of ${maxDepth}`);
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) throw jsonError(path, "a Struct value cannot be NaN or Infinity");
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item: JsonValue) => jsonCopyStructValue(item, maxDepth, depth + 2, path));
+  return jsonCopyStruct(value, maxDepth, depth + 1, path);
 }
 
 /**
@@ -1515,14 +1699,18 @@ function structWriteValue(value: JsonValue, writer: BinaryWriter): void {
   }
 }
 
-/** Reads the fields of a `google.protobuf.Struct` ending at `end` into a plain JSON object. */
-export function protobufReadStruct(reader: BinaryReader, end: number, depth: number): JsonObject {
+/**
+ * Reads the fields of a `google.protobuf.Struct` ending at `end` into a plain JSON object, merging into
+ * `target` when given (a repeated occurrence of a singular Struct field merges its entries, later
+ * entries replacing earlier ones with the same key, as for any map).
+ */
+export function protobufReadStruct(reader: BinaryReader, end: number, depth: number, target?: JsonObject): JsonObject {
   if (depth > reader.maxDepth) throw protobufDepthError("google.protobuf.Struct", reader.maxDepth);
-  const object: JsonObject = {};
+  const object: JsonObject = target ?? {};
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag !== 10) {
-      structSkip(reader, tag, depth);
+      structSkip(reader, tag, depth, "google.protobuf.Struct", 1);
       continue;
     }
     const entryEnd = reader.lengthEnd();
@@ -1531,8 +1719,8 @@ export function protobufReadStruct(reader: BinaryReader, end: number, depth: num
     while (reader.pos < entryEnd) {
       const entryTag = reader.uint32();
       if (entryTag === 10) key = reader.string();
-      else if (entryTag === 18) value = structReadValue(reader, reader.lengthEnd(), depth + 1);
-      else structSkip(reader, entryTag, depth);
+      else if (entryTag === 18) value = structReadValue(reader, reader.lengthEnd(), depth + 1, value);
+      else structSkip(reader, entryTag, depth, "google.protobuf.Struct.FieldsEntry", 2);
     }
     structCheckEnd(reader, entryEnd);
     protobufMapSet(object, key, value);
@@ -1541,10 +1729,13 @@ export function protobufReadStruct(reader: BinaryReader, end: number, depth: num
   return object;
 }
 
-/** Reads the fields of a `google.protobuf.Value`; a value with no kind set reads as `null`. */
-function structReadValue(reader: BinaryReader, end: number, depth: number): JsonValue {
+/**
+ * Reads the fields of a `google.protobuf.Value`; a value with no kind set reads as `null`. `previous` is
+ * the value read so far for the same field: a repeated `struct_value` or `list_value` merges into it.
+ */
+function structReadValue(reader: BinaryReader, end: number, depth: number, previous: JsonValue): JsonValue {
   if (depth > reader.maxDepth) throw protobufDepthError("google.protobuf.Value", reader.maxDepth);
-  let value: JsonValue = null;
+  let value: JsonValue = previous;
   while (reader.pos < end) {
     const tag = reader.uint32();
     switch (tag) {
@@ -1561,32 +1752,41 @@ function structReadValue(reader: BinaryReader, end: number, depth: number): Json
       case 32:
         value = reader.bool();
         break;
-      case 42:
-        value = protobufReadStruct(reader, reader.lengthEnd(), depth + 1);
+      case 42: {
+        const merge = value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+        value = protobufReadStruct(reader, reader.lengthEnd(), depth + 1, merge);
         break;
+      }
       case 50: {
         const listEnd = reader.lengthEnd();
-        const list: JsonValue[] = [];
+        const list: JsonValue[] = Array.isArray(value) ? value : [];
         while (reader.pos < listEnd) {
           const itemTag = reader.uint32();
-          if (itemTag === 10) list.push(structReadValue(reader, reader.lengthEnd(), depth + 2));
-          else structSkip(reader, itemTag, depth);
+          if (itemTag === 10) list.push(structReadValue(reader, reader.lengthEnd(), depth + 2, null));
+          else structSkip(reader, itemTag, depth + 1, "google.protobuf.ListValue", 1);
         }
         structCheckEnd(reader, listEnd);
         value = list;
         break;
       }
       default:
-        structSkip(reader, tag, depth);
+        structSkip(reader, tag, depth, "google.protobuf.Value", 6);
     }
   }
   structCheckEnd(reader, end);
   return value;
 }
 
-function structSkip(reader: BinaryReader, tag: number, depth: number): void {
-  if ((tag & 7) === 4) throw new ProtobufError("google.protobuf.Struct: unexpected end-group tag");
-  reader.skip(tag & 7, tag >>> 3, depth);
+/**
+ * Skips a field of a Struct, Value, ListValue or Struct entry that the plain JSON object cannot hold.
+ * Fields 1..`declared` are the message's own: arriving with another wire type, they are an error, as in
+ * generated decoders; undeclared fields are skipped (their bytes are dropped).
+ */
+function structSkip(reader: BinaryReader, tag: number, depth: number, typeName: string, declared: number): void {
+  const fieldNo = tag >>> 3;
+  if ((tag & 7) === 4) throw new ProtobufError(`${typeName}: unexpected end-group tag for field ${fieldNo}`);
+  if (fieldNo >= 1 && fieldNo <= declared) throw protobufWireTypeError(typeName, tag);
+  reader.skip(tag & 7, fieldNo, depth);
 }
 
 function structCheckEnd(reader: BinaryReader, end: number): void {

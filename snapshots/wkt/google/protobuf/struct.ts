@@ -111,6 +111,7 @@ export const Struct: MessageCodec<Struct> = {
                 value = Value.read(reader, reader.lengthEnd(), depth + 1, value, 0);
                 break;
               default:
+                if (entryTag >>> 3 === 1 || entryTag >>> 3 === 2) throw protobufWireTypeError("google.protobuf.Struct.FieldsEntry", entryTag);
                 reader.skip(entryTag & 7, entryTag >>> 3, depth);
             }
           }

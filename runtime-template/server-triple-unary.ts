@@ -1,0 +1,197 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import type { Socket } from "node:net";
+import { gzipCompress, gzipDecompress } from "./compression.js";
+import { metadataToHttp2 } from "./metadata.js";
+import { HandlerContext } from "./server-context.js";
+import type { ServerRoute } from "./server-handlers.js";
+import { Code } from "./status-code.js";
+import { toTripleError, TripleError } from "./triple-error.js";
+import {
+  tripleCheckProtocolVersion,
+  tripleCodeToHttp,
+  tripleErrorBody,
+  tripleHeader,
+  tripleTimeoutParse,
+  tripleTrailerPrefix,
+  tripleUnaryCodec,
+} from "./triple-unary-protocol.js";
+
+/** One plain-HTTP request/response, from an HTTP/2 stream or an HTTP/1.1 request alike. */
+export interface TripleUnaryExchange {
+  readonly http1: boolean;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: Socket | undefined;
+  /** Subscribes to the request body; `end` fires after the last chunk. */
+  readBody(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void;
+  /** Sends the whole response; `close` also ends the connection (the body was not read to its end). */
+  respond(status: number, headers: OutgoingHttpHeaders, body: Uint8Array | string, close?: boolean): void;
+  /** Called once if the client goes away before the response. */
+  onAbort(listener: () => void): void;
+}
+
+/** Settings of the Triple-unary path (a subset of the server's options). */
+export interface TripleUnarySettings {
+  readonly maxReceiveMessageBytes: number;
+  readonly compressMinBytes: number;
+  readonly disableCompression: boolean;
+  /** Write JSON responses with proto field names (as dubbo-go does) instead of lowerCamelCase. */
+  readonly jsonUseProtoNames: boolean;
+  readonly onError: ((error: unknown, ctx: HandlerContext) => void) | undefined;
+}
+
+/**
+ * Serves a unary method as Triple-unary: a POST whose body is the bare request (`application/proto`
+ * or `application/json`, optionally gzip), answered with the bare response or a JSON error body
+ * that every Dubbo client understands. `route` is undefined when nothing matched the path or
+ * group/version (`notFound` says why).
+ */
+export function serveTripleUnary(
+  exchange: TripleUnaryExchange,
+  route: ServerRoute | undefined,
+  notFound: string,
+  settings: TripleUnarySettings,
+): void {
+  const fail = (error: TripleError, status = tripleCodeToHttp(error.code), close = false, extra: OutgoingHttpHeaders = {}): void => {
+    const headers: OutgoingHttpHeaders = { ...extra, "content-type": "application/json" };
+    metadataToHttp2(error.metadata, headers);
+    exchange.respond(status, headers, tripleErrorBody(error), close);
+  };
+  if (exchange.method !== "POST") {
+    return fail(new TripleError(Code.UNIMPLEMENTED, `method ${exchange.method} not allowed: use POST`), 405, false, { allow: "POST" });
+  }
+  if (route === undefined) return fail(new TripleError(Code.UNIMPLEMENTED, notFound));
+  const unary = route.unary;
+  if (unary === undefined) {
+    const reason = `${route.method.path} is a streaming method: call it with gRPC over HTTP/2`;
+    return exchange.http1 ? fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true) : fail(new TripleError(Code.UNIMPLEMENTED, reason), 415);
+  }
+  const codec = tripleUnaryCodec(tripleHeader(exchange.headers["content-type"]));
+  if (codec === undefined) {
+    const accept = exchange.http1 ? "application/json, application/proto" : "application/grpc, application/grpc+proto, application/grpc+json, application/json, application/proto";
+    return fail(new TripleError(Code.INTERNAL, `unsupported content-type ${String(exchange.headers["content-type"])}`), 415, true, { "accept-post": accept });
+  }
+  let timeoutMs: number | undefined;
+  try {
+    tripleCheckProtocolVersion(exchange.headers);
+    timeoutMs = tripleTimeoutParse(exchange.headers);
+  } catch (error) {
+    return fail(toTripleError(error));
+  }
+  const encoding = tripleHeader(exchange.headers["content-encoding"])?.toLowerCase();
+  if (encoding !== undefined && encoding !== "identity" && encoding !== "gzip") {
+    return fail(new TripleError(Code.UNIMPLEMENTED, `unknown compression ${encoding}: supported encodings are gzip`), 404, true, { "accept-encoding": "gzip" });
+  }
+  const max = settings.maxReceiveMessageBytes;
+  const tooLarge = (): TripleError => new TripleError(Code.RESOURCE_EXHAUSTED, `request body exceeds the maximum of ${max} bytes`);
+  if (Number(exchange.headers["content-length"] ?? 0) > max) return fail(tooLarge(), 413, true);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let rejected = false;
+  exchange.readBody(
+    (chunk) => {
+      if (rejected) return;
+      size += chunk.length;
+      if (size > max) {
+        rejected = true;
+        chunks.length = 0;
+        fail(tooLarge(), 413, true);
+        return;
+      }
+      chunks.push(chunk);
+    },
+    () => {
+      if (rejected) return;
+      const body = tripleConcat(chunks, size);
+      void tripleUnaryRun(exchange, route, unary, codec, encoding === "gzip" ? gzipDecompress(body, max) : body, timeoutMs, settings).catch((error: unknown) =>
+        fail(toTripleError(error)),
+      );
+    },
+  );
+}
+
+async function tripleUnaryRun(
+  exchange: TripleUnaryExchange,
+  route: ServerRoute,
+  unary: NonNullable<ServerRoute["unary"]>,
+  codec: "proto" | "json",
+  body: Uint8Array,
+  timeoutMs: number | undefined,
+  settings: TripleUnarySettings,
+): Promise<void> {
+  const method = route.method;
+  let request: object;
+  try {
+    request =
+      codec === "json"
+        ? method.input.fromJsonString(body.length === 0 ? "{}" : new TextDecoder().decode(body), { ignoreUnknownFields: true })
+        : method.input.decode(body);
+  } catch (error) {
+    throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${method.input.typeName}: ${(error as Error).message}`, { cause: error });
+  }
+  const ctx = new HandlerContext(method, exchange.socket, exchange.headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+  let settled = false;
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          settled = true;
+          const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+          ctx.abort(error);
+          exchange.respond(tripleCodeToHttp(error.code), { "content-type": "application/json" }, tripleErrorBody(error));
+        }, timeoutMs);
+  exchange.onAbort(() => ctx.abort(new TripleError(Code.CANCELLED, "client closed the connection")));
+  let response: object;
+  try {
+    response = await unary(request, ctx);
+  } catch (error) {
+    if (timer !== undefined) clearTimeout(timer);
+    if (settled) return;
+    settled = true;
+    if (!(error instanceof TripleError)) settings.onError?.(error, ctx);
+    const failure = toTripleError(error, "internal error");
+    const headers: OutgoingHttpHeaders = { "content-type": "application/json" };
+    metadataToHttp2(ctx.responseHeaders, headers);
+    metadataToHttp2(failure.metadata, headers);
+    tripleTrailersToHeaders(ctx.responseTrailers, headers);
+    exchange.respond(tripleCodeToHttp(failure.code), headers, tripleErrorBody(failure));
+    return;
+  }
+  if (timer !== undefined) clearTimeout(timer);
+  if (settled) return;
+  settled = true;
+  let payload: Uint8Array =
+    codec === "json"
+      ? new TextEncoder().encode(method.output.toJsonString(response, { useProtoFieldName: settings.jsonUseProtoNames }))
+      : method.output.encode(response);
+  const headers: OutgoingHttpHeaders = {};
+  metadataToHttp2(ctx.responseHeaders, headers);
+  tripleTrailersToHeaders(ctx.responseTrailers, headers);
+  headers["content-type"] = codec === "json" ? "application/json" : "application/proto";
+  headers["accept-encoding"] = "gzip";
+  const accept = tripleHeader(exchange.headers["accept-encoding"]) ?? "";
+  if (!settings.disableCompression && payload.length >= settings.compressMinBytes && /(^|,)\s*gzip\s*(,|;|$)/.test(accept)) {
+    payload = gzipCompress(payload);
+    headers["content-encoding"] = "gzip";
+  }
+  exchange.respond(200, headers, payload);
+}
+
+/** Folds response trailers into headers with the `trailer-` prefix, as Triple-unary carries them. */
+function tripleTrailersToHeaders(trailers: Headers, out: OutgoingHttpHeaders): void {
+  const plain: OutgoingHttpHeaders = {};
+  metadataToHttp2(trailers, plain);
+  for (const name of Object.keys(plain)) out[tripleTrailerPrefix + name] = plain[name];
+}
+
+function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
