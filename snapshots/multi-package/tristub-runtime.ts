@@ -246,6 +246,9 @@ export function codeFromRstStream(rstCode: number): Code {
   }
 }
 
+/** Marks TripleErrors across runtime copies (a registry symbol, the same in every copy). */
+const tripleErrorBrand: unique symbol = Symbol.for("tristub.TripleError") as never;
+
 /** An error detail: a packed `google.protobuf.Any` (type URL and serialized message). */
 export interface ErrorDetail {
   readonly typeUrl: string;
@@ -269,6 +272,16 @@ export interface TripleErrorOptions {
  * exception text never leaks.
  */
 export class TripleError extends Error {
+  /**
+   * `instanceof TripleError` recognises errors of every copy of the runtime (each output directory
+   * inlines its own), so a client generated in one directory can use `isEnded` from another.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [tripleErrorBrand]?: boolean })[tripleErrorBrand] === true;
+  }
+
+  /** The brand that {@link TripleError}'s `instanceof` check looks for. */
+  readonly [tripleErrorBrand] = true;
   override readonly name = "TripleError";
   /** The status code (never {@link Code.OK} except for the normal end of a stream, see {@link isEnded}). */
   readonly code: Code;
