@@ -2,10 +2,12 @@
 # Installs the system tools the test suites use, from Debian's archive (idempotent; needs root).
 #   protoc (protobuf-compiler): the plugin test runs tristub as a real protoc plugin.
 #   curl: Triple-unary tests call the server the way users do from a shell.
+#   openssl: TLS tests generate throwaway certificates at test time.
 set -euo pipefail
 missing=()
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: need root to install: ${missing[*]}" >&2
@@ -14,4 +16,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-echo "setup: protoc $(protoc --version | cut -d' ' -f2), $(curl --version | head -1 | cut -d' ' -f1-2)"
+echo "setup: protoc $(protoc --version | cut -d' ' -f2), $(curl --version | head -1 | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2)"

@@ -267,7 +267,7 @@ export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown
   } finally {
     rmSync(corpusDir, { recursive: true, force: true });
   }
-  md.push("### 6. Generator");
+  md.push("### Cold `tristub generate`");
   md.push("");
   md.push(
     `Cold runs: a new \`node bin/tristub.js generate … --out <fresh temp dir>\` process each time (Node start-up, tsx loading the generator's TypeScript from its cache, buf compiling the protos, emitting, writing), wall time, median of ${runs} runs.`,
@@ -290,7 +290,7 @@ export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown
     await fileSizes("connect-es: stubs (protoc-gen-es v2, target=ts)", [join(rpcGenDir, "connect", "greet_pb.ts")]),
     await fileSizes("dubbo-js: stubs (protoc-gen-es v1 + protoc-gen-apache-dubbo-es, target=ts)", [join(dubboDir, ".gen", "greet_pb.ts"), join(dubboDir, ".gen", "greet_dubbo.ts")]),
   ];
-  md.push("#### Generated GreetService code");
+  md.push("### Generated GreetService code");
   md.push("");
   md.push("Minified = esbuild `transform` (loader ts, minify, esm) per file; gzip = level 9 per minified file, summed.");
   md.push("");
@@ -303,7 +303,7 @@ export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown
   for (const [system, e] of Object.entries(entries)) {
     for (const entry of ["client", "server"] as const) bundles.push(await bundle(system, entry, e[entry], e.dir));
   }
-  md.push("#### What ships: esbuild bundles of a GreetService client and server");
+  md.push("### What ships: esbuild bundles of a GreetService client and server");
   md.push("");
   md.push(
     "`esbuild.build({ bundle: true, platform: \"node\", format: \"esm\", target: \"es2022\", minify: true })` of a small entry per system " +

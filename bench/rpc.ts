@@ -64,8 +64,8 @@ export function parseRpcArgs(argv: readonly string[]): RpcOptions {
 /** Load and duration settings; --quick scales every one down. */
 export function settings(quick: boolean) {
   return quick
-    ? { h2load: { clients: 16, streams: 32, warmupS: 0.5, durationS: 1 }, client: { concurrency: 32, warmupS: 0.5, durationS: 1 }, stream: { messages: 100_000, warmupMessages: 20_000 }, bidi: { warmupS: 0.5, durationS: 1 }, profile: { h2loadSeconds: 2, streamMessages: 300_000 } }
-    : { h2load: { clients: 16, streams: 32, warmupS: 1, durationS: 3 }, client: { concurrency: 32, warmupS: 1, durationS: 3 }, stream: { messages: 1_000_000, warmupMessages: 100_000 }, bidi: { warmupS: 1, durationS: 3 }, profile: { h2loadSeconds: 4, streamMessages: 2_000_000 } };
+    ? { h2load: { clients: 16, streams: 32, warmupS: 0.5, durationS: 1 }, client: { concurrency: 32, warmupS: 0.5, durationS: 1 }, stream: { messages: 100_000, warmupMessages: 20_000 }, bidi: { warmupS: 0.5, durationS: 1 }, profile: { h2loadSeconds: 2, unarySeconds: 2, streamMessages: 500_000 } }
+    : { h2load: { clients: 16, streams: 32, warmupS: 1, durationS: 4 }, client: { concurrency: 32, warmupS: 1, durationS: 4 }, stream: { messages: 1_000_000, warmupMessages: 100_000 }, bidi: { warmupS: 1, durationS: 3 }, profile: { h2loadSeconds: 4, unarySeconds: 3, streamMessages: 3_000_000 } };
 }
 
 export const labels: Record<SystemName, string> = {
@@ -85,7 +85,7 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 type Table<T> = Map<SystemName, Outcome<T>[]>;
 
 const log = (s: string): void => void process.stderr.write(s + "\n");
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 200);
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.replaceAll("|", "/").slice(0, 240);
 
 async function attempt<T>(what: string, fn: () => Promise<T>): Promise<Outcome<T>> {
   try {
@@ -223,8 +223,8 @@ export async function runRpc(o: RpcOptions): Promise<RpcReport> {
     }
   }
 
-  const profiles = o.only.has("profile") && o.systems.includes("tristub") && !broken.has("tristub")
-    ? await attempt("profiles", () => runRpcProfiles({ h2loadSeconds: s.profile.h2loadSeconds, streamMessages: s.profile.streamMessages, h2loadBody: body, top: 20 }, log))
+  const profiles = o.only.has("profile") && o.systems.includes("tristub")
+    ? await attempt("profiles", () => runRpcProfiles({ ...s.profile, h2loadBody: body, top: 20 }, log))
     : undefined;
 
   // ---- Report -------------------------------------------------------------------------------------
@@ -383,9 +383,9 @@ export async function runRpc(o: RpcOptions): Promise<RpcReport> {
     if (!profiles.ok) md.push(`Profiling failed: ${profiles.error}`);
     else {
       for (const p of profiles.value) {
-        md.push(`#### ${p.title}`);
+        md.push(`#### ${p.ok ? p.report.title : p.title}`);
         md.push("");
-        md.push(profileMarkdown(p));
+        md.push(p.ok ? profileMarkdown(p.report) : `Failed: ${p.error}`);
         md.push("");
       }
     }

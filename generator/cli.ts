@@ -6,6 +6,7 @@ import yargs from "yargs";
 import { compileProtos } from "./compile.js";
 import { GenerateError } from "./errors.js";
 import { generate, type GeneratedFile } from "./generate.js";
+import { parseServiceTarget } from "./options.js";
 import { diffOutput, manifestName, writeOutput } from "./output.js";
 import { tristubVersion } from "./version.js";
 
@@ -16,6 +17,8 @@ export interface GenerateCommand {
   readonly include: readonly string[];
   readonly check: boolean;
   readonly descriptorSet?: string | undefined;
+  /** RPC code to generate for services (default both). */
+  readonly services?: string | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
           include: args.include,
           check: args.check,
           descriptorSet: args.descriptorSet,
+          services: args.services,
         });
       },
     )
@@ -92,6 +96,11 @@ const generateOptions = {
     type: "string",
     describe: "read a FileDescriptorSet (binary) instead of compiling with buf",
   },
+  services: {
+    type: "string",
+    default: "both",
+    describe: "RPC code for services: both (client and server), client, server or none",
+  },
 } as const;
 
 /** Flags as shown in the top-level help's summary of `generate`'s options. */
@@ -100,6 +109,7 @@ const generateFlags: Record<keyof typeof generateOptions, string> = {
   include: "-I, --include <dir>",
   check: "    --check",
   "descriptor-set": "    --descriptor-set <file>",
+  services: "    --services <which>",
 };
 
 /** The summary of `generate`'s options in the top-level help, wrapped (with a hanging indent) to 80 columns. */
@@ -132,8 +142,9 @@ class UsageError extends Error {}
 
 /** Compiles, generates and writes (or checks) — the `generate` command. */
 export async function runGenerate(command: GenerateCommand): Promise<number> {
+  const services = parseServiceTarget(command.services ?? "both");
   const { registry, filesToGenerate } = await loadDescriptors(command);
-  const files = generate({ registry, filesToGenerate });
+  const files = generate({ registry, filesToGenerate, options: { services } });
   if (command.check) return reportCheck(command.out, files);
   writeOutput(command.out, files);
   return 0;

@@ -1,10 +1,11 @@
-import type { ClientHttp2Stream, IncomingHttpHeaders } from "node:http2";
+import type { ClientHttp2Stream, Http2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import type { CallOptions, SendOptions } from "./call-options.js";
 import { clientRequestHeaders, clientResponseError, clientResponseHead } from "./client-wire.js";
 import { envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcStatusFromTrailers } from "./grpc-status.js";
+import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import type { Http2ClientTransport } from "./http2-client-transport.js";
-import { http2CancelCode, http2NoErrorCode, http2ResetStream } from "./http2-codes.js";
+import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream } from "./http2-codes.js";
 import { metadataFromHttp2, type MetadataInit } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
@@ -41,6 +42,11 @@ export interface ClientCallConfig {
 const clientCallResolved: Promise<void> = Promise.resolve();
 const clientCallFlushBytes = 16 * 1024;
 const clientCallQueueHigh = 64;
+/**
+ * Request bytes kept (until the response starts) for replaying a refused stream: a call that sent
+ * more is not retried, so that uploads hold at most this much each.
+ */
+const clientCallReplayBytes = 64 * 1024;
 
 /**
  * One gRPC call on an HTTP/2 stream, for every RPC kind: sends envelopes (small messages are coalesced
@@ -50,7 +56,13 @@ const clientCallQueueHigh = 64;
 export class ClientCall<I extends object, O extends object> {
   private readonly method: MethodInfo<I, O>;
   private readonly config: ClientCallConfig;
-  private readonly stream: ClientHttp2Stream;
+  private stream: ClientHttp2Stream;
+  private session: Http2Session | undefined;
+  private readonly requestHeaders: OutgoingHttpHeaders;
+  /** Request bytes written so far, until the response starts: a refused stream is replayed with them. */
+  private replay: Uint8Array[] | undefined = [];
+  private replayBytes = 0;
+  private retries = 0;
   private readonly reader: EnvelopeReader;
   private readonly maxBytes: number;
   private readonly json: boolean;
@@ -65,7 +77,7 @@ export class ClientCall<I extends object, O extends object> {
   private requestClosed = false;
   private flushScheduled = false;
   private drain: Promise<void> | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private clearTimer: (() => void) | undefined;
   private readonly abort: (() => void) | undefined;
   private headersReceived = false;
   private headerMetadata: Headers | undefined;
@@ -88,21 +100,45 @@ export class ClientCall<I extends object, O extends object> {
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
     }
     const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
-    this.stream = config.transport.request(clientRequestHeaders(config, method.path, options?.headers, timeoutMs));
-    const stream = this.stream;
-    stream.on("response", (headers) => this.onResponse(headers));
-    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
-    stream.on("trailers", (trailers) => this.onTrailers(trailers));
-    stream.on("end", () => this.onEnd());
-    stream.on("error", (error) => this.onError(error));
-    stream.on("close", () => this.onClose());
+    this.requestHeaders = clientRequestHeaders(config, method.path, options?.headers, timeoutMs);
+    this.stream = this.open();
     if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => this.cancel(new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded")), timeoutMs);
+      this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.cancel(new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded")));
     }
     if (signal !== undefined) {
       this.abort = () => this.cancel(new TripleError(Code.CANCELLED, "call was cancelled", { cause: signal.reason }));
       signal.addEventListener("abort", this.abort, { once: true });
     }
+  }
+
+  private open(): ClientHttp2Stream {
+    const stream = this.config.transport.request(this.requestHeaders);
+    this.session = stream.session;
+    stream.on("response", (headers) => this.onResponse(headers));
+    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    stream.on("trailers", (trailers) => this.onTrailers(trailers));
+    stream.on("end", () => this.onEnd());
+    stream.on("error", (error) => this.onError(error));
+    stream.on("close", () => this.stream === stream && this.onClose());
+    return stream;
+  }
+
+  /**
+   * Replays a stream the server refused (REFUSED_STREAM: beyond its concurrent-stream limit before
+   * this client learnt it, or past a GOAWAY's last stream id) on a new stream, as grpc-go's
+   * transparent retry does: the server never processed it. Needs every request byte sent so far.
+   */
+  private retryRefused(): boolean {
+    if (this.stream.rstCode !== http2RefusedStreamCode || this.headersReceived || this.replay === undefined || this.retries >= 3) return false;
+    this.retries++;
+    try {
+      this.stream = this.open();
+    } catch {
+      return false; // the transport was closed meanwhile
+    }
+    for (const chunk of this.replay) this.stream.write(chunk);
+    if (this.requestClosed) this.stream.end();
+    return true;
   }
 
   /** Queues one request message; resolves when the stream can take more (flow control). */
@@ -159,17 +195,13 @@ export class ClientCall<I extends object, O extends object> {
     }
     const chunk = this.out.buf.slice(0, this.out.pos);
     this.out.reset();
+    if (this.replay !== undefined) {
+      this.replayBytes += chunk.length;
+      if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
+      else this.replay.push(chunk);
+    }
     if (!this.stream.write(chunk) && this.drain === undefined) {
-      this.drain = new Promise((resolve) => {
-        const done = (): void => {
-          this.stream.off("drain", done);
-          this.stream.off("close", done);
-          this.drain = undefined;
-          resolve();
-        };
-        this.stream.on("drain", done);
-        this.stream.on("close", done);
-      });
+      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
     }
   }
 
@@ -194,6 +226,7 @@ export class ClientCall<I extends object, O extends object> {
 
   private onResponse(headers: IncomingHttpHeaders): void {
     this.headersReceived = true;
+    this.replay = undefined;
     const metadata = metadataFromHttp2(headers);
     this.headerMetadata = metadata;
     const head = clientResponseHead(headers, metadata);
@@ -255,17 +288,24 @@ export class ClientCall<I extends object, O extends object> {
   /**
    * The server's side ended (after its trailers and every message were read). Its status decides the
    * call even when the request side is still open (bidi or client stream the server answered early):
-   * reset the stream with NO_ERROR so it closes now, instead of waiting for our half-close.
+   * reset the stream with NO_ERROR so it closes now, instead of waiting for our half-close. Only
+   * then: a reset of a stream both sides ended counts as an invalid frame to node:http2 servers,
+   * which end the connection with INTERNAL_ERROR after 1,000 of them (`maxSessionInvalidFrames`).
    */
   private onEnd(): void {
-    if (!this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
+    if (!this.stream.writableEnded && !this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
   }
 
   private onError(error: Error): void {
     if (this.status !== undefined) return;
     const code = (error as { code?: string }).code;
     if (code === "ERR_HTTP2_STREAM_ERROR") return; // the peer's RST_STREAM: onClose maps its code
-    const unavailable = !this.headersReceived || code === "ERR_HTTP2_SESSION_ERROR" || code === "ERR_HTTP2_GOAWAY_SESSION";
+    // Connection failures (system errors such as ECONNRESET, session errors) are UNAVAILABLE.
+    const unavailable =
+      !this.headersReceived ||
+      (code !== undefined && !code.startsWith("ERR_")) ||
+      code === "ERR_HTTP2_SESSION_ERROR" ||
+      code === "ERR_HTTP2_GOAWAY_SESSION";
     this.status = new TripleError(unavailable ? Code.UNAVAILABLE : Code.INTERNAL, error.message, { cause: error });
   }
 
@@ -282,15 +322,20 @@ export class ClientCall<I extends object, O extends object> {
   }
 
   private onClose(): void {
+    if (this.status === undefined && this.retryRefused()) return;
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.clearTimer?.();
     if (this.abort !== undefined) this.options?.signal?.removeEventListener("abort", this.abort);
     if (this.status === undefined) {
       const rst = this.stream.rstCode ?? 0;
       this.status =
-        rst !== 0
-          ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
-          : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
+        this.session?.destroyed === true
+          ? // The connection went away (peer killed, network gone): node:http2 closes its streams
+            // with CANCEL, which must not read as a cancellation.
+            new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
+          : rst !== 0
+            ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
+            : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
     }

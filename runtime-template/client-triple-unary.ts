@@ -4,10 +4,12 @@ import { request as https1Request } from "node:https";
 import type { CallOptions } from "./call-options.js";
 import type { ClientCallConfig } from "./client-call.js";
 import { gzipCompress, gzipDecompress } from "./compression.js";
+import { grpcDeadlineTimer } from "./grpc-timeout.js";
+import { http2CancelCode, http2ResetStream } from "./http2-codes.js";
 import { metadataToHttp2 } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { Code } from "./status-code.js";
-import { TripleError } from "./triple-error.js";
+import { toTripleError, TripleError } from "./triple-error.js";
 import { tripleErrorFromBody, tripleHeader, tripleTrailerPrefix } from "./triple-unary-protocol.js";
 
 /** What came back from a plain-HTTP exchange. */
@@ -40,7 +42,8 @@ export async function callTripleUnary<I extends object, O extends object>(
   headers["user-agent"] = config.userAgent ?? "tristub-node";
   const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
   if (timeoutMs !== undefined) {
-    headers["triple-timeout-ms"] = String(Math.max(1, Math.ceil(timeoutMs)));
+    // 1–10 digits is all the servers accept (a longer deadline is as good as none).
+    headers["triple-timeout-ms"] = String(Math.min(9_999_999_999, Math.max(1, Math.ceil(timeoutMs))));
     headers["tri-service-timeout"] = headers["triple-timeout-ms"];
   }
   if (config.group !== undefined && config.group !== "") headers["tri-service-group"] = config.group;
@@ -56,15 +59,15 @@ export async function callTripleUnary<I extends object, O extends object>(
     failure ??= new TripleError(Code.CANCELLED, "call was cancelled", { cause: signal?.reason });
     controller.abort();
   };
-  if (signal?.aborted === true) abort();
+  if (signal?.aborted === true) throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
   signal?.addEventListener("abort", abort, { once: true });
-  const timer =
+  const clearTimer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
+      : grpcDeadlineTimer(timeoutMs, () => {
           failure ??= new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
           controller.abort();
-        }, timeoutMs);
+        });
   const maxBytes = config.maxReceiveMessageBytes ?? 4 * 1024 * 1024;
   let response: TripleUnaryResponse;
   try {
@@ -76,7 +79,7 @@ export async function callTripleUnary<I extends object, O extends object>(
     if (failure !== undefined) throw failure;
     throw error instanceof TripleError ? error : new TripleError(Code.UNAVAILABLE, (error as Error).message, { cause: error });
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimer?.();
     signal?.removeEventListener("abort", abort);
   }
   const metadata = new Headers();
@@ -87,12 +90,19 @@ export async function callTripleUnary<I extends object, O extends object>(
     const key = name.startsWith(tripleTrailerPrefix) ? name.slice(tripleTrailerPrefix.length) : name;
     for (const v of Array.isArray(value) ? value : [String(value)]) target.append(key, v);
   }
-  options?.onHeader?.(metadata);
-  options?.onTrailer?.(trailers);
+  try {
+    options?.onHeader?.(metadata);
+    options?.onTrailer?.(trailers);
+  } catch (error) {
+    throw toTripleError(error, "response metadata callback failed");
+  }
   let payload = response.body;
   if (tripleHeader(response.headers["content-encoding"] as string | undefined) === "gzip") payload = gzipDecompress(payload, maxBytes);
   if (response.status !== 200) {
-    throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), metadata);
+    // As with gRPC, an error carries the metadata of the whole response: headers and trailers.
+    const all = new Headers(metadata);
+    trailers.forEach((value, name) => all.append(name, value));
+    throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), all);
   }
   try {
     return json ? method.output.fromJsonString(new TextDecoder().decode(payload), { ignoreUnknownFields: true }) : method.output.decode(payload);
@@ -111,7 +121,7 @@ function tripleSendHttp2(
 ): Promise<TripleUnaryResponse> {
   return new Promise((resolve, reject) => {
     const stream = config.transport.request({ ...headers, ":method": "POST", ":path": path });
-    const collect = tripleCollector(maxBytes, reject, () => stream.close());
+    const collect = tripleCollector(maxBytes, reject, () => http2ResetStream(stream, http2CancelCode));
     let responseHeaders: IncomingHttpHeaders = {};
     let status = 0;
     stream.on("response", (h) => {
@@ -124,7 +134,7 @@ function tripleSendHttp2(
       if (status === 0) reject(new TripleError(Code.UNAVAILABLE, `stream closed without a response (code ${stream.rstCode ?? 0})`));
       else resolve({ status, headers: responseHeaders, body: collect.bytes() });
     });
-    signal.addEventListener("abort", () => stream.close(), { once: true });
+    signal.addEventListener("abort", () => http2ResetStream(stream, http2CancelCode), { once: true });
     stream.end(body);
   });
 }

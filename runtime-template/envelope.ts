@@ -117,13 +117,14 @@ export function envelopeTruncatedError(pendingBytes: number): TripleError {
 }
 
 /**
- * Turns an envelope into message bytes: decompresses flagged payloads with the stream's encoding
- * (INVALID_ARGUMENT when none was negotiated), bounded by `maxMessageBytes`.
+ * Turns an envelope into message bytes: decompresses flagged payloads with the stream's encoding,
+ * bounded by `maxMessageBytes`. A compressed flag without a `grpc-encoding` is INTERNAL, as grpc-go
+ * and grpc-java answer it.
  */
 export function envelopePayload(envelope: Envelope, encoding: string | undefined, maxMessageBytes: number): Uint8Array {
   if ((envelope.flags & envelopeFlagCompressed) === 0) return envelope.data;
   if (encoding === undefined) {
-    throw new TripleError(Code.INVALID_ARGUMENT, "protocol error: compressed message without grpc-encoding");
+    throw new TripleError(Code.INTERNAL, "protocol error: compressed message without grpc-encoding");
   }
   return gzipDecompress(envelope.data, maxMessageBytes);
 }

@@ -43,3 +43,19 @@ export function grpcTimeoutParse(value: string | undefined): number | undefined 
       return amount / 1e6;
   }
 }
+
+/** The longest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+const grpcTimerMaxMs = 0x7fffffff;
+
+/**
+ * Runs `fire` after `ms` milliseconds, like `setTimeout`, but also for delays beyond its range: a
+ * deadline of `99999999H` must not fire after 1 ms. Returns the function that cancels the timer.
+ */
+export function grpcDeadlineTimer(ms: number, fire: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (left: number): void => {
+    timer = left <= grpcTimerMaxMs ? setTimeout(fire, Math.max(0, left)) : setTimeout(() => arm(left - grpcTimerMaxMs), grpcTimerMaxMs);
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}

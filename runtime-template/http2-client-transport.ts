@@ -7,6 +7,7 @@ import {
   type OutgoingHttpHeaders,
   type SecureClientSessionOptions,
 } from "node:http2";
+import type { Socket } from "node:net";
 import { Code } from "./status-code.js";
 import { TripleError } from "./triple-error.js";
 
@@ -152,7 +153,11 @@ export class Http2ClientTransport {
       this.retire(state);
       this.sessions.delete(state);
     });
-    session.once("connect", () => {
+    session.once("connect", (_session: ClientHttp2Session, socket: Socket) => {
+      // node:http2 ends a failed connection's socket gracefully, which never completes when TLS broke
+      // after the handshake (a server refusing our certificate): the socket, and the session, would
+      // stay open for good.
+      socket.once("error", () => setImmediate(() => socket.destroy()));
       session.setLocalWindowSize(Math.max(this.options.initialWindowSize ?? 1 << 20, 1 << 24));
       this.startPing(state);
     });

@@ -9,13 +9,32 @@ export const http2CancelCode: number = http2Constants.NGHTTP2_CANCEL;
  */
 export const http2NoErrorCode: number = http2Constants.NGHTTP2_NO_ERROR;
 
+/** The RST_STREAM code (REFUSED_STREAM, 0x7) of a stream the peer did not process: safe to retry. */
+export const http2RefusedStreamCode: number = http2Constants.NGHTTP2_REFUSED_STREAM;
+
+/** The RST_STREAM code (INTERNAL_ERROR, 0x2) for a stream the runtime could not complete (INTERNAL). */
+export const http2InternalErrorCode: number = http2Constants.NGHTTP2_INTERNAL_ERROR;
+
+/** Resolves when a stream whose `write()` returned false can take more (`drain`), or has closed. */
+export function http2Drained(stream: Http2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
 /**
  * Resets a stream with RST_STREAM(`code`). Node's `close()` first ends a still-open writable side,
  * which puts END_STREAM on the wire before the reset: to the peer a clean end of the messages, so a
  * cancelled upload would look complete. Skipping that final shutdown sends the reset alone.
  */
 export function http2ResetStream(stream: Http2Stream, code: number): void {
-  if (stream.destroyed) return;
+  if (stream.destroyed || stream.closed) return;
   (stream as unknown as { _final: (callback: () => void) => void })._final = (callback) => callback();
   stream.close(code);
 }

@@ -16,24 +16,29 @@ const base64DecodeTable: Int8Array = (() => {
  * binary metadata (`-bin` headers). Written out so the generated code needs no `Buffer`.
  */
 export function base64Encode(bytes: Uint8Array): string {
-  let out = "";
   const n = bytes.length;
+  const codes: number[] = new Array<number>(Math.ceil(n / 3) * 4);
+  let o = 0;
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out +=
-      base64Alphabet[v >>> 18] +
-      (base64Alphabet[(v >>> 12) & 63] as string) +
-      (base64Alphabet[(v >>> 6) & 63] as string) +
-      (base64Alphabet[v & 63] as string);
+    codes[o++] = base64Alphabet.charCodeAt(v >>> 18);
+    codes[o++] = base64Alphabet.charCodeAt((v >>> 12) & 63);
+    codes[o++] = base64Alphabet.charCodeAt((v >>> 6) & 63);
+    codes[o++] = base64Alphabet.charCodeAt(v & 63);
   }
   if (i < n) {
-    const b0 = bytes[i] as number;
     const b1 = i + 1 < n ? (bytes[i + 1] as number) : 0;
-    const v = (b0 << 16) | (b1 << 8);
-    out += (base64Alphabet[v >>> 18] as string) + (base64Alphabet[(v >>> 12) & 63] as string);
-    out += i + 1 < n ? (base64Alphabet[(v >>> 6) & 63] as string) + "=" : "==";
+    const v = ((bytes[i] as number) << 16) | (b1 << 8);
+    codes[o++] = base64Alphabet.charCodeAt(v >>> 18);
+    codes[o++] = base64Alphabet.charCodeAt((v >>> 12) & 63);
+    codes[o++] = i + 1 < n ? base64Alphabet.charCodeAt((v >>> 6) & 63) : 61;
+    codes[o++] = 61; // '='
   }
+  // One flat string (no concatenation rope); chunked to stay within argument-count limits.
+  if (codes.length <= 8192) return String.fromCharCode.apply(null, codes);
+  let out = "";
+  for (let c = 0; c < codes.length; c += 8192) out += String.fromCharCode.apply(null, codes.slice(c, c + 8192));
   return out;
 }
 

@@ -113,6 +113,32 @@ export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
   return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
 }
 
+/** Counts an object's keys (cheaper than `Object.keys(…).length`: no array). */
+export function jsonKeyCount(object: { readonly [key: string]: JsonValue }): number {
+  let n = 0;
+  for (const _ in object) n++;
+  return n;
+}
+
+/**
+ * Explains why a JSON object had more keys than the fields it set: a key the message does not
+ * declare, or a field given under both its JSON name and its proto name (`aliases` lists the
+ * `[jsonName, protoName]` pairs that differ).
+ */
+export function jsonUnknownKeys(
+  typeName: string,
+  object: { readonly [key: string]: JsonValue },
+  known: readonly string[],
+  aliases: readonly (readonly [string, string])[],
+): ProtobufError {
+  for (const key in object) {
+    if (!known.includes(key)) return jsonUnknownKey(typeName, key);
+  }
+  const both = aliases.find(([json, proto]) => Object.hasOwn(object, json) && Object.hasOwn(object, proto));
+  const field = both === undefined ? "" : `.${both[1]}`;
+  return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
+}
+
 /** Fails a JSON decode that sets two members of one oneof. */
 export function jsonOneofTwice(path: string, key: string): ProtobufError {
   return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);

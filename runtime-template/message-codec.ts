@@ -144,13 +144,43 @@ export function protobufUnknownVarint(message: MessageWithUnknown, fieldNo: numb
   protobufUnknownBytes(message, (fieldNo << 3) >>> 0, writer.finish());
 }
 
-/** Appends one unknown field — its tag, then its payload bytes (copied) — to `message.$unknown`. */
+/**
+ * How much of each buffer that backs a `$unknown` this runtime built is in use: an append may write
+ * past that point in place. Bytes a `$unknown` view already covers are never written again.
+ */
+const protobufUnknownUsed = new WeakMap<ArrayBufferLike, number>();
+
+/**
+ * Appends one unknown field — its tag, then its payload bytes (copied) — to `message.$unknown`. The
+ * backing buffer grows geometrically, so a message of n unknown fields decodes in O(n), not O(n²).
+ */
 export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, payload: Uint8Array): void {
-  const writer = new BinaryWriter(payload.length + 16);
-  if (message.$unknown !== undefined) writer.raw(message.$unknown);
-  writer.uint32(tag);
-  writer.raw(payload);
-  message.$unknown = writer.finish();
+  let tagLength = 1;
+  for (let t = tag >>> 7; t !== 0; t >>>= 7) tagLength++;
+  const add = tagLength + payload.length;
+  const old = message.$unknown;
+  const size = old === undefined ? 0 : old.length;
+  let out: Uint8Array;
+  if (
+    old !== undefined &&
+    protobufUnknownUsed.get(old.buffer) === old.byteOffset + size &&
+    old.byteOffset + size + add <= old.buffer.byteLength
+  ) {
+    out = new Uint8Array(old.buffer, old.byteOffset, size + add);
+  } else {
+    out = new Uint8Array(old === undefined ? add : Math.max(size + add, size * 2)).subarray(0, size + add);
+    if (old !== undefined) out.set(old);
+  }
+  let pos = size;
+  let t = tag >>> 0;
+  while (t > 0x7f) {
+    out[pos++] = (t & 0x7f) | 0x80;
+    t >>>= 7;
+  }
+  out[pos++] = t;
+  out.set(payload, pos);
+  protobufUnknownUsed.set(out.buffer, out.byteOffset + out.length);
+  message.$unknown = out;
 }
 
 /**
@@ -164,3 +194,9 @@ export function protobufMapSet<V>(map: { [key: string]: V }, key: string, value:
     map[key] = value;
   }
 }
+
+/**
+ * The value of unset `bytes` fields: one shared empty array instead of an allocation per message
+ * (a zero-length array has nothing to mutate).
+ */
+export const protobufEmptyBytes: Uint8Array = new Uint8Array(0);

@@ -17,7 +17,10 @@ export function decodeBinaryHeader(value: string): Uint8Array[] {
   return value.split(",").map((part) => base64Decode(part.trim()));
 }
 
-/** Headers no caller may set as metadata: they belong to the protocol. */
+/**
+ * Headers no caller may set as metadata: they belong to the protocol, or are connection-specific
+ * fields HTTP/2 forbids (node:http2 would throw on them, failing the call or stalling its response).
+ */
 function metadataIsReserved(name: string): boolean {
   return (
     name.charCodeAt(0) === 58 /* ':' */ ||
@@ -25,6 +28,10 @@ function metadataIsReserved(name: string): boolean {
     name === "content-type" ||
     name === "te" ||
     name === "connection" ||
+    name === "keep-alive" ||
+    name === "proxy-connection" ||
+    name === "upgrade" ||
+    name === "http2-settings" ||
     name === "transfer-encoding" ||
     name === "content-length" ||
     name === "host"

@@ -1,9 +1,10 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcPercentEncode, grpcStatusDetailsEncode } from "./grpc-status.js";
-import { http2CancelCode, http2NoErrorCode, http2ResetStream } from "./http2-codes.js";
+import { http2CancelCode, http2Drained, http2InternalErrorCode, http2NoErrorCode, http2ResetStream } from "./http2-codes.js";
 import { metadataToHttp2 } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
+import { ProtobufError } from "./protobuf-error.js";
 import type { HandlerContext } from "./server-context.js";
 import { Code } from "./status-code.js";
 import { streamEndedError, TripleError } from "./triple-error.js";
@@ -89,7 +90,9 @@ export class ServerCall<I extends object, O extends object> {
     if (this.stream.closed || this.stream.destroyed) {
       return Promise.reject(this.failure ?? new TripleError(Code.CANCELLED, "client cancelled the call"));
     }
-    if (!this.headersSent) this.sendHeaders();
+    if (!this.headersSent && !this.sendHeaders()) {
+      return Promise.reject(new TripleError(Code.INTERNAL, "response headers could not be sent"));
+    }
     const s = this.settings;
     const compress = this.ctx.compressResponses;
     envelopeWrite(this.out, this.method.output, message, s.compressResponse && compress !== false, compress === true ? 0 : s.compressMinBytes, s.json);
@@ -120,15 +123,13 @@ export class ServerCall<I extends object, O extends object> {
       this.headersSent = true;
       const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.settings.contentType };
       metadataToHttp2(this.ctx.responseHeaders, headers);
-      this.stream.respond(Object.assign(headers, trailers), { endStream: true });
-      this.stopRequest();
+      if (this.safely(() => this.stream.respond(Object.assign(headers, trailers), { endStream: true }))) this.stopRequest();
       return;
     }
     this.flush();
     this.stream.once("wantTrailers", () => {
       if (this.stream.destroyed) return;
-      this.stream.sendTrailers(trailers);
-      this.stopRequest();
+      if (this.safely(() => this.stream.sendTrailers(trailers))) this.stopRequest();
     });
     this.stream.end();
   }
@@ -163,7 +164,23 @@ export class ServerCall<I extends object, O extends object> {
     waiter?.reject(error);
   }
 
-  private sendHeaders(): void {
+  /**
+   * Runs a node:http2 call that may throw on headers it refuses (e.g. an oversized or malformed field
+   * set by a handler): the stream is reset with INTERNAL_ERROR instead of hanging or throwing out of an
+   * event listener. Returns whether `fn` succeeded.
+   */
+  private safely(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch {
+      this.finished = true;
+      http2ResetStream(this.stream, http2InternalErrorCode);
+      return false;
+    }
+  }
+
+  private sendHeaders(): boolean {
     this.headersSent = true;
     const headers: OutgoingHttpHeaders = {};
     metadataToHttp2(this.ctx.responseHeaders, headers);
@@ -171,7 +188,7 @@ export class ServerCall<I extends object, O extends object> {
     headers["content-type"] = this.settings.contentType;
     headers["grpc-accept-encoding"] = "gzip";
     if (this.settings.compressResponse) headers["grpc-encoding"] = "gzip";
-    this.stream.respond(headers, { waitForTrailers: true });
+    return this.safely(() => this.stream.respond(headers, { waitForTrailers: true }));
   }
 
   private flush(): void {
@@ -184,16 +201,7 @@ export class ServerCall<I extends object, O extends object> {
     const chunk = this.out.buf.slice(0, this.out.pos);
     this.out.reset();
     if (!this.stream.write(chunk) && this.drain === undefined) {
-      this.drain = new Promise((resolve) => {
-        const done = (): void => {
-          this.stream.off("drain", done);
-          this.stream.off("close", done);
-          this.drain = undefined;
-          resolve();
-        };
-        this.stream.on("drain", done);
-        this.stream.on("close", done);
-      });
+      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
     }
   }
 
@@ -212,7 +220,9 @@ export class ServerCall<I extends object, O extends object> {
         ? this.method.input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true })
         : this.method.input.decode(data);
     } catch (error) {
-      const failure = new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${this.method.input.typeName}: ${(error as Error).message}`, { cause: error });
+      // The codec's own message describes the client's bad input; anything else is not for the peer.
+      const reason = error instanceof ProtobufError ? error.message : "internal error";
+      const failure = new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${this.method.input.typeName}: ${reason}`, { cause: error });
       this.abortReceive(failure);
       throw failure;
     }
@@ -227,7 +237,7 @@ export class ServerCall<I extends object, O extends object> {
         this.queueCompressed.push((envelope.flags & envelopeFlagCompressed) !== 0);
       }
     } catch (error) {
-      const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, String(error));
+      const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error });
       this.abortReceive(failure);
       this.finish(failure);
       return;

@@ -72,7 +72,8 @@ export class HandlerContext {
   /** Address, port and (with mutual TLS) certificate of the client. */
   get peer(): PeerInfo {
     const socket = this.socket;
-    const tls = socket !== undefined && "getPeerCertificate" in socket ? (socket as TLSSocket) : undefined;
+    // Not `"getPeerCertificate" in socket`: an HTTP/2 session's socket is a Proxy whose `has` says no.
+    const tls = typeof (socket as Partial<TLSSocket> | undefined)?.getPeerCertificate === "function" ? (socket as TLSSocket) : undefined;
     const certificate = tls?.getPeerCertificate();
     return {
       address: socket?.remoteAddress,

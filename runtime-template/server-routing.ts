@@ -2,8 +2,10 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from
 import { grpcPercentEncode, grpcStatusDetailsEncode } from "./grpc-status.js";
 import type { ServerCallSettings } from "./server-call.js";
 import type { ServerRoute } from "./server-handlers.js";
+import { http2InternalErrorCode, http2ResetStream } from "./http2-codes.js";
 import { Code } from "./status-code.js";
 import { TripleError } from "./triple-error.js";
+import { tripleErrorBody } from "./triple-unary-protocol.js";
 
 /** Dubbo service isolation: the group and version a service implementation is exported under. */
 export interface ServerRegistration {
@@ -132,6 +134,49 @@ export function serverGrpcSubtype(contentType: string): "proto" | "json" | undef
   return undefined;
 }
 
+/**
+ * Enforces the server's `maxHeaderListBytes` on a request, which node:http2 only advertises in its
+ * SETTINGS: a header list whose HPACK size (name + value + 32 per field, RFC 7541 §4.1) exceeds
+ * `maxBytes` is answered with RESOURCE_EXHAUSTED — trailers-only for gRPC, HTTP 431 with a Triple
+ * JSON error otherwise. Returns whether the request was refused.
+ */
+export function serverRefuseHeaders(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxBytes: number): boolean {
+  let size = 0;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) size += name.length + String(v).length + 32;
+  }
+  if (size <= maxBytes) return false;
+  const error = new TripleError(Code.RESOURCE_EXHAUSTED, `request headers of ${size} bytes exceed the maximum of ${maxBytes} bytes`);
+  const subtype = serverGrpcSubtype(String(headers["content-type"] ?? ""));
+  if (subtype !== undefined) {
+    serverRespondError(stream, subtype === "json" ? "application/grpc+json" : "application/grpc", error);
+  } else {
+    serverRespond(stream, { ":status": 431, "content-type": "application/json" }, tripleErrorBody(error));
+  }
+  return true;
+}
+
+/**
+ * Sends a whole response (headers, then `body` if given), unless the stream can no longer take one:
+ * reset by the client or its session gone, where node:http2 would throw out of the event handler.
+ * Headers node:http2 refuses reset the stream (INTERNAL_ERROR) instead.
+ */
+export function serverRespond(stream: ServerHttp2Stream, headers: OutgoingHttpHeaders, body?: string | Uint8Array): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  try {
+    if (body === undefined) {
+      stream.respond(headers, { endStream: true });
+    } else {
+      stream.respond(headers);
+      stream.end(body);
+    }
+  } catch {
+    http2ResetStream(stream, http2InternalErrorCode);
+  }
+}
+
 /** Answers with a trailers-only gRPC error response. */
 export function serverRespondError(
   stream: ServerHttp2Stream,
@@ -139,24 +184,19 @@ export function serverRespondError(
   error: TripleError,
   extra: OutgoingHttpHeaders = {},
 ): void {
-  if (stream.destroyed || stream.headersSent) return;
-  stream.respond(
-    {
-      ...extra,
-      ":status": 200,
-      "content-type": contentType,
-      "grpc-status": String(error.code),
-      "grpc-message": grpcPercentEncode(error.rawMessage),
-      "grpc-status-details-bin": grpcStatusDetailsEncode(error.code, error.rawMessage, error.details),
-    },
-    { endStream: true },
-  );
+  serverRespond(stream, {
+    ...extra,
+    ":status": 200,
+    "content-type": contentType,
+    "grpc-status": String(error.code),
+    "grpc-message": grpcPercentEncode(error.rawMessage),
+    "grpc-status-details-bin": grpcStatusDetailsEncode(error.code, error.rawMessage, error.details),
+  });
 }
 
 /** Answers a request that is not gRPC at all with a plain HTTP status. */
 export function serverRespondHttp(stream: ServerHttp2Stream, status: number, extra: OutgoingHttpHeaders = {}): void {
-  if (stream.destroyed || stream.headersSent) return;
-  stream.respond({ ...extra, ":status": status }, { endStream: true });
+  serverRespond(stream, { ...extra, ":status": status });
 }
 
 function serverHeader(value: string | string[] | undefined): string {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import type { Socket } from "node:net";
 import { gzipCompress, gzipDecompress } from "./compression.js";
+import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import { metadataToHttp2 } from "./metadata.js";
 import { HandlerContext } from "./server-context.js";
 import type { ServerRoute } from "./server-handlers.js";
@@ -65,7 +66,8 @@ export function serveTripleUnary(
   const unary = route.unary;
   if (unary === undefined) {
     const reason = `${route.method.path} is a streaming method: call it with gRPC over HTTP/2`;
-    return exchange.http1 ? fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true) : fail(new TripleError(Code.UNIMPLEMENTED, reason), 415);
+    if (exchange.http1) return fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true);
+    return fail(new TripleError(Code.UNIMPLEMENTED, reason), 415, true, { "accept-post": "application/grpc, application/grpc+proto, application/grpc+json" });
   }
   const codec = tripleUnaryCodec(tripleHeader(exchange.headers["content-type"]));
   if (codec === undefined) {
@@ -86,29 +88,62 @@ export function serveTripleUnary(
   const max = settings.maxReceiveMessageBytes;
   const tooLarge = (): TripleError => new TripleError(Code.RESOURCE_EXHAUSTED, `request body exceeds the maximum of ${max} bytes`);
   if (Number(exchange.headers["content-length"] ?? 0) > max) return fail(tooLarge(), 413, true);
+  // The deadline runs from the request's arrival, upload included.
+  const call: TripleUnaryCall = { settled: false, ctx: undefined, deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs, clearTimer: undefined };
+  const settle = (): boolean => {
+    if (call.settled) return false;
+    call.settled = true;
+    call.clearTimer?.();
+    return true;
+  };
+  if (timeoutMs !== undefined) {
+    call.clearTimer = grpcDeadlineTimer(timeoutMs, () => {
+      if (!settle()) return;
+      const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+      call.ctx?.abort(error);
+      fail(error, 408, call.ctx === undefined);
+    });
+  }
+  exchange.onAbort(() => {
+    if (settle()) call.ctx?.abort(new TripleError(Code.CANCELLED, "client closed the connection"));
+  });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let rejected = false;
   exchange.readBody(
     (chunk) => {
-      if (rejected) return;
+      if (call.settled) return; // refused: the rest of the body is dropped as it arrives
       size += chunk.length;
       if (size > max) {
-        rejected = true;
         chunks.length = 0;
-        fail(tooLarge(), 413, true);
+        if (settle()) fail(tooLarge(), 413, true);
         return;
       }
       chunks.push(chunk);
     },
     () => {
-      if (rejected) return;
-      const body = tripleConcat(chunks, size);
-      void tripleUnaryRun(exchange, route, unary, codec, encoding === "gzip" ? gzipDecompress(body, max) : body, timeoutMs, settings).catch((error: unknown) =>
-        fail(toTripleError(error)),
-      );
+      if (call.settled) return;
+      let body = tripleConcat(chunks, size);
+      chunks.length = 0;
+      try {
+        if (encoding === "gzip") body = gzipDecompress(body, max);
+      } catch (error) {
+        const failure = toTripleError(error);
+        if (settle()) fail(failure, failure.code === Code.RESOURCE_EXHAUSTED ? 413 : tripleCodeToHttp(failure.code));
+        return;
+      }
+      void tripleUnaryRun(exchange, route, unary, codec, body, call, settle, settings).catch((error: unknown) => {
+        if (settle()) fail(toTripleError(error));
+      });
     },
   );
+}
+
+/** The state of one Triple-unary call: whether its response is decided, its context and deadline. */
+interface TripleUnaryCall {
+  settled: boolean;
+  ctx: HandlerContext | undefined;
+  readonly deadline: number | undefined;
+  clearTimer: (() => void) | undefined;
 }
 
 async function tripleUnaryRun(
@@ -117,7 +152,8 @@ async function tripleUnaryRun(
   unary: NonNullable<ServerRoute["unary"]>,
   codec: "proto" | "json",
   body: Uint8Array,
-  timeoutMs: number | undefined,
+  call: TripleUnaryCall,
+  settle: () => boolean,
   settings: TripleUnarySettings,
 ): Promise<void> {
   const method = route.method;
@@ -130,26 +166,20 @@ async function tripleUnaryRun(
   } catch (error) {
     throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${method.input.typeName}: ${(error as Error).message}`, { cause: error });
   }
-  const ctx = new HandlerContext(method, exchange.socket, exchange.headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
-  let settled = false;
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          settled = true;
-          const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
-          ctx.abort(error);
-          exchange.respond(tripleCodeToHttp(error.code), { "content-type": "application/json" }, tripleErrorBody(error));
-        }, timeoutMs);
-  exchange.onAbort(() => ctx.abort(new TripleError(Code.CANCELLED, "client closed the connection")));
+  const ctx = new HandlerContext(method, exchange.socket, exchange.headers, call.deadline);
+  call.ctx = ctx;
   let response: object;
   try {
     response = await unary(request, ctx);
   } catch (error) {
-    if (timer !== undefined) clearTimeout(timer);
-    if (settled) return;
-    settled = true;
-    if (!(error instanceof TripleError)) settings.onError?.(error, ctx);
+    if (!settle()) return;
+    if (!(error instanceof TripleError)) {
+      try {
+        settings.onError?.(error, ctx);
+      } catch {
+        // A failing error hook must not take the server down.
+      }
+    }
     const failure = toTripleError(error, "internal error");
     const headers: OutgoingHttpHeaders = { "content-type": "application/json" };
     metadataToHttp2(ctx.responseHeaders, headers);
@@ -158,9 +188,7 @@ async function tripleUnaryRun(
     exchange.respond(tripleCodeToHttp(failure.code), headers, tripleErrorBody(failure));
     return;
   }
-  if (timer !== undefined) clearTimeout(timer);
-  if (settled) return;
-  settled = true;
+  if (!settle()) return;
   let payload: Uint8Array =
     codec === "json"
       ? new TextEncoder().encode(method.output.toJsonString(response, { useProtoFieldName: settings.jsonUseProtoNames }))

@@ -2,12 +2,13 @@ import { createServer as createHttp1Server, type IncomingMessage, type Server as
 import { createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
-import { grpcTimeoutParse } from "./grpc-timeout.js";
+import { grpcDeadlineTimer, grpcTimeoutParse } from "./grpc-timeout.js";
 import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
 import type { ServerRoute } from "./server-handlers.js";
 import {
   serverGrpcSubtype,
+  serverRefuseHeaders,
   serverRespondError,
   serverRouteLookup,
   serverRoutes,
@@ -16,7 +17,7 @@ import {
   type ServerRouteTable,
 } from "./server-routing.js";
 import { serveTripleUnary, type TripleUnaryExchange, type TripleUnarySettings } from "./server-triple-unary.js";
-import { http1Exchange, http2Exchange } from "./server-exchanges.js";
+import { exchangeSniff, http1Exchange, http2Exchange } from "./server-exchanges.js";
 import { tripleErrorBody } from "./triple-unary-protocol.js";
 import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
@@ -106,6 +107,8 @@ export class TripleServer {
       (request, response) => this.onHttp1(request, response),
     );
     this.http1.on("clientError", (_error, socket) => socket.destroy());
+    // `Expect: 100-continue`: the exchange sends `100 Continue` only once it wants the body.
+    this.http1.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => this.onHttp1(request, response, true));
     const tls = options.tls;
     this.listener =
       tls === undefined
@@ -186,15 +189,10 @@ export class TripleServer {
     });
   }
 
-  /** Plaintext: HTTP/2 prior knowledge starts with the preface `PRI * HTTP/2.0`, anything else is HTTP/1. */
+  /** Plaintext: HTTP/2 prior knowledge or HTTP/1.x, told apart by the first bytes. */
   private sniff(socket: Socket): void {
     socket.on("error", () => undefined);
-    const onData = (chunk: Buffer): void => {
-      socket.pause();
-      socket.unshift(chunk);
-      this.dispatch(socket, chunk.length >= 4 ? chunk.subarray(0, 4).toString("latin1") === "PRI " : chunk[0] === 0x50);
-    };
-    socket.once("data", onData);
+    exchangeSniff(socket, this.options.idleTimeoutMs ?? 300_000, (http2) => this.dispatch(socket, http2));
   }
 
   private dispatch(socket: Socket, http2: boolean): void {
@@ -216,8 +214,9 @@ export class TripleServer {
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
+    if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
     if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
-      return this.onTripleUnary(http2Exchange(stream, headers), headers[":path"] ?? "");
+      return this.onTripleUnary(http2Exchange(stream, headers));
     }
     const target = serverRoutesResolve(this.routes, this.options, stream, headers);
     if (target === undefined) return;
@@ -231,14 +230,14 @@ export class TripleServer {
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
     const call = new ServerCall(route.method, stream, ctx, settings);
     this.calls.add(call);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let clearTimer: (() => void) | undefined;
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
+      clearTimer = grpcDeadlineTimer(timeoutMs, () => {
         const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
         ctx.abort(error);
         call.abortReceive(error);
         call.finish(error);
-      }, timeoutMs);
+      });
     }
     const cancelled = (): void => {
       if (call.done) return;
@@ -250,7 +249,7 @@ export class TripleServer {
     // comes first and fails the request side before that.
     stream.once("aborted", cancelled);
     stream.once("close", () => {
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimer?.();
       this.calls.delete(call);
       cancelled();
     });
@@ -260,13 +259,12 @@ export class TripleServer {
     );
   }
 
-  private onHttp1(request: IncomingMessage, response: ServerResponse): void {
-    const path = (request.url ?? "/").split("?")[0] ?? "/";
-    this.onTripleUnary(http1Exchange(request, response), path);
+  private onHttp1(request: IncomingMessage, response: ServerResponse, expectContinue = false): void {
+    this.onTripleUnary(http1Exchange(request, response, expectContinue));
   }
 
-  private onTripleUnary(exchange: TripleUnaryExchange, path: string): void {
-    const match = serverRouteLookup(this.routes, this.options, path, exchange.headers);
+  private onTripleUnary(exchange: TripleUnaryExchange): void {
+    const match = serverRouteLookup(this.routes, this.options, exchange.path, exchange.headers);
     if (exchange.http1 && serverGrpcSubtype(String(exchange.headers["content-type"] ?? "")) !== undefined) {
       const error = new TripleError(Code.UNIMPLEMENTED, "gRPC requires HTTP/2");
       exchange.respond(505, { "content-type": "application/json" }, tripleErrorBody(error), true);

@@ -260,7 +260,8 @@ export class BinaryReader {
     const stop = this.lengthEnd();
     const start = this.pos;
     this.pos = stop;
-    return this.buf.slice(start, stop);
+    // Uint8Array's slice always copies; a Node Buffer's own slice() would return a view.
+    return Uint8Array.prototype.slice.call(this.buf, start, stop);
   }
 
   /** Reads a length-prefixed string, throwing ProtobufError if it is not valid UTF-8 (proto3 / editions). */

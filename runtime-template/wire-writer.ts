@@ -34,6 +34,28 @@ const WIRE_WRITER_MAX_RETAINED = 1024 * 1024;
  * nested messages are written with fork()/join(), which reserves one byte and
  * only moves the payload when it turns out to be 128 bytes or longer.
  */
+/** Results up to this size are carved out of a shared slab instead of getting an ArrayBuffer each. */
+const WIRE_WRITER_POOLED_MAX = 2048;
+const WIRE_WRITER_SLAB_SIZE = 32 * 1024;
+let wireWriterSlab: Uint8Array | undefined;
+let wireWriterSlabPos = 0;
+
+/**
+ * Copies `n` bytes into the shared slab and returns that view. Allocating a separate ArrayBuffer per
+ * small result is the largest cost of encoding a mid-size message in V8; like Node's Buffer pool,
+ * the trade-off is that small results share their `.buffer` with others.
+ */
+function wireWriterPooledCopy(buf: Uint8Array, n: number): Uint8Array {
+  if (wireWriterSlab === undefined || wireWriterSlabPos + n > WIRE_WRITER_SLAB_SIZE) {
+    wireWriterSlab = new Uint8Array(WIRE_WRITER_SLAB_SIZE);
+    wireWriterSlabPos = 0;
+  }
+  const start = wireWriterSlabPos;
+  wireWriterSlab.set(buf.subarray(0, n), start);
+  wireWriterSlabPos = (start + n + 7) & ~7;
+  return wireWriterSlab.subarray(start, start + n);
+}
+
 export class BinaryWriter {
   /** The backing buffer; bytes [0, pos) are the output so far. */
   buf: Uint8Array;
@@ -326,9 +348,12 @@ export class BinaryWriter {
    * Returns a copy of the bytes written so far and resets the writer for
    * reuse; a buffer that grew beyond 1 MiB is dropped (replaced by an empty
    * one that grows again on demand) so a shared writer does not pin memory.
+   * Copies of up to 2 KiB are views into a shared slab (their `.buffer` is
+   * shared), the rest own their ArrayBuffer.
    */
   finish(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
+    const n = this.pos;
+    const out = n <= WIRE_WRITER_POOLED_MAX ? wireWriterPooledCopy(this.buf, n) : this.buf.slice(0, n);
     this.pos = 0;
     if (this.buf.length > WIRE_WRITER_MAX_RETAINED) {
       // The next write allocates a fresh small buffer; a one-shot writer never does.

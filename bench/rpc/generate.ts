@@ -1,16 +1,17 @@
 // Prepares everything the RPC benchmark runs, offline except for the two installs noted:
-//   tristub     node bin/tristub.js generate examples/streaming/greet.proto  -> bench/.gen/rpc/tristub/
-//   connect-es  buf generate --template bench/rpc/buf.gen.connect.yaml       -> bench/.gen/rpc/connect/greet_pb.ts
+//   tristub     node bin/tristub.js generate examples/streaming/greet.proto  -> bench/rpc/.gen/tristub/
+//   connect-es  buf generate --template bench/rpc/buf.gen.connect.yaml       -> bench/rpc/.gen/connect/greet_pb.ts
 //   dubbo-js    npm ci in bench/dubbo-js (when its node_modules is missing or older than its lock),
 //               buf generate --template bench/dubbo-js/buf.gen.yaml         -> bench/dubbo-js/.gen/
 //   h2load      apt-get install -y nghttp2-client, when `h2load` is not on PATH
-// grpc-js loads greet.proto at run time with @grpc/proto-loader.
+// grpc-js loads greet.proto at run time with @grpc/proto-loader. bench/rpc/.gen/ (gitignored) is
+// separate from bench/.gen/, which bench/codec.ts wipes and rewrites.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { benchDir, genDir, repoRoot } from "../generate.ts";
+import { benchDir, repoRoot } from "../generate.ts";
 
-export const rpcGenDir = join(genDir, "rpc");
+export const rpcGenDir = join(benchDir, "rpc", ".gen");
 export const dubboDir = join(benchDir, "dubbo-js");
 export const greetProto = join(repoRoot, "examples", "streaming", "greet.proto");
 const rel = (p: string): string => relative(repoRoot, p);

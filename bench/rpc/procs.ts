@@ -86,7 +86,7 @@ function collect(child: ChildProcess, what: string, timeoutMs: number): Promise<
     child.once("exit", (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
-      else reject(new Error(`${what} exited with ${code}: ${stderr.trim().split("\n").slice(0, 3).join(" | ")}`));
+      else reject(new Error(`${what} exited with ${code}: ${stderr.trim().split("\n").slice(0, 2).map((l) => l.trim()).join(" ")}`));
     });
   });
 }

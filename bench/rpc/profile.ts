@@ -1,10 +1,11 @@
 // CPU profiles of tristub's RPC runtime (`node --cpu-prof`), for bench/rpc.ts:
-//   server  the tristub server under h2load (unary Greet, the same load as the unary server table)
-//   client  the tristub server-streaming client receiving from the raw floor server
-//   stream  the tristub server streaming to the raw floor client
+//   - the tristub server under h2load (unary Greet, the same load as the unary server table)
+//   - the tristub unary client calling the raw floor server (32 concurrent calls)
+//   - the tristub server-streaming client receiving from the raw floor server
+//   - the tristub server streaming to the raw floor client
 // The generated code is compiled with the project's tsc (--sourceMap, one statement per line) into
-// bench/.gen/rpc/prof/js/ and loaded with TRISTUB_RPC_GEN, so samples map back to
-// bench/.gen/rpc/tristub/tristub-runtime.ts lines, and from there to runtime-template/*.ts by the text
+// bench/rpc/.gen/prof/js/ and loaded with TRISTUB_RPC_GEN, so samples map back to
+// bench/rpc/.gen/tristub/tristub-runtime.ts lines, and from there to runtime-template/*.ts by the text
 // of the function's first line.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -147,17 +148,33 @@ class Locator {
 function categoryOf(url: string, file: string | undefined): string {
   if (url === "") return "";
   if (url.startsWith("node:")) return "node built-ins (node:*)";
-  if (file !== undefined && file.includes(`${join("rpc", "tristub")}/`)) return basename(file) === "tristub-runtime.ts" ? "tristub runtime" : "tristub generated stubs";
+  if (file !== undefined && file.startsWith(join(rpcGenDir, "tristub") + "/")) return basename(file) === "tristub-runtime.ts" ? "tristub runtime" : "tristub generated stubs";
   if (url.includes("/node_modules/")) return "npm packages";
   return "benchmark harness";
 }
 
-/** Self-time table of a profile; categories and percentages are of the busy samples (not idle). */
-export function analyse(profile: CpuProfile, top: number): Omit<ProfileReport, "title" | "command" | "profileFile" | "note"> {
+/**
+ * Self-time table of a profile; categories and percentages are of the busy (not idle) samples taken
+ * from the first sample whose stack has a function named `startAt` on (start-up and module loading
+ * are left out).
+ */
+export function analyse(profile: CpuProfile, top: number, startAt: string): Omit<ProfileReport, "title" | "command" | "profileFile" | "note"> {
   const locator = new Locator();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const marked = new Set<number>();
+  for (const n of profile.nodes) {
+    if (n.callFrame.functionName !== startAt) continue;
+    const stack = [n.id];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      marked.add(id);
+      stack.push(...(byId.get(id)!.children ?? []));
+    }
+  }
+  const found = profile.samples.findIndex((id) => marked.has(id));
+  const first = found < 0 ? profile.samples.length : found; // no RPC seen: nothing to report
   const meta = new Map<string, { label: string; where: string; category: string; file?: string; head?: number }>();
   const keyOf = (n: ProfileNode): string => {
     const f = n.callFrame;
@@ -192,7 +209,7 @@ export function analyse(profile: CpuProfile, top: number): Omit<ProfileReport, "
   let busyUs = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id)!;
-    if (node.callFrame.functionName === "(idle)") return;
+    if (i < first || node.callFrame.functionName === "(idle)") return;
     busy++;
     busyUs += profile.timeDeltas[i] ?? 0;
     const key = keyOf(node);
@@ -253,56 +270,115 @@ function readProfile(dir: string): { profile: CpuProfile; file: string } {
 export interface ProfileOptions {
   readonly h2loadSeconds: number;
   readonly streamMessages: number;
+  readonly unarySeconds: number;
   readonly h2loadBody: string;
   readonly top: number;
 }
 
-/** Runs the three profiles; returns their reports. */
-export async function runRpcProfiles(o: ProfileOptions, log: (s: string) => void): Promise<ProfileReport[]> {
+export type ProfileOutcome = { ok: true; report: ProfileReport } | { ok: false; title: string; error: string };
+
+/** Runs the profiles (each on its own: one failing does not stop the others). */
+export async function runRpcProfiles(o: ProfileOptions, log: (s: string) => void): Promise<ProfileOutcome[]> {
   const js = compileForProfile();
   const env = { TRISTUB_RPC_GEN: js };
-  const reports: ProfileReport[] = [];
+  const jsRel = relative(repoRoot, js);
   const profArgs = (dir: string): string[] => ["--cpu-prof", "--cpu-prof-dir", relative(repoRoot, dir), "--cpu-prof-interval", "200"];
+  const port = (cmd: string): string => cmd.replace(/http:\/\/127\.0\.0\.1:\d+/g, "http://127.0.0.1:PORT");
 
-  // 1. The tristub server under h2load.
-  {
-    const dir = join(profDir, "server");
-    log(`bench: profiling the tristub server under h2load (${o.h2loadSeconds} s)`);
-    const server = await startServer("tristub", { nodeArgs: profArgs(dir), env });
-    const r = await runH2load(server, o.h2loadBody, join(profDir, "h2load.log"), { clients: 16, streams: 32, warmupS: 1, durationS: o.h2loadSeconds });
-    await server.stop();
-    const { profile, file } = readProfile(dir);
-    reports.push({
+  interface Job {
+    readonly title: string;
+    readonly dir: string;
+    readonly startAt: string;
+    run(dir: string): Promise<{ command: string; note: string }>;
+  }
+  const jobs: Job[] = [
+    {
       title: "tristub server, unary Greet under h2load",
-      command: `TRISTUB_RPC_GEN=${relative(repoRoot, js)} node ${profArgs(dir).join(" ")} --import tsx bench/rpc/server.ts tristub  +  ${r.command.replace(/--log-file=\S+ /, "")}`,
-      profileFile: relative(repoRoot, file),
-      note: `${Math.round(r.perSec).toLocaleString("en-US")} req/s under the profiler; the profile covers the whole server process (start-up, warm-up and ${o.h2loadSeconds} s measured).`,
-      ...analyse(profile, o.top),
-    });
+      dir: "server",
+      startAt: "onStream",
+      async run(dir) {
+        const server = await startServer("tristub", { nodeArgs: profArgs(dir), env });
+        try {
+          const r = await runH2load(server, o.h2loadBody, join(profDir, "h2load.log"), { clients: 16, streams: 32, warmupS: 1, durationS: o.h2loadSeconds });
+          return {
+            command: port(`TRISTUB_RPC_GEN=${jsRel} node ${profArgs(dir).join(" ")} --import tsx bench/rpc/server.ts tristub  +  ${r.command.replace(/ --log-file=\S+/, "")}`),
+            note: `${Math.round(r.perSec).toLocaleString("en-US")} req/s under the profiler. Samples from the first request on (h2load's warm-up and ${o.h2loadSeconds} s measured).`,
+          };
+        } finally {
+          await server.stop();
+        }
+      },
+    },
+    {
+      title: "tristub unary client (raw floor server)",
+      dir: "unary-client",
+      startAt: "onData",
+      async run(dir) {
+        const server = await startServer("raw");
+        try {
+          const args = ["unary", "--target", server.baseUrl, "--concurrency", "32", "--warmup", "0.5", "--duration", String(o.unarySeconds)];
+          const r = await runClient<{ perSec: number }>("tristub", args, { nodeArgs: profArgs(dir), env });
+          return {
+            command: port(`node --import tsx bench/rpc/server.ts raw  +  TRISTUB_RPC_GEN=${jsRel} node ${profArgs(dir).join(" ")} --import tsx bench/rpc/client.ts tristub ${args.join(" ")}`),
+            note: `${Math.round(r.perSec).toLocaleString("en-US")} calls/s under the profiler. Samples from the first response DATA (ClientCall.onData) on.`,
+          };
+        } finally {
+          await server.stop();
+        }
+      },
+    },
+    {
+      title: "tristub server-streaming client (raw floor server)",
+      dir: "stream-client",
+      startAt: "onData",
+      async run(dir) {
+        const server = await startServer("raw");
+        try {
+          const args = ["stream", "--target", server.baseUrl, "--messages", String(o.streamMessages), "--warmup-messages", "0"];
+          const r = await runClient<{ perSec: number }>("tristub", args, { nodeArgs: profArgs(dir), env });
+          return {
+            command: port(`node --import tsx bench/rpc/server.ts raw  +  TRISTUB_RPC_GEN=${jsRel} node ${profArgs(dir).join(" ")} --import tsx bench/rpc/client.ts tristub ${args.join(" ")}`),
+            note: `${Math.round(r.perSec).toLocaleString("en-US")} msgs/s under the profiler. Samples from the first received DATA (ClientCall.onData) on.`,
+          };
+        } finally {
+          await server.stop();
+        }
+      },
+    },
+    {
+      title: "tristub server-streaming server (raw floor client)",
+      dir: "stream-server",
+      startAt: "greetServerStream",
+      async run(dir) {
+        const server = await startServer("tristub", { nodeArgs: profArgs(dir), env });
+        try {
+          const args = ["stream", "--target", server.baseUrl, "--messages", String(o.streamMessages), "--warmup-messages", "0"];
+          const r = await runClient<{ perSec: number }>("raw", args);
+          return {
+            command: port(`TRISTUB_RPC_GEN=${jsRel} node ${profArgs(dir).join(" ")} --import tsx bench/rpc/server.ts tristub  +  node --import tsx bench/rpc/client.ts raw ${args.join(" ")}`),
+            note: `${Math.round(r.perSec).toLocaleString("en-US")} msgs/s under the profiler. Samples from the first call of the handler (greetServerStream) on.`,
+          };
+        } finally {
+          await server.stop();
+        }
+      },
+    },
+  ];
+  const out: ProfileOutcome[] = [];
+  for (const job of jobs) {
+    const dir = join(profDir, job.dir);
+    log(`bench: profiling: ${job.title}`);
+    try {
+      const { command, note } = await job.run(dir);
+      const { profile, file } = readProfile(dir);
+      out.push({ ok: true, report: { title: job.title, command, note, profileFile: relative(repoRoot, file), ...analyse(profile, o.top, job.startAt) } });
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 300);
+      log(`bench: profiling ${job.title} failed: ${message}`);
+      out.push({ ok: false, title: job.title, error: message });
+    }
   }
-  // 2. The tristub streaming client against the raw floor server; 3. the tristub streaming server
-  // against the raw floor client.
-  for (const side of ["client", "server"] as const) {
-    const dir = join(profDir, side === "client" ? "stream-client" : "stream-server");
-    log(`bench: profiling the tristub server-streaming ${side} (${o.streamMessages.toLocaleString("en-US")} messages)`);
-    const server = side === "client" ? await startServer("raw") : await startServer("tristub", { nodeArgs: profArgs(dir), env });
-    const args = ["stream", "--target", server.baseUrl, "--messages", String(o.streamMessages), "--warmup-messages", "0"];
-    const result = await runClient<{ perSec: number }>(side === "client" ? "tristub" : "raw", args, side === "client" ? { nodeArgs: profArgs(dir), env } : {});
-    await server.stop();
-    const { profile, file } = readProfile(dir);
-    const cmd =
-      side === "client"
-        ? `node --import tsx bench/rpc/server.ts raw  +  TRISTUB_RPC_GEN=${relative(repoRoot, js)} node ${profArgs(dir).join(" ")} --import tsx bench/rpc/client.ts tristub ${args.join(" ").replace(server.baseUrl, "http://127.0.0.1:PORT")}`
-        : `TRISTUB_RPC_GEN=${relative(repoRoot, js)} node ${profArgs(dir).join(" ")} --import tsx bench/rpc/server.ts tristub  +  node --import tsx bench/rpc/client.ts raw ${args.join(" ").replace(server.baseUrl, "http://127.0.0.1:PORT")}`;
-    reports.push({
-      title: side === "client" ? "tristub server-streaming client (raw floor server)" : "tristub server-streaming server (raw floor client)",
-      command: cmd,
-      profileFile: relative(repoRoot, file),
-      note: `${Math.round(result.perSec).toLocaleString("en-US")} msgs/s under the profiler; the profile covers the whole process (start-up included).`,
-      ...analyse(profile, o.top),
-    });
-  }
-  return reports;
+  return out;
 }
 
 export function profileMarkdown(r: ProfileReport): string {

@@ -1,5 +1,5 @@
 // connect-es v2: @connectrpc/connect + @connectrpc/connect-node speaking the gRPC protocol, with the
-// protobuf-es v2 code protoc-gen-es writes (bench/rpc/buf.gen.connect.yaml -> bench/.gen/rpc/connect/).
+// protobuf-es v2 code protoc-gen-es writes (bench/rpc/buf.gen.connect.yaml -> bench/rpc/.gen/connect/).
 // Server: connectNodeAdapter({ grpc: true, grpcWeb: false, connect: false }) on http2.createServer();
 // client: createGrpcTransport({ baseUrl }) (one HTTP/2 session) + createClient().
 import { once } from "node:events";
@@ -10,7 +10,6 @@ import { pathToFileURL } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import { type ConnectRouter, createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
-import { genDir } from "../generate.ts";
 import { type BenchClient, type BidiSession, checkGreeting, pushable, type RpcSystem } from "./system.ts";
 
 interface Named {
@@ -25,7 +24,7 @@ interface GreetClient {
   greetStream(requests: AsyncIterable<Named>): AsyncIterable<Greeting>;
 }
 
-const { GreetService } = (await import(pathToFileURL(join(genDir, "rpc", "connect", "greet_pb.ts")).href)) as { GreetService: DescService };
+const { GreetService } = (await import(pathToFileURL(join(import.meta.dirname, ".gen", "connect", "greet_pb.ts")).href)) as { GreetService: DescService };
 
 const impl = {
   greet: (request: Named) => ({ greeting: request.name }),

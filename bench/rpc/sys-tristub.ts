@@ -1,11 +1,10 @@
 // tristub: the code `tristub generate examples/streaming/greet.proto` writes (bench/rpc/generate.ts puts
-// it in bench/.gen/rpc/tristub/), used the way the README shows. TRISTUB_RPC_GEN=<dir> loads another
+// it in bench/rpc/.gen/tristub/), used the way the README shows. TRISTUB_RPC_GEN=<dir> loads another
 // copy of the generated code (.ts, or .js such as the tsc-compiled copy with source maps that the
 // profiles in bench/rpc.ts use).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { genDir } from "../generate.ts";
 import { type BenchClient, type BidiSession, checkGreeting, type RpcSystem } from "./system.ts";
 
 interface Greeting {
@@ -48,7 +47,7 @@ interface RuntimeModule {
   isEnded(error: unknown): boolean;
 }
 
-const dir = process.env["TRISTUB_RPC_GEN"] ?? join(genDir, "rpc", "tristub");
+const dir = process.env["TRISTUB_RPC_GEN"] ?? join(import.meta.dirname, ".gen", "tristub");
 const ext = existsSync(join(dir, "greet.ts")) ? ".ts" : ".js";
 const greet = (await import(pathToFileURL(join(dir, "greet" + ext)).href)) as GreetModule;
 const runtime = (await import(pathToFileURL(join(dir, "tristub-runtime" + ext)).href)) as RuntimeModule;

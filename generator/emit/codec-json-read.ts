@@ -1,39 +1,51 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
-import { initialLiteral, isNumberMapKey, isOptionalProperty, singularType, zeroValue } from "./field-types.js";
+import { initialLiteral, isInheritedName, isNumberMapKey, isOptionalProperty, singularType, zeroValue } from "./field-types.js";
 import { isNullValueEnum, isValueMessage, isWellKnownMessage, jsonPath, jsonReadMapKey, jsonReadScalar } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
 
 /**
- * Emits the body of a codec's `readJson(json, options, depth)`: one `switch` over the object's keys,
- * matching both the JSON name and the proto field name of every field. JSON `null` means "default"
- * (except for `google.protobuf.Value` and `NullValue`, where it is a value).
+ * Emits the body of a codec's `readJson(json, options, depth)`. Each field is looked up by name —
+ * its JSON name, then its proto name — which V8 compiles to fast, monomorphic property loads; the
+ * object's keys are only counted afterwards, to reject unknown (or doubly named) fields unless
+ * `ignoreUnknownFields` is set. JSON `null` means "default", except for `google.protobuf.Value` and
+ * `NullValue`, where it is a value.
  */
 export function emitReadJsonBody(message: DescMessage, scope: FileScope): string {
   const p = new Printer("    ");
   const typeName = JSON.stringify(message.typeName);
+  const jsonValue = scope.rt("JsonValue", false);
   p.line(`${scope.rt("jsonCheckDepth")}(depth, options, ${typeName});`);
   p.line(`const object = ${scope.rt("jsonExpectObject")}(json, ${typeName});`);
   p.line(`const message: ${scope.ref(message, false)} = ${initialLiteral(message, scope)};`);
   if (message.fields.some((f) => f.enum !== undefined)) {
     p.line(`const ignoreUnknown = options.ignoreUnknownFields === true;`);
   }
-  p.block(`for (const key in object) {`, `}`, () => {
-    if (message.fields.length > 0) p.line(`const v = object[key] as ${scope.rt("JsonValue", false)};`);
-    p.block(`switch (key) {`, `}`, () => {
-      for (const field of message.fields) {
-        const labels = [...new Set([field.jsonName, field.name])].map((name) => `case ${JSON.stringify(name)}:`);
-        for (const label of labels.slice(0, -1)) p.line(label);
-        p.block(`${labels[labels.length - 1] ?? ""} {`, `}`, () => {
-          readField(p, field, scope);
-          p.line(`break;`);
-        });
-      }
-      p.line(`default:`);
-      p.line(`  if (options.ignoreUnknownFields !== true) throw ${scope.rt("jsonUnknownKey")}(${typeName}, key);`);
+  const known: string[] = [];
+  if (message.fields.length > 0) {
+    p.line(`let seen = 0;`);
+    p.line(`let v: ${jsonValue} | undefined;`);
+  }
+  for (const field of message.fields) {
+    const names = [...new Set([field.jsonName, field.name])];
+    known.push(...names);
+    names.forEach((name, i) => {
+      const load = isInheritedName(name)
+        ? `(Object.hasOwn(object, ${JSON.stringify(name)}) ? object[${JSON.stringify(name)}] : undefined)`
+        : `object[${JSON.stringify(name)}]`;
+      p.line(i === 0 ? `v = ${load};` : `if (v === undefined) v = ${load};`);
     });
+    p.block(`if (v !== undefined) {`, `}`, () => {
+      p.line(`seen++;`);
+      readField(p, field, scope);
+    });
+  }
+  const count = `${scope.rt("jsonKeyCount")}(object)`;
+  p.block(`if (options.ignoreUnknownFields !== true && ${message.fields.length > 0 ? "seen" : "0"} !== ${count}) {`, `}`, () => {
+    const aliases = message.fields.filter((f) => f.jsonName !== f.name).map((f) => [f.jsonName, f.name]);
+    p.line(`throw ${scope.rt("jsonUnknownKeys")}(${typeName}, object, ${JSON.stringify(known)}, ${JSON.stringify(aliases)});`);
   });
   p.line(`return message;`);
   return p.toString();
@@ -75,7 +87,7 @@ function readField(p: Printer, field: DescField, scope: FileScope): void {
   if (field.oneof !== undefined) {
     const oneof = `message.${field.oneof.localName}`;
     p.block(nullIsValue ? `{` : `if (v !== null) {`, `}`, () => {
-      p.line(`if (${oneof}.case !== undefined) throw ${scope.rt("jsonOneofTwice")}(${JSON.stringify(`${field.parent.typeName}.${field.oneof?.name}`)}, key);`);
+      p.line(`if (${oneof}.case !== undefined) throw ${scope.rt("jsonOneofTwice")}(${JSON.stringify(`${field.parent.typeName}.${field.oneof?.name}`)}, ${JSON.stringify(field.jsonName)});`);
       const set = (e: string): string => `${oneof} = { case: "${field.localName}", value: ${e} };`;
       if (field.enum !== undefined) readEnum(p, field, "v", scope, set);
       else p.line(set(valueOf(field, "v", scope)));

@@ -3,7 +3,7 @@ import type { FileScope } from "../model/file-scope.js";
 import { initialLiteral, isNumberMapKey, singularType } from "./field-types.js";
 import { holdsJsonObject, readMessageValue, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { enumWire, isPackable, scalarInfo, tagOf, WireType } from "./scalars.js";
+import { enumWire, isPackable, scalarInfo, tagOf, WireType, zeroLiteral } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `read(reader, end, depth, target, group)`: one `switch` on the whole tag
@@ -192,10 +192,10 @@ function readMapCase(p: Printer, field: DescField & { fieldKind: "map" }, scope:
   p.block(`case ${tagOf(field.number, WireType.len)}: {`, `}`, () => {
     if (closedEnum) p.line(`const entryStart = reader.pos;`);
     p.line(`const entryEnd = reader.lengthEnd();`);
-    p.line(`let key = ${keyInfo.zero};`);
+    p.line(`let key = ${zeroLiteral(field.mapKey, (n) => scope.rt(n))};`);
     const valueZero =
       field.mapKind === "scalar"
-        ? scalarInfo(field.scalar).zero
+        ? zeroLiteral(field.scalar, (n) => scope.rt(n))
         : field.mapKind === "enum"
           ? `${field.enum.values[0]?.number ?? 0} as ${valueType}`
           : "undefined";

@@ -2,7 +2,7 @@ import { type DescField, type DescMessage, type DescOneof, ScalarType } from "@b
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
 import { messageValueType, unwrappedScalar } from "./message-values.js";
-import { literalOf, scalarInfo } from "./scalars.js";
+import { literalOf, scalarInfo, zeroLiteral } from "./scalars.js";
 
 /**
  * Does this field have explicit presence in the generated shape, i.e. an optional property that is
@@ -100,7 +100,7 @@ export function zeroValue(field: DescField, scope: FileScope): string {
       return declaredDefault(field) ?? String(field.enum.values[0]?.number ?? 0);
     case "scalar":
       if (isOptionalProperty(field)) return "undefined";
-      return declaredDefault(field) ?? scalarInfo(field.scalar).zero;
+      return declaredDefault(field) ?? zeroLiteral(field.scalar, (n) => scope.rt(n));
   }
 }
 
@@ -132,6 +132,11 @@ const inheritedProperties = new Set([
  */
 export function memberAccess(member: DescField | DescOneof, absent: string): string {
   const name = member.localName;
-  if (!inheritedProperties.has(name)) return `message.${name}`;
+  if (!isInheritedName(name)) return `message.${name}`;
   return `(Object.hasOwn(message, ${JSON.stringify(name)}) ? message.${name} : ${absent})`;
+}
+
+/** Is `name` a property every plain object inherits (so a missing own property still reads as something)? */
+export function isInheritedName(name: string): boolean {
+  return inheritedProperties.has(name);
 }

@@ -50,7 +50,23 @@ export function jsonReadScalar(type: ScalarType, v: string, path: string, scope:
         return "jsonReadBytes";
     }
   })();
-  return `${scope.rt(fn)}(${v}, ${JSON.stringify(path)})`;
+  const call = `${scope.rt(fn)}(${v}, ${JSON.stringify(path)})`;
+  // Inline fast paths for the common, already well-typed case; the helper handles (and rejects) the rest.
+  switch (type) {
+    case ScalarType.INT32:
+    case ScalarType.SINT32:
+    case ScalarType.SFIXED32:
+      return `(typeof ${v} === "number" && (${v} | 0) === ${v} ? ${v} | 0 : ${call})`;
+    case ScalarType.UINT32:
+    case ScalarType.FIXED32:
+      return `(typeof ${v} === "number" && ${v} >>> 0 === ${v} ? ${v} >>> 0 : ${call})`;
+    case ScalarType.DOUBLE:
+      return `(typeof ${v} === "number" && ${v} - ${v} === 0 ? ${v} : ${call})`;
+    case ScalarType.BOOL:
+      return `(typeof ${v} === "boolean" ? ${v} : ${call})`;
+    default:
+      return call;
+  }
 }
 
 /** Expression reading a JSON object key `k` as the canonical string key of a map with key `type`. */

@@ -7,7 +7,10 @@ export const WireType = { varint: 0, bit64: 1, len: 2, startGroup: 3, endGroup: 
 export interface ScalarInfo {
   /** TypeScript type of a value. */
   readonly tsType: string;
-  /** Literal of the zero (default) value. */
+  /**
+   * Literal of the zero (default) value. For bytes it names the runtime's shared empty array, so
+   * emitters must pass it through {@link zeroLiteral} to import it.
+   */
   readonly zero: string;
   /** Wire type of a single value. */
   readonly wireType: number;
@@ -68,7 +71,7 @@ const table: Record<ScalarType, ScalarInfo> = {
   },
   [ScalarType.BYTES]: {
     tsType: "Uint8Array",
-    zero: "new Uint8Array(0)",
+    zero: "protobufEmptyBytes",
     wireType: WireType.len,
     method: "bytes",
     notZero: (v) => `${v}.length !== 0`,
@@ -112,4 +115,10 @@ export function literalOf(value: unknown): string {
   if (typeof value === "boolean") return String(value);
   if (value instanceof Uint8Array) return `new Uint8Array([${[...value].join(", ")}])`;
   throw new Error(`unsupported default value ${String(value)}`);
+}
+
+/** The zero value of a scalar kind as an expression, importing the shared empty bytes when needed. */
+export function zeroLiteral(type: ScalarType, rt: (name: string) => string): string {
+  const zero = scalarInfo(type).zero;
+  return zero === "protobufEmptyBytes" ? rt(zero) : zero;
 }

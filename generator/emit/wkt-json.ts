@@ -3,7 +3,7 @@ import type { FileScope } from "../model/file-scope.js";
 import { initialLiteral } from "./field-types.js";
 import { jsonReadScalar, jsonWriteScalar } from "./json-common.js";
 import { Printer } from "./printer.js";
-import { scalarInfo } from "./scalars.js";
+import { zeroLiteral } from "./scalars.js";
 
 /** The `toJson` and `readJson` bodies of a well-known type with a special proto3 JSON form. */
 export interface WktJsonBodies {
@@ -79,13 +79,12 @@ export function wktJsonBodies(message: DescMessage, scope: FileScope): WktJsonBo
   }
   const wrapped = message.fields[0];
   if (message.name.endsWith("Value") && message.fields.length === 1 && wrapped?.fieldKind === "scalar") {
-    const info = scalarInfo(wrapped.scalar);
     return {
       toJson: body((p) => p.line(`return ${jsonWriteScalar(wrapped.scalar, "message.value", scope)};`)),
       readJson: body((p) => {
         start(p);
         const read = jsonReadScalar(wrapped.scalar, "json", `${message.typeName}.value`, scope);
-        p.line(`message.value = json === null ? ${info.zero} : ${read};`);
+        p.line(`message.value = json === null ? ${zeroLiteral(wrapped.scalar, (n) => scope.rt(n))} : ${read};`);
         p.line(`return message;`);
       }),
     };

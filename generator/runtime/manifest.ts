@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Node, Project, SyntaxKind, type SourceFile, type Statement } from "ts-morph";
@@ -45,9 +47,50 @@ export function loadRuntimeManifest(dir = runtimeTemplateDir): RuntimeManifest {
       sources.set(name, readFileSync(join(dir, name), "utf8"));
     }
   }
-  const manifest = buildRuntimeManifest(sources);
+  const manifest = cachedManifest(sources) ?? buildRuntimeManifest(sources);
   if (dir === runtimeTemplateDir) cached = manifest;
   return manifest;
+}
+
+/**
+ * Parsing the template with ts-morph is most of a cold `tristub generate`; the manifest is a pure
+ * function of the sources, so it is cached on disk under a hash of them (best effort: any problem
+ * with the cache just means building it again).
+ */
+function cachedManifest(sources: ReadonlyMap<string, string>): RuntimeManifest | undefined {
+  const hash = createHash("sha256");
+  for (const [name, text] of sources) hash.update(name).update("\0").update(text).update("\0");
+  const path = join(tmpdir(), "tristub-manifest", `${hash.digest("hex")}.json`);
+  try {
+    return deserialize(readFileSync(path, "utf8"));
+  } catch {
+    // Not cached yet (or unreadable): build it and try to store it for the next run.
+  }
+  const manifest = buildRuntimeManifest(sources);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, serialize(manifest));
+    renameSync(temp, path);
+  } catch {
+    // A read-only temp dir only costs speed.
+  }
+  return manifest;
+}
+
+function serialize(manifest: RuntimeManifest): string {
+  const list = [...new Set(manifest.declarations.values())].map((d) => ({ ...d, nodeImports: [...d.nodeImports] }));
+  return JSON.stringify(list);
+}
+
+function deserialize(text: string): RuntimeManifest {
+  const list = JSON.parse(text) as (Omit<RuntimeDeclaration, "nodeImports"> & { nodeImports: [string, string[]][] })[];
+  const declarations = new Map<string, RuntimeDeclaration>();
+  for (const item of list) {
+    const declaration: RuntimeDeclaration = { ...item, nodeImports: new Map(item.nodeImports) };
+    for (const name of item.names) declarations.set(name, declaration);
+  }
+  return { declarations };
 }
 
 /** Builds the manifest from module sources (file name → text); exposed for tests of the rules. */

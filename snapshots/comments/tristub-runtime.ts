@@ -43,24 +43,29 @@ const base64DecodeTable: Int8Array = (() => {
  * binary metadata (`-bin` headers). Written out so the generated code needs no `Buffer`.
  */
 export function base64Encode(bytes: Uint8Array): string {
-  let out = "";
   const n = bytes.length;
+  const codes: number[] = new Array<number>(Math.ceil(n / 3) * 4);
+  let o = 0;
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out +=
-      base64Alphabet[v >>> 18] +
-      (base64Alphabet[(v >>> 12) & 63] as string) +
-      (base64Alphabet[(v >>> 6) & 63] as string) +
-      (base64Alphabet[v & 63] as string);
+    codes[o++] = base64Alphabet.charCodeAt(v >>> 18);
+    codes[o++] = base64Alphabet.charCodeAt((v >>> 12) & 63);
+    codes[o++] = base64Alphabet.charCodeAt((v >>> 6) & 63);
+    codes[o++] = base64Alphabet.charCodeAt(v & 63);
   }
   if (i < n) {
-    const b0 = bytes[i] as number;
     const b1 = i + 1 < n ? (bytes[i + 1] as number) : 0;
-    const v = (b0 << 16) | (b1 << 8);
-    out += (base64Alphabet[v >>> 18] as string) + (base64Alphabet[(v >>> 12) & 63] as string);
-    out += i + 1 < n ? (base64Alphabet[(v >>> 6) & 63] as string) + "=" : "==";
+    const v = ((bytes[i] as number) << 16) | (b1 << 8);
+    codes[o++] = base64Alphabet.charCodeAt(v >>> 18);
+    codes[o++] = base64Alphabet.charCodeAt((v >>> 12) & 63);
+    codes[o++] = i + 1 < n ? base64Alphabet.charCodeAt((v >>> 6) & 63) : 61;
+    codes[o++] = 61; // '='
   }
+  // One flat string (no concatenation rope); chunked to stay within argument-count limits.
+  if (codes.length <= 8192) return String.fromCharCode.apply(null, codes);
+  let out = "";
+  for (let c = 0; c < codes.length; c += 8192) out += String.fromCharCode.apply(null, codes.slice(c, c + 8192));
   return out;
 }
 
@@ -107,7 +112,10 @@ export function decodeBinaryHeader(value: string): Uint8Array[] {
   return value.split(",").map((part) => base64Decode(part.trim()));
 }
 
-/** Headers no caller may set as metadata: they belong to the protocol. */
+/**
+ * Headers no caller may set as metadata: they belong to the protocol, or are connection-specific
+ * fields HTTP/2 forbids (node:http2 would throw on them, failing the call or stalling its response).
+ */
 function metadataIsReserved(name: string): boolean {
   return (
     name.charCodeAt(0) === 58 /* ':' */ ||
@@ -115,6 +123,10 @@ function metadataIsReserved(name: string): boolean {
     name === "content-type" ||
     name === "te" ||
     name === "connection" ||
+    name === "keep-alive" ||
+    name === "proxy-connection" ||
+    name === "upgrade" ||
+    name === "http2-settings" ||
     name === "transfer-encoding" ||
     name === "content-length" ||
     name === "host"
@@ -747,7 +759,8 @@ export class BinaryReader {
     const stop = this.lengthEnd();
     const start = this.pos;
     this.pos = stop;
-    return this.buf.slice(start, stop);
+    // Uint8Array's slice always copies; a Node Buffer's own slice() would return a view.
+    return Uint8Array.prototype.slice.call(this.buf, start, stop);
   }
 
   /** Reads a length-prefixed string, throwing ProtobufError if it is not valid UTF-8 (proto3 / editions). */
@@ -884,6 +897,31 @@ const WIRE_WRITER_MAX_RETAINED = 1024 * 1024;
  * nested messages are written with fork()/join(), which reserves one byte and
  * only moves the payload when it turns out to be 128 bytes or longer.
  */
+/** Results up to this size are carved out of a shared slab instead of getting an ArrayBuffer each. */
+const WIRE_WRITER_POOLED_MAX = 2048;
+
+const WIRE_WRITER_SLAB_SIZE = 32 * 1024;
+
+let wireWriterSlab: Uint8Array | undefined;
+
+let wireWriterSlabPos = 0;
+
+/**
+ * Copies `n` bytes into the shared slab and returns that view. Allocating a separate ArrayBuffer per
+ * small result is the largest cost of encoding a mid-size message in V8; like Node's Buffer pool,
+ * the trade-off is that small results share their `.buffer` with others.
+ */
+function wireWriterPooledCopy(buf: Uint8Array, n: number): Uint8Array {
+  if (wireWriterSlab === undefined || wireWriterSlabPos + n > WIRE_WRITER_SLAB_SIZE) {
+    wireWriterSlab = new Uint8Array(WIRE_WRITER_SLAB_SIZE);
+    wireWriterSlabPos = 0;
+  }
+  const start = wireWriterSlabPos;
+  wireWriterSlab.set(buf.subarray(0, n), start);
+  wireWriterSlabPos = (start + n + 7) & ~7;
+  return wireWriterSlab.subarray(start, start + n);
+}
+
 export class BinaryWriter {
   /** The backing buffer; bytes [0, pos) are the output so far. */
   buf: Uint8Array;
@@ -1176,9 +1214,12 @@ export class BinaryWriter {
    * Returns a copy of the bytes written so far and resets the writer for
    * reuse; a buffer that grew beyond 1 MiB is dropped (replaced by an empty
    * one that grows again on demand) so a shared writer does not pin memory.
+   * Copies of up to 2 KiB are views into a shared slab (their `.buffer` is
+   * shared), the rest own their ArrayBuffer.
    */
   finish(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
+    const n = this.pos;
+    const out = n <= WIRE_WRITER_POOLED_MAX ? wireWriterPooledCopy(this.buf, n) : this.buf.slice(0, n);
     this.pos = 0;
     if (this.buf.length > WIRE_WRITER_MAX_RETAINED) {
       // The next write allocates a fresh small buffer; a one-shot writer never does.
@@ -1375,6 +1416,22 @@ export function grpcTimeoutParse(value: string | undefined): number | undefined 
   }
 }
 
+/** The longest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+const grpcTimerMaxMs = 0x7fffffff;
+
+/**
+ * Runs `fire` after `ms` milliseconds, like `setTimeout`, but also for delays beyond its range: a
+ * deadline of `99999999H` must not fire after 1 ms. Returns the function that cancels the timer.
+ */
+export function grpcDeadlineTimer(ms: number, fire: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (left: number): void => {
+    timer = left <= grpcTimerMaxMs ? setTimeout(fire, Math.max(0, left)) : setTimeout(() => arm(left - grpcTimerMaxMs), grpcTimerMaxMs);
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
+
 /**
  * The request HEADERS of a gRPC call: the client's and the call's metadata first, then the protocol
  * fields (which metadata can never override), deadline and Dubbo group/version.
@@ -1533,6 +1590,32 @@ export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
   return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
 }
 
+/** Counts an object's keys (cheaper than `Object.keys(…).length`: no array). */
+export function jsonKeyCount(object: { readonly [key: string]: JsonValue }): number {
+  let n = 0;
+  for (const _ in object) n++;
+  return n;
+}
+
+/**
+ * Explains why a JSON object had more keys than the fields it set: a key the message does not
+ * declare, or a field given under both its JSON name and its proto name (`aliases` lists the
+ * `[jsonName, protoName]` pairs that differ).
+ */
+export function jsonUnknownKeys(
+  typeName: string,
+  object: { readonly [key: string]: JsonValue },
+  known: readonly string[],
+  aliases: readonly (readonly [string, string])[],
+): ProtobufError {
+  for (const key in object) {
+    if (!known.includes(key)) return jsonUnknownKey(typeName, key);
+  }
+  const both = aliases.find(([json, proto]) => Object.hasOwn(object, json) && Object.hasOwn(object, proto));
+  const field = both === undefined ? "" : `.${both[1]}`;
+  return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
+}
+
 /** Fails a JSON decode that sets two members of one oneof. */
 export function jsonOneofTwice(path: string, key: string): ProtobufError {
   return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
@@ -1671,13 +1754,43 @@ export function protobufUnknown(reader: BinaryReader, message: MessageWithUnknow
   protobufUnknownBytes(message, tag, reader.buf.subarray(start, reader.pos));
 }
 
-/** Appends one unknown field — its tag, then its payload bytes (copied) — to `message.$unknown`. */
+/**
+ * How much of each buffer that backs a `$unknown` this runtime built is in use: an append may write
+ * past that point in place. Bytes a `$unknown` view already covers are never written again.
+ */
+const protobufUnknownUsed = new WeakMap<ArrayBufferLike, number>();
+
+/**
+ * Appends one unknown field — its tag, then its payload bytes (copied) — to `message.$unknown`. The
+ * backing buffer grows geometrically, so a message of n unknown fields decodes in O(n), not O(n²).
+ */
 export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, payload: Uint8Array): void {
-  const writer = new BinaryWriter(payload.length + 16);
-  if (message.$unknown !== undefined) writer.raw(message.$unknown);
-  writer.uint32(tag);
-  writer.raw(payload);
-  message.$unknown = writer.finish();
+  let tagLength = 1;
+  for (let t = tag >>> 7; t !== 0; t >>>= 7) tagLength++;
+  const add = tagLength + payload.length;
+  const old = message.$unknown;
+  const size = old === undefined ? 0 : old.length;
+  let out: Uint8Array;
+  if (
+    old !== undefined &&
+    protobufUnknownUsed.get(old.buffer) === old.byteOffset + size &&
+    old.byteOffset + size + add <= old.buffer.byteLength
+  ) {
+    out = new Uint8Array(old.buffer, old.byteOffset, size + add);
+  } else {
+    out = new Uint8Array(old === undefined ? add : Math.max(size + add, size * 2)).subarray(0, size + add);
+    if (old !== undefined) out.set(old);
+  }
+  let pos = size;
+  let t = tag >>> 0;
+  while (t > 0x7f) {
+    out[pos++] = (t & 0x7f) | 0x80;
+    t >>>= 7;
+  }
+  out[pos++] = t;
+  out.set(payload, pos);
+  protobufUnknownUsed.set(out.buffer, out.byteOffset + out.length);
+  message.$unknown = out;
 }
 
 const envelopeTextEncoder = new TextEncoder();
@@ -1793,13 +1906,14 @@ export function envelopeTruncatedError(pendingBytes: number): TripleError {
 }
 
 /**
- * Turns an envelope into message bytes: decompresses flagged payloads with the stream's encoding
- * (INVALID_ARGUMENT when none was negotiated), bounded by `maxMessageBytes`.
+ * Turns an envelope into message bytes: decompresses flagged payloads with the stream's encoding,
+ * bounded by `maxMessageBytes`. A compressed flag without a `grpc-encoding` is INTERNAL, as grpc-go
+ * and grpc-java answer it.
  */
 export function envelopePayload(envelope: Envelope, encoding: string | undefined, maxMessageBytes: number): Uint8Array {
   if ((envelope.flags & envelopeFlagCompressed) === 0) return envelope.data;
   if (encoding === undefined) {
-    throw new TripleError(Code.INVALID_ARGUMENT, "protocol error: compressed message without grpc-encoding");
+    throw new TripleError(Code.INTERNAL, "protocol error: compressed message without grpc-encoding");
   }
   return gzipDecompress(envelope.data, maxMessageBytes);
 }
@@ -1982,7 +2096,11 @@ export class Http2ClientTransport {
       this.retire(state);
       this.sessions.delete(state);
     });
-    session.once("connect", () => {
+    session.once("connect", (_session: ClientHttp2Session, socket: Socket) => {
+      // node:http2 ends a failed connection's socket gracefully, which never completes when TLS broke
+      // after the handshake (a server refusing our certificate): the socket, and the session, would
+      // stay open for good.
+      socket.once("error", () => setImmediate(() => socket.destroy()));
       session.setLocalWindowSize(Math.max(this.options.initialWindowSize ?? 1 << 20, 1 << 24));
       this.startPing(state);
     });
@@ -2027,13 +2145,32 @@ export const http2CancelCode: number = http2Constants.NGHTTP2_CANCEL;
  */
 export const http2NoErrorCode: number = http2Constants.NGHTTP2_NO_ERROR;
 
+/** The RST_STREAM code (REFUSED_STREAM, 0x7) of a stream the peer did not process: safe to retry. */
+export const http2RefusedStreamCode: number = http2Constants.NGHTTP2_REFUSED_STREAM;
+
+/** The RST_STREAM code (INTERNAL_ERROR, 0x2) for a stream the runtime could not complete (INTERNAL). */
+export const http2InternalErrorCode: number = http2Constants.NGHTTP2_INTERNAL_ERROR;
+
+/** Resolves when a stream whose `write()` returned false can take more (`drain`), or has closed. */
+export function http2Drained(stream: Http2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
 /**
  * Resets a stream with RST_STREAM(`code`). Node's `close()` first ends a still-open writable side,
  * which puts END_STREAM on the wire before the reset: to the peer a clean end of the messages, so a
  * cancelled upload would look complete. Skipping that final shutdown sends the reset alone.
  */
 export function http2ResetStream(stream: Http2Stream, code: number): void {
-  if (stream.destroyed) return;
+  if (stream.destroyed || stream.closed) return;
   (stream as unknown as { _final: (callback: () => void) => void })._final = (callback) => callback();
   stream.close(code);
 }
@@ -2087,6 +2224,12 @@ const clientCallFlushBytes = 16 * 1024;
 const clientCallQueueHigh = 64;
 
 /**
+ * Request bytes kept (until the response starts) for replaying a refused stream: a call that sent
+ * more is not retried, so that uploads hold at most this much each.
+ */
+const clientCallReplayBytes = 64 * 1024;
+
+/**
  * One gRPC call on an HTTP/2 stream, for every RPC kind: sends envelopes (small messages are coalesced
  * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
  * it arrives and settles with the status from trailers, HTTP status or RST_STREAM.
@@ -2094,7 +2237,13 @@ const clientCallQueueHigh = 64;
 export class ClientCall<I extends object, O extends object> {
   private readonly method: MethodInfo<I, O>;
   private readonly config: ClientCallConfig;
-  private readonly stream: ClientHttp2Stream;
+  private stream: ClientHttp2Stream;
+  private session: Http2Session | undefined;
+  private readonly requestHeaders: OutgoingHttpHeaders;
+  /** Request bytes written so far, until the response starts: a refused stream is replayed with them. */
+  private replay: Uint8Array[] | undefined = [];
+  private replayBytes = 0;
+  private retries = 0;
   private readonly reader: EnvelopeReader;
   private readonly maxBytes: number;
   private readonly json: boolean;
@@ -2109,7 +2258,7 @@ export class ClientCall<I extends object, O extends object> {
   private requestClosed = false;
   private flushScheduled = false;
   private drain: Promise<void> | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private clearTimer: (() => void) | undefined;
   private readonly abort: (() => void) | undefined;
   private headersReceived = false;
   private headerMetadata: Headers | undefined;
@@ -2132,21 +2281,45 @@ export class ClientCall<I extends object, O extends object> {
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
     }
     const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
-    this.stream = config.transport.request(clientRequestHeaders(config, method.path, options?.headers, timeoutMs));
-    const stream = this.stream;
-    stream.on("response", (headers) => this.onResponse(headers));
-    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
-    stream.on("trailers", (trailers) => this.onTrailers(trailers));
-    stream.on("end", () => this.onEnd());
-    stream.on("error", (error) => this.onError(error));
-    stream.on("close", () => this.onClose());
+    this.requestHeaders = clientRequestHeaders(config, method.path, options?.headers, timeoutMs);
+    this.stream = this.open();
     if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => this.cancel(new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded")), timeoutMs);
+      this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.cancel(new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded")));
     }
     if (signal !== undefined) {
       this.abort = () => this.cancel(new TripleError(Code.CANCELLED, "call was cancelled", { cause: signal.reason }));
       signal.addEventListener("abort", this.abort, { once: true });
     }
+  }
+
+  private open(): ClientHttp2Stream {
+    const stream = this.config.transport.request(this.requestHeaders);
+    this.session = stream.session;
+    stream.on("response", (headers) => this.onResponse(headers));
+    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    stream.on("trailers", (trailers) => this.onTrailers(trailers));
+    stream.on("end", () => this.onEnd());
+    stream.on("error", (error) => this.onError(error));
+    stream.on("close", () => this.stream === stream && this.onClose());
+    return stream;
+  }
+
+  /**
+   * Replays a stream the server refused (REFUSED_STREAM: beyond its concurrent-stream limit before
+   * this client learnt it, or past a GOAWAY's last stream id) on a new stream, as grpc-go's
+   * transparent retry does: the server never processed it. Needs every request byte sent so far.
+   */
+  private retryRefused(): boolean {
+    if (this.stream.rstCode !== http2RefusedStreamCode || this.headersReceived || this.replay === undefined || this.retries >= 3) return false;
+    this.retries++;
+    try {
+      this.stream = this.open();
+    } catch {
+      return false; // the transport was closed meanwhile
+    }
+    for (const chunk of this.replay) this.stream.write(chunk);
+    if (this.requestClosed) this.stream.end();
+    return true;
   }
 
   /** Queues one request message; resolves when the stream can take more (flow control). */
@@ -2203,17 +2376,13 @@ export class ClientCall<I extends object, O extends object> {
     }
     const chunk = this.out.buf.slice(0, this.out.pos);
     this.out.reset();
+    if (this.replay !== undefined) {
+      this.replayBytes += chunk.length;
+      if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
+      else this.replay.push(chunk);
+    }
     if (!this.stream.write(chunk) && this.drain === undefined) {
-      this.drain = new Promise((resolve) => {
-        const done = (): void => {
-          this.stream.off("drain", done);
-          this.stream.off("close", done);
-          this.drain = undefined;
-          resolve();
-        };
-        this.stream.on("drain", done);
-        this.stream.on("close", done);
-      });
+      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
     }
   }
 
@@ -2238,6 +2407,7 @@ export class ClientCall<I extends object, O extends object> {
 
   private onResponse(headers: IncomingHttpHeaders): void {
     this.headersReceived = true;
+    this.replay = undefined;
     const metadata = metadataFromHttp2(headers);
     this.headerMetadata = metadata;
     const head = clientResponseHead(headers, metadata);
@@ -2299,17 +2469,24 @@ export class ClientCall<I extends object, O extends object> {
   /**
    * The server's side ended (after its trailers and every message were read). Its status decides the
    * call even when the request side is still open (bidi or client stream the server answered early):
-   * reset the stream with NO_ERROR so it closes now, instead of waiting for our half-close.
+   * reset the stream with NO_ERROR so it closes now, instead of waiting for our half-close. Only
+   * then: a reset of a stream both sides ended counts as an invalid frame to node:http2 servers,
+   * which end the connection with INTERNAL_ERROR after 1,000 of them (`maxSessionInvalidFrames`).
    */
   private onEnd(): void {
-    if (!this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
+    if (!this.stream.writableEnded && !this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
   }
 
   private onError(error: Error): void {
     if (this.status !== undefined) return;
     const code = (error as { code?: string }).code;
     if (code === "ERR_HTTP2_STREAM_ERROR") return; // the peer's RST_STREAM: onClose maps its code
-    const unavailable = !this.headersReceived || code === "ERR_HTTP2_SESSION_ERROR" || code === "ERR_HTTP2_GOAWAY_SESSION";
+    // Connection failures (system errors such as ECONNRESET, session errors) are UNAVAILABLE.
+    const unavailable =
+      !this.headersReceived ||
+      (code !== undefined && !code.startsWith("ERR_")) ||
+      code === "ERR_HTTP2_SESSION_ERROR" ||
+      code === "ERR_HTTP2_GOAWAY_SESSION";
     this.status = new TripleError(unavailable ? Code.UNAVAILABLE : Code.INTERNAL, error.message, { cause: error });
   }
 
@@ -2326,15 +2503,20 @@ export class ClientCall<I extends object, O extends object> {
   }
 
   private onClose(): void {
+    if (this.status === undefined && this.retryRefused()) return;
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.clearTimer?.();
     if (this.abort !== undefined) this.options?.signal?.removeEventListener("abort", this.abort);
     if (this.status === undefined) {
       const rst = this.stream.rstCode ?? 0;
       this.status =
-        rst !== 0
-          ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
-          : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
+        this.session?.destroyed === true
+          ? // The connection went away (peer killed, network gone): node:http2 closes its streams
+            // with CANCEL, which must not read as a cancellation.
+            new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
+          : rst !== 0
+            ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
+            : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
     }
@@ -2572,7 +2754,8 @@ export async function callTripleUnary<I extends object, O extends object>(
   headers["user-agent"] = config.userAgent ?? "tristub-node";
   const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
   if (timeoutMs !== undefined) {
-    headers["triple-timeout-ms"] = String(Math.max(1, Math.ceil(timeoutMs)));
+    // 1–10 digits is all the servers accept (a longer deadline is as good as none).
+    headers["triple-timeout-ms"] = String(Math.min(9_999_999_999, Math.max(1, Math.ceil(timeoutMs))));
     headers["tri-service-timeout"] = headers["triple-timeout-ms"];
   }
   if (config.group !== undefined && config.group !== "") headers["tri-service-group"] = config.group;
@@ -2588,15 +2771,15 @@ export async function callTripleUnary<I extends object, O extends object>(
     failure ??= new TripleError(Code.CANCELLED, "call was cancelled", { cause: signal?.reason });
     controller.abort();
   };
-  if (signal?.aborted === true) abort();
+  if (signal?.aborted === true) throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
   signal?.addEventListener("abort", abort, { once: true });
-  const timer =
+  const clearTimer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
+      : grpcDeadlineTimer(timeoutMs, () => {
           failure ??= new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
           controller.abort();
-        }, timeoutMs);
+        });
   const maxBytes = config.maxReceiveMessageBytes ?? 4 * 1024 * 1024;
   let response: TripleUnaryResponse;
   try {
@@ -2608,7 +2791,7 @@ export async function callTripleUnary<I extends object, O extends object>(
     if (failure !== undefined) throw failure;
     throw error instanceof TripleError ? error : new TripleError(Code.UNAVAILABLE, (error as Error).message, { cause: error });
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimer?.();
     signal?.removeEventListener("abort", abort);
   }
   const metadata = new Headers();
@@ -2619,12 +2802,19 @@ export async function callTripleUnary<I extends object, O extends object>(
     const key = name.startsWith(tripleTrailerPrefix) ? name.slice(tripleTrailerPrefix.length) : name;
     for (const v of Array.isArray(value) ? value : [String(value)]) target.append(key, v);
   }
-  options?.onHeader?.(metadata);
-  options?.onTrailer?.(trailers);
+  try {
+    options?.onHeader?.(metadata);
+    options?.onTrailer?.(trailers);
+  } catch (error) {
+    throw toTripleError(error, "response metadata callback failed");
+  }
   let payload = response.body;
   if (tripleHeader(response.headers["content-encoding"] as string | undefined) === "gzip") payload = gzipDecompress(payload, maxBytes);
   if (response.status !== 200) {
-    throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), metadata);
+    // As with gRPC, an error carries the metadata of the whole response: headers and trailers.
+    const all = new Headers(metadata);
+    trailers.forEach((value, name) => all.append(name, value));
+    throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), all);
   }
   try {
     return json ? method.output.fromJsonString(new TextDecoder().decode(payload), { ignoreUnknownFields: true }) : method.output.decode(payload);
@@ -2643,7 +2833,7 @@ function tripleSendHttp2(
 ): Promise<TripleUnaryResponse> {
   return new Promise((resolve, reject) => {
     const stream = config.transport.request({ ...headers, ":method": "POST", ":path": path });
-    const collect = tripleCollector(maxBytes, reject, () => stream.close());
+    const collect = tripleCollector(maxBytes, reject, () => http2ResetStream(stream, http2CancelCode));
     let responseHeaders: IncomingHttpHeaders = {};
     let status = 0;
     stream.on("response", (h) => {
@@ -2656,7 +2846,7 @@ function tripleSendHttp2(
       if (status === 0) reject(new TripleError(Code.UNAVAILABLE, `stream closed without a response (code ${stream.rstCode ?? 0})`));
       else resolve({ status, headers: responseHeaders, body: collect.bytes() });
     });
-    signal.addEventListener("abort", () => stream.close(), { once: true });
+    signal.addEventListener("abort", () => http2ResetStream(stream, http2CancelCode), { once: true });
     stream.end(body);
   });
 }
@@ -2849,9 +3039,21 @@ const jsonInt64Min = -(2n ** 63n);
 
 const jsonInt64Max = 2n ** 63n - 1n;
 
+/** `^-?[0-9]+$` without a regular expression (this is on the hot path of every int64 field). */
+function jsonIsDecimalInteger(value: string): boolean {
+  const n = value.length;
+  let i = n > 0 && value.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return false;
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function jsonBigInt(value: JsonValue, path: string): bigint {
   if (typeof value === "string") {
-    if (/^-?[0-9]+$/.test(value)) return BigInt(value);
+    if (jsonIsDecimalInteger(value)) return BigInt(value);
     const exact = jsonDecimalToBigInt(value);
     if (exact !== undefined) return exact;
   } else if (typeof value === "number" && Number.isInteger(value)) {
@@ -2899,8 +3101,14 @@ export function jsonReadBool(value: JsonValue, path: string): boolean {
 /** Reads a string; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadString(value: JsonValue, path: string): string {
   if (typeof value !== "string") throw jsonError(path, "expected a string", value);
-  if (/\p{Cs}/u.test(value)) throw jsonError(path, "invalid UTF-16: lone surrogate");
+  if (!jsonWellFormed(value)) throw jsonError(path, "invalid UTF-16: lone surrogate");
   return value;
+}
+
+/** Whether a string has no lone surrogates (so it can be UTF-8 encoded); native where available. */
+function jsonWellFormed(value: string): boolean {
+  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
+  return native !== undefined ? native.call(value) : !/\p{Cs}/u.test(value);
 }
 
 /**
@@ -3015,7 +3223,8 @@ export class HandlerContext {
   /** Address, port and (with mutual TLS) certificate of the client. */
   get peer(): PeerInfo {
     const socket = this.socket;
-    const tls = socket !== undefined && "getPeerCertificate" in socket ? (socket as TLSSocket) : undefined;
+    // Not `"getPeerCertificate" in socket`: an HTTP/2 session's socket is a Proxy whose `has` says no.
+    const tls = typeof (socket as Partial<TLSSocket> | undefined)?.getPeerCertificate === "function" ? (socket as TLSSocket) : undefined;
     const certificate = tls?.getPeerCertificate();
     return {
       address: socket?.remoteAddress,
@@ -3119,7 +3328,9 @@ export class ServerCall<I extends object, O extends object> {
     if (this.stream.closed || this.stream.destroyed) {
       return Promise.reject(this.failure ?? new TripleError(Code.CANCELLED, "client cancelled the call"));
     }
-    if (!this.headersSent) this.sendHeaders();
+    if (!this.headersSent && !this.sendHeaders()) {
+      return Promise.reject(new TripleError(Code.INTERNAL, "response headers could not be sent"));
+    }
     const s = this.settings;
     const compress = this.ctx.compressResponses;
     envelopeWrite(this.out, this.method.output, message, s.compressResponse && compress !== false, compress === true ? 0 : s.compressMinBytes, s.json);
@@ -3150,15 +3361,13 @@ export class ServerCall<I extends object, O extends object> {
       this.headersSent = true;
       const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.settings.contentType };
       metadataToHttp2(this.ctx.responseHeaders, headers);
-      this.stream.respond(Object.assign(headers, trailers), { endStream: true });
-      this.stopRequest();
+      if (this.safely(() => this.stream.respond(Object.assign(headers, trailers), { endStream: true }))) this.stopRequest();
       return;
     }
     this.flush();
     this.stream.once("wantTrailers", () => {
       if (this.stream.destroyed) return;
-      this.stream.sendTrailers(trailers);
-      this.stopRequest();
+      if (this.safely(() => this.stream.sendTrailers(trailers))) this.stopRequest();
     });
     this.stream.end();
   }
@@ -3193,7 +3402,23 @@ export class ServerCall<I extends object, O extends object> {
     waiter?.reject(error);
   }
 
-  private sendHeaders(): void {
+  /**
+   * Runs a node:http2 call that may throw on headers it refuses (e.g. an oversized or malformed field
+   * set by a handler): the stream is reset with INTERNAL_ERROR instead of hanging or throwing out of an
+   * event listener. Returns whether `fn` succeeded.
+   */
+  private safely(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch {
+      this.finished = true;
+      http2ResetStream(this.stream, http2InternalErrorCode);
+      return false;
+    }
+  }
+
+  private sendHeaders(): boolean {
     this.headersSent = true;
     const headers: OutgoingHttpHeaders = {};
     metadataToHttp2(this.ctx.responseHeaders, headers);
@@ -3201,7 +3426,7 @@ export class ServerCall<I extends object, O extends object> {
     headers["content-type"] = this.settings.contentType;
     headers["grpc-accept-encoding"] = "gzip";
     if (this.settings.compressResponse) headers["grpc-encoding"] = "gzip";
-    this.stream.respond(headers, { waitForTrailers: true });
+    return this.safely(() => this.stream.respond(headers, { waitForTrailers: true }));
   }
 
   private flush(): void {
@@ -3214,16 +3439,7 @@ export class ServerCall<I extends object, O extends object> {
     const chunk = this.out.buf.slice(0, this.out.pos);
     this.out.reset();
     if (!this.stream.write(chunk) && this.drain === undefined) {
-      this.drain = new Promise((resolve) => {
-        const done = (): void => {
-          this.stream.off("drain", done);
-          this.stream.off("close", done);
-          this.drain = undefined;
-          resolve();
-        };
-        this.stream.on("drain", done);
-        this.stream.on("close", done);
-      });
+      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
     }
   }
 
@@ -3242,7 +3458,9 @@ export class ServerCall<I extends object, O extends object> {
         ? this.method.input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true })
         : this.method.input.decode(data);
     } catch (error) {
-      const failure = new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${this.method.input.typeName}: ${(error as Error).message}`, { cause: error });
+      // The codec's own message describes the client's bad input; anything else is not for the peer.
+      const reason = error instanceof ProtobufError ? error.message : "internal error";
+      const failure = new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${this.method.input.typeName}: ${reason}`, { cause: error });
       this.abortReceive(failure);
       throw failure;
     }
@@ -3257,7 +3475,7 @@ export class ServerCall<I extends object, O extends object> {
         this.queueCompressed.push((envelope.flags & envelopeFlagCompressed) !== 0);
       }
     } catch (error) {
-      const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, String(error));
+      const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error });
       this.abortReceive(failure);
       this.finish(failure);
       return;
@@ -3426,7 +3644,8 @@ export function serveTripleUnary(
   const unary = route.unary;
   if (unary === undefined) {
     const reason = `${route.method.path} is a streaming method: call it with gRPC over HTTP/2`;
-    return exchange.http1 ? fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true) : fail(new TripleError(Code.UNIMPLEMENTED, reason), 415);
+    if (exchange.http1) return fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true);
+    return fail(new TripleError(Code.UNIMPLEMENTED, reason), 415, true, { "accept-post": "application/grpc, application/grpc+proto, application/grpc+json" });
   }
   const codec = tripleUnaryCodec(tripleHeader(exchange.headers["content-type"]));
   if (codec === undefined) {
@@ -3447,29 +3666,62 @@ export function serveTripleUnary(
   const max = settings.maxReceiveMessageBytes;
   const tooLarge = (): TripleError => new TripleError(Code.RESOURCE_EXHAUSTED, `request body exceeds the maximum of ${max} bytes`);
   if (Number(exchange.headers["content-length"] ?? 0) > max) return fail(tooLarge(), 413, true);
+  // The deadline runs from the request's arrival, upload included.
+  const call: TripleUnaryCall = { settled: false, ctx: undefined, deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs, clearTimer: undefined };
+  const settle = (): boolean => {
+    if (call.settled) return false;
+    call.settled = true;
+    call.clearTimer?.();
+    return true;
+  };
+  if (timeoutMs !== undefined) {
+    call.clearTimer = grpcDeadlineTimer(timeoutMs, () => {
+      if (!settle()) return;
+      const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+      call.ctx?.abort(error);
+      fail(error, 408, call.ctx === undefined);
+    });
+  }
+  exchange.onAbort(() => {
+    if (settle()) call.ctx?.abort(new TripleError(Code.CANCELLED, "client closed the connection"));
+  });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let rejected = false;
   exchange.readBody(
     (chunk) => {
-      if (rejected) return;
+      if (call.settled) return; // refused: the rest of the body is dropped as it arrives
       size += chunk.length;
       if (size > max) {
-        rejected = true;
         chunks.length = 0;
-        fail(tooLarge(), 413, true);
+        if (settle()) fail(tooLarge(), 413, true);
         return;
       }
       chunks.push(chunk);
     },
     () => {
-      if (rejected) return;
-      const body = tripleConcat(chunks, size);
-      void tripleUnaryRun(exchange, route, unary, codec, encoding === "gzip" ? gzipDecompress(body, max) : body, timeoutMs, settings).catch((error: unknown) =>
-        fail(toTripleError(error)),
-      );
+      if (call.settled) return;
+      let body = tripleConcat(chunks, size);
+      chunks.length = 0;
+      try {
+        if (encoding === "gzip") body = gzipDecompress(body, max);
+      } catch (error) {
+        const failure = toTripleError(error);
+        if (settle()) fail(failure, failure.code === Code.RESOURCE_EXHAUSTED ? 413 : tripleCodeToHttp(failure.code));
+        return;
+      }
+      void tripleUnaryRun(exchange, route, unary, codec, body, call, settle, settings).catch((error: unknown) => {
+        if (settle()) fail(toTripleError(error));
+      });
     },
   );
+}
+
+/** The state of one Triple-unary call: whether its response is decided, its context and deadline. */
+interface TripleUnaryCall {
+  settled: boolean;
+  ctx: HandlerContext | undefined;
+  readonly deadline: number | undefined;
+  clearTimer: (() => void) | undefined;
 }
 
 async function tripleUnaryRun(
@@ -3478,7 +3730,8 @@ async function tripleUnaryRun(
   unary: NonNullable<ServerRoute["unary"]>,
   codec: "proto" | "json",
   body: Uint8Array,
-  timeoutMs: number | undefined,
+  call: TripleUnaryCall,
+  settle: () => boolean,
   settings: TripleUnarySettings,
 ): Promise<void> {
   const method = route.method;
@@ -3491,26 +3744,20 @@ async function tripleUnaryRun(
   } catch (error) {
     throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${method.input.typeName}: ${(error as Error).message}`, { cause: error });
   }
-  const ctx = new HandlerContext(method, exchange.socket, exchange.headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
-  let settled = false;
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          settled = true;
-          const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
-          ctx.abort(error);
-          exchange.respond(tripleCodeToHttp(error.code), { "content-type": "application/json" }, tripleErrorBody(error));
-        }, timeoutMs);
-  exchange.onAbort(() => ctx.abort(new TripleError(Code.CANCELLED, "client closed the connection")));
+  const ctx = new HandlerContext(method, exchange.socket, exchange.headers, call.deadline);
+  call.ctx = ctx;
   let response: object;
   try {
     response = await unary(request, ctx);
   } catch (error) {
-    if (timer !== undefined) clearTimeout(timer);
-    if (settled) return;
-    settled = true;
-    if (!(error instanceof TripleError)) settings.onError?.(error, ctx);
+    if (!settle()) return;
+    if (!(error instanceof TripleError)) {
+      try {
+        settings.onError?.(error, ctx);
+      } catch {
+        // A failing error hook must not take the server down.
+      }
+    }
     const failure = toTripleError(error, "internal error");
     const headers: OutgoingHttpHeaders = { "content-type": "application/json" };
     metadataToHttp2(ctx.responseHeaders, headers);
@@ -3519,9 +3766,7 @@ async function tripleUnaryRun(
     exchange.respond(tripleCodeToHttp(failure.code), headers, tripleErrorBody(failure));
     return;
   }
-  if (timer !== undefined) clearTimeout(timer);
-  if (settled) return;
-  settled = true;
+  if (!settle()) return;
   let payload: Uint8Array =
     codec === "json"
       ? new TextEncoder().encode(method.output.toJsonString(response, { useProtoFieldName: settings.jsonUseProtoNames }))
@@ -3557,12 +3802,17 @@ function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
+/** How long a connection closed after an early response keeps discarding request bytes (see below). */
+const exchangeLingerMs = 2_000;
+
 /** Adapts an HTTP/2 stream that carries a Triple-unary (non-gRPC) request. */
 export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): TripleUnaryExchange {
+  let requestEnded = false;
+  stream.once("end", () => (requestEnded = true));
   return {
     http1: false,
     method: headers[":method"] ?? "",
-    path: headers[":path"] ?? "",
+    path: (headers[":path"] ?? "").split("?")[0] ?? "",
     headers,
     socket: stream.session?.socket as TripleUnaryExchange["socket"],
     readBody(onChunk, onEnd) {
@@ -3572,8 +3822,23 @@ export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHe
     respond(status, responseHeaders, body) {
       if (stream.destroyed || stream.headersSent) return;
       const bytes = typeof body === "string" ? Buffer.from(body) : body;
-      stream.respond({ ...responseHeaders, ":status": status, "content-length": bytes.length });
+      try {
+        stream.respond({ ...responseHeaders, ":status": status, "content-length": bytes.length });
+      } catch {
+        // Headers node:http2 refuses (connection-specific names, bad values from metadata): the
+        // status and body still go out, without them.
+        if (stream.headersSent || stream.destroyed) return;
+        stream.respond({ ":status": status, "content-type": "application/json", "content-length": bytes.length });
+      }
       stream.end(bytes);
+      if (requestEnded) return;
+      // Answered before the whole request arrived (an error): drop what still comes, and reset the
+      // stream (NO_ERROR, RFC 9113 §8.1) if the upload goes on. Not at once: curl 7.x discards a
+      // response that is followed by RST_STREAM before its own upload ended.
+      stream.resume();
+      const timer = setTimeout(() => stream.close(http2NoErrorCode), exchangeLingerMs);
+      timer.unref();
+      stream.once("close", () => clearTimeout(timer));
     },
     onAbort(listener) {
       stream.once("aborted", listener);
@@ -3581,8 +3846,13 @@ export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHe
   };
 }
 
-/** Adapts an HTTP/1.1 request/response pair (Triple-unary over HTTP/1.1). */
-export function http1Exchange(request: IncomingMessage, response: ServerResponse): TripleUnaryExchange {
+/**
+ * Adapts an HTTP/1.1 request/response pair (Triple-unary over HTTP/1.1). With `expectContinue`
+ * (the request carried `Expect: 100-continue`), `100 Continue` is sent only when the body is read,
+ * so a request refused on its headers is never uploaded.
+ */
+export function http1Exchange(request: IncomingMessage, response: ServerResponse, expectContinue = false): TripleUnaryExchange {
+  let continued = !expectContinue;
   return {
     http1: true,
     method: request.method ?? "",
@@ -3590,15 +3860,33 @@ export function http1Exchange(request: IncomingMessage, response: ServerResponse
     headers: request.headers as IncomingHttpHeaders,
     socket: request.socket,
     readBody(onChunk, onEnd) {
+      if (!continued) {
+        continued = true;
+        response.writeContinue();
+      }
       request.on("data", onChunk);
       request.once("end", onEnd);
     },
     respond(status, responseHeaders: OutgoingHttpHeaders, body, close) {
       if (response.headersSent || response.destroyed) return;
       const bytes = typeof body === "string" ? Buffer.from(body) : body;
+      // Refused before `100 Continue`: the client may or may not send the body now, so the
+      // connection cannot be reused (the next bytes could be either).
+      const closing = close === true || (!continued && !request.complete);
       const headers: OutgoingHttpHeaders = { ...responseHeaders, "content-length": bytes.length };
-      if (close === true) headers["connection"] = "close";
-      response.writeHead(status, headers as Record<string, string | string[] | number>);
+      if (closing) {
+        headers["connection"] = "close";
+        if (!request.complete) http1LingeringClose(request.socket);
+      }
+      try {
+        response.writeHead(status, headers as Record<string, string | string[] | number>);
+      } catch {
+        // Header values node:http refuses (from metadata): send the status and body without them.
+        if (response.headersSent) return;
+        const plain: Record<string, string | number> = { "content-type": "application/json", "content-length": bytes.length };
+        if (closing) plain["connection"] = "close";
+        response.writeHead(status, plain);
+      }
       response.end(bytes);
     },
     onAbort(listener) {
@@ -3607,6 +3895,51 @@ export function http1Exchange(request: IncomingMessage, response: ServerResponse
       });
     },
   };
+}
+
+/**
+ * Makes the close that follows a `Connection: close` response a lingering one (as nginx does): the
+ * server half-closes after the response and keeps reading and discarding the unwanted request body
+ * for a moment, rather than closing a socket with unread bytes — which makes the kernel send a
+ * reset that can destroy the response before the client reads it. Memory stays bounded: the bytes
+ * are dropped as they arrive, and the socket is destroyed after {@link exchangeLingerMs}.
+ */
+function http1LingeringClose(socket: Socket): void {
+  // node:http ends a `Connection: close` response's socket with destroySoon(): end, then destroy.
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), exchangeLingerMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
+}
+
+/**
+ * Tells a plaintext connection's protocol from its first bytes: HTTP/2 prior knowledge starts with
+ * the preface `PRI * HTTP/2.0`, anything else is HTTP/1 (`POST`, `PUT`… differ from it by the second
+ * byte at the latest). Waits until the bytes decide it, however they are split into chunks, then
+ * puts them back and calls `decided` with the socket paused; a connection that sends nothing is
+ * closed after `idleMs` (0: never).
+ */
+export function exchangeSniff(socket: Socket, idleMs: number, decided: (http2: boolean) => void): void {
+  const preface = "PRI ";
+  let seen: Buffer = Buffer.alloc(0);
+  const onTimeout = (): void => {
+    socket.destroy();
+  };
+  if (idleMs > 0) socket.setTimeout(idleMs, onTimeout);
+  const onData = (chunk: Buffer): void => {
+    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    const head = seen.subarray(0, preface.length).toString("latin1");
+    if (head.length < preface.length && preface.startsWith(head)) return; // undecided yet
+    socket.off("data", onData);
+    socket.off("timeout", onTimeout);
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(seen);
+    decided(head === preface);
+  };
+  socket.on("data", onData);
 }
 
 /** Dubbo service isolation: the group and version a service implementation is exported under. */
@@ -3736,6 +4069,49 @@ export function serverGrpcSubtype(contentType: string): "proto" | "json" | undef
   return undefined;
 }
 
+/**
+ * Enforces the server's `maxHeaderListBytes` on a request, which node:http2 only advertises in its
+ * SETTINGS: a header list whose HPACK size (name + value + 32 per field, RFC 7541 §4.1) exceeds
+ * `maxBytes` is answered with RESOURCE_EXHAUSTED — trailers-only for gRPC, HTTP 431 with a Triple
+ * JSON error otherwise. Returns whether the request was refused.
+ */
+export function serverRefuseHeaders(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxBytes: number): boolean {
+  let size = 0;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) size += name.length + String(v).length + 32;
+  }
+  if (size <= maxBytes) return false;
+  const error = new TripleError(Code.RESOURCE_EXHAUSTED, `request headers of ${size} bytes exceed the maximum of ${maxBytes} bytes`);
+  const subtype = serverGrpcSubtype(String(headers["content-type"] ?? ""));
+  if (subtype !== undefined) {
+    serverRespondError(stream, subtype === "json" ? "application/grpc+json" : "application/grpc", error);
+  } else {
+    serverRespond(stream, { ":status": 431, "content-type": "application/json" }, tripleErrorBody(error));
+  }
+  return true;
+}
+
+/**
+ * Sends a whole response (headers, then `body` if given), unless the stream can no longer take one:
+ * reset by the client or its session gone, where node:http2 would throw out of the event handler.
+ * Headers node:http2 refuses reset the stream (INTERNAL_ERROR) instead.
+ */
+export function serverRespond(stream: ServerHttp2Stream, headers: OutgoingHttpHeaders, body?: string | Uint8Array): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  try {
+    if (body === undefined) {
+      stream.respond(headers, { endStream: true });
+    } else {
+      stream.respond(headers);
+      stream.end(body);
+    }
+  } catch {
+    http2ResetStream(stream, http2InternalErrorCode);
+  }
+}
+
 /** Answers with a trailers-only gRPC error response. */
 export function serverRespondError(
   stream: ServerHttp2Stream,
@@ -3743,24 +4119,19 @@ export function serverRespondError(
   error: TripleError,
   extra: OutgoingHttpHeaders = {},
 ): void {
-  if (stream.destroyed || stream.headersSent) return;
-  stream.respond(
-    {
-      ...extra,
-      ":status": 200,
-      "content-type": contentType,
-      "grpc-status": String(error.code),
-      "grpc-message": grpcPercentEncode(error.rawMessage),
-      "grpc-status-details-bin": grpcStatusDetailsEncode(error.code, error.rawMessage, error.details),
-    },
-    { endStream: true },
-  );
+  serverRespond(stream, {
+    ...extra,
+    ":status": 200,
+    "content-type": contentType,
+    "grpc-status": String(error.code),
+    "grpc-message": grpcPercentEncode(error.rawMessage),
+    "grpc-status-details-bin": grpcStatusDetailsEncode(error.code, error.rawMessage, error.details),
+  });
 }
 
 /** Answers a request that is not gRPC at all with a plain HTTP status. */
 export function serverRespondHttp(stream: ServerHttp2Stream, status: number, extra: OutgoingHttpHeaders = {}): void {
-  if (stream.destroyed || stream.headersSent) return;
-  stream.respond({ ...extra, ":status": status }, { endStream: true });
+  serverRespond(stream, { ...extra, ":status": status });
 }
 
 function serverHeader(value: string | string[] | undefined): string {
@@ -3852,6 +4223,8 @@ export class TripleServer {
       (request, response) => this.onHttp1(request, response),
     );
     this.http1.on("clientError", (_error, socket) => socket.destroy());
+    // `Expect: 100-continue`: the exchange sends `100 Continue` only once it wants the body.
+    this.http1.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => this.onHttp1(request, response, true));
     const tls = options.tls;
     this.listener =
       tls === undefined
@@ -3932,15 +4305,10 @@ export class TripleServer {
     });
   }
 
-  /** Plaintext: HTTP/2 prior knowledge starts with the preface `PRI * HTTP/2.0`, anything else is HTTP/1. */
+  /** Plaintext: HTTP/2 prior knowledge or HTTP/1.x, told apart by the first bytes. */
   private sniff(socket: Socket): void {
     socket.on("error", () => undefined);
-    const onData = (chunk: Buffer): void => {
-      socket.pause();
-      socket.unshift(chunk);
-      this.dispatch(socket, chunk.length >= 4 ? chunk.subarray(0, 4).toString("latin1") === "PRI " : chunk[0] === 0x50);
-    };
-    socket.once("data", onData);
+    exchangeSniff(socket, this.options.idleTimeoutMs ?? 300_000, (http2) => this.dispatch(socket, http2));
   }
 
   private dispatch(socket: Socket, http2: boolean): void {
@@ -3962,8 +4330,9 @@ export class TripleServer {
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
+    if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
     if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
-      return this.onTripleUnary(http2Exchange(stream, headers), headers[":path"] ?? "");
+      return this.onTripleUnary(http2Exchange(stream, headers));
     }
     const target = serverRoutesResolve(this.routes, this.options, stream, headers);
     if (target === undefined) return;
@@ -3977,14 +4346,14 @@ export class TripleServer {
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
     const call = new ServerCall(route.method, stream, ctx, settings);
     this.calls.add(call);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let clearTimer: (() => void) | undefined;
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
+      clearTimer = grpcDeadlineTimer(timeoutMs, () => {
         const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
         ctx.abort(error);
         call.abortReceive(error);
         call.finish(error);
-      }, timeoutMs);
+      });
     }
     const cancelled = (): void => {
       if (call.done) return;
@@ -3996,7 +4365,7 @@ export class TripleServer {
     // comes first and fails the request side before that.
     stream.once("aborted", cancelled);
     stream.once("close", () => {
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimer?.();
       this.calls.delete(call);
       cancelled();
     });
@@ -4006,13 +4375,12 @@ export class TripleServer {
     );
   }
 
-  private onHttp1(request: IncomingMessage, response: ServerResponse): void {
-    const path = (request.url ?? "/").split("?")[0] ?? "/";
-    this.onTripleUnary(http1Exchange(request, response), path);
+  private onHttp1(request: IncomingMessage, response: ServerResponse, expectContinue = false): void {
+    this.onTripleUnary(http1Exchange(request, response, expectContinue));
   }
 
-  private onTripleUnary(exchange: TripleUnaryExchange, path: string): void {
-    const match = serverRouteLookup(this.routes, this.options, path, exchange.headers);
+  private onTripleUnary(exchange: TripleUnaryExchange): void {
+    const match = serverRouteLookup(this.routes, this.options, exchange.path, exchange.headers);
     if (exchange.http1 && serverGrpcSubtype(String(exchange.headers["content-type"] ?? "")) !== undefined) {
       const error = new TripleError(Code.UNIMPLEMENTED, "gRPC requires HTTP/2");
       exchange.respond(505, { "content-type": "application/json" }, tripleErrorBody(error), true);

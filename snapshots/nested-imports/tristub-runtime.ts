@@ -406,7 +406,8 @@ export class BinaryReader {
     const stop = this.lengthEnd();
     const start = this.pos;
     this.pos = stop;
-    return this.buf.slice(start, stop);
+    // Uint8Array's slice always copies; a Node Buffer's own slice() would return a view.
+    return Uint8Array.prototype.slice.call(this.buf, start, stop);
   }
 
   /** Reads a length-prefixed string, throwing ProtobufError if it is not valid UTF-8 (proto3 / editions). */
@@ -543,6 +544,31 @@ const WIRE_WRITER_MAX_RETAINED = 1024 * 1024;
  * nested messages are written with fork()/join(), which reserves one byte and
  * only moves the payload when it turns out to be 128 bytes or longer.
  */
+/** Results up to this size are carved out of a shared slab instead of getting an ArrayBuffer each. */
+const WIRE_WRITER_POOLED_MAX = 2048;
+
+const WIRE_WRITER_SLAB_SIZE = 32 * 1024;
+
+let wireWriterSlab: Uint8Array | undefined;
+
+let wireWriterSlabPos = 0;
+
+/**
+ * Copies `n` bytes into the shared slab and returns that view. Allocating a separate ArrayBuffer per
+ * small result is the largest cost of encoding a mid-size message in V8; like Node's Buffer pool,
+ * the trade-off is that small results share their `.buffer` with others.
+ */
+function wireWriterPooledCopy(buf: Uint8Array, n: number): Uint8Array {
+  if (wireWriterSlab === undefined || wireWriterSlabPos + n > WIRE_WRITER_SLAB_SIZE) {
+    wireWriterSlab = new Uint8Array(WIRE_WRITER_SLAB_SIZE);
+    wireWriterSlabPos = 0;
+  }
+  const start = wireWriterSlabPos;
+  wireWriterSlab.set(buf.subarray(0, n), start);
+  wireWriterSlabPos = (start + n + 7) & ~7;
+  return wireWriterSlab.subarray(start, start + n);
+}
+
 export class BinaryWriter {
   /** The backing buffer; bytes [0, pos) are the output so far. */
   buf: Uint8Array;
@@ -835,9 +861,12 @@ export class BinaryWriter {
    * Returns a copy of the bytes written so far and resets the writer for
    * reuse; a buffer that grew beyond 1 MiB is dropped (replaced by an empty
    * one that grows again on demand) so a shared writer does not pin memory.
+   * Copies of up to 2 KiB are views into a shared slab (their `.buffer` is
+   * shared), the rest own their ArrayBuffer.
    */
   finish(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
+    const n = this.pos;
+    const out = n <= WIRE_WRITER_POOLED_MAX ? wireWriterPooledCopy(this.buf, n) : this.buf.slice(0, n);
     this.pos = 0;
     if (this.buf.length > WIRE_WRITER_MAX_RETAINED) {
       // The next write allocates a fresh small buffer; a one-shot writer never does.
@@ -938,6 +967,32 @@ export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName
 /** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
 export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
   return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
+}
+
+/** Counts an object's keys (cheaper than `Object.keys(…).length`: no array). */
+export function jsonKeyCount(object: { readonly [key: string]: JsonValue }): number {
+  let n = 0;
+  for (const _ in object) n++;
+  return n;
+}
+
+/**
+ * Explains why a JSON object had more keys than the fields it set: a key the message does not
+ * declare, or a field given under both its JSON name and its proto name (`aliases` lists the
+ * `[jsonName, protoName]` pairs that differ).
+ */
+export function jsonUnknownKeys(
+  typeName: string,
+  object: { readonly [key: string]: JsonValue },
+  known: readonly string[],
+  aliases: readonly (readonly [string, string])[],
+): ProtobufError {
+  for (const key in object) {
+    if (!known.includes(key)) return jsonUnknownKey(typeName, key);
+  }
+  const both = aliases.find(([json, proto]) => Object.hasOwn(object, json) && Object.hasOwn(object, proto));
+  const field = both === undefined ? "" : `.${both[1]}`;
+  return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
 }
 
 /**
@@ -1085,13 +1140,43 @@ export function protobufUnknown(reader: BinaryReader, message: MessageWithUnknow
   protobufUnknownBytes(message, tag, reader.buf.subarray(start, reader.pos));
 }
 
-/** Appends one unknown field — its tag, then its payload bytes (copied) — to `message.$unknown`. */
+/**
+ * How much of each buffer that backs a `$unknown` this runtime built is in use: an append may write
+ * past that point in place. Bytes a `$unknown` view already covers are never written again.
+ */
+const protobufUnknownUsed = new WeakMap<ArrayBufferLike, number>();
+
+/**
+ * Appends one unknown field — its tag, then its payload bytes (copied) — to `message.$unknown`. The
+ * backing buffer grows geometrically, so a message of n unknown fields decodes in O(n), not O(n²).
+ */
 export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, payload: Uint8Array): void {
-  const writer = new BinaryWriter(payload.length + 16);
-  if (message.$unknown !== undefined) writer.raw(message.$unknown);
-  writer.uint32(tag);
-  writer.raw(payload);
-  message.$unknown = writer.finish();
+  let tagLength = 1;
+  for (let t = tag >>> 7; t !== 0; t >>>= 7) tagLength++;
+  const add = tagLength + payload.length;
+  const old = message.$unknown;
+  const size = old === undefined ? 0 : old.length;
+  let out: Uint8Array;
+  if (
+    old !== undefined &&
+    protobufUnknownUsed.get(old.buffer) === old.byteOffset + size &&
+    old.byteOffset + size + add <= old.buffer.byteLength
+  ) {
+    out = new Uint8Array(old.buffer, old.byteOffset, size + add);
+  } else {
+    out = new Uint8Array(old === undefined ? add : Math.max(size + add, size * 2)).subarray(0, size + add);
+    if (old !== undefined) out.set(old);
+  }
+  let pos = size;
+  let t = tag >>> 0;
+  while (t > 0x7f) {
+    out[pos++] = (t & 0x7f) | 0x80;
+    t >>>= 7;
+  }
+  out[pos++] = t;
+  out.set(payload, pos);
+  protobufUnknownUsed.set(out.buffer, out.byteOffset + out.length);
+  message.$unknown = out;
 }
 
 /**
@@ -1149,9 +1234,21 @@ const jsonInt64Min = -(2n ** 63n);
 
 const jsonInt64Max = 2n ** 63n - 1n;
 
+/** `^-?[0-9]+$` without a regular expression (this is on the hot path of every int64 field). */
+function jsonIsDecimalInteger(value: string): boolean {
+  const n = value.length;
+  let i = n > 0 && value.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return false;
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function jsonBigInt(value: JsonValue, path: string): bigint {
   if (typeof value === "string") {
-    if (/^-?[0-9]+$/.test(value)) return BigInt(value);
+    if (jsonIsDecimalInteger(value)) return BigInt(value);
     const exact = jsonDecimalToBigInt(value);
     if (exact !== undefined) return exact;
   } else if (typeof value === "number" && Number.isInteger(value)) {
@@ -1193,8 +1290,14 @@ export function jsonReadInt64(value: JsonValue, path: string): bigint {
 /** Reads a string; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadString(value: JsonValue, path: string): string {
   if (typeof value !== "string") throw jsonError(path, "expected a string", value);
-  if (/\p{Cs}/u.test(value)) throw jsonError(path, "invalid UTF-16: lone surrogate");
+  if (!jsonWellFormed(value)) throw jsonError(path, "invalid UTF-16: lone surrogate");
   return value;
+}
+
+/** Whether a string has no lone surrogates (so it can be UTF-8 encoded); native where available. */
+function jsonWellFormed(value: string): boolean {
+  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
+  return native !== undefined ? native.call(value) : !/\p{Cs}/u.test(value);
 }
 
 /**

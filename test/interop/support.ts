@@ -20,6 +20,7 @@ import {
   TripleError,
   type HandlerContext,
   type ServerOptions,
+  type ServerRegistration,
   type TripleServer,
 } from "../../examples/streaming/gen/tristub-runtime.js";
 import { greetTripleServer } from "../../examples/streaming/greet-handler.js";
@@ -243,13 +244,17 @@ export function interopHandler(events: HandlerEvents): GreetServiceHandler {
   };
 }
 
-/** Our server on 127.0.0.1:0 with {@link interopHandler}, recording every call at the HTTP/2 level. */
+/**
+ * Our server on 127.0.0.1:0 with {@link interopHandler} (under `registration`'s group/version),
+ * recording every call at the HTTP/2 level (HTTP/1.1 Triple-unary calls are not recorded).
+ */
 export async function startOurServer(
   options: ServerOptions = {},
+  registration?: ServerRegistration,
 ): Promise<{ server: TripleServer; port: number; events: HandlerEvents; wire: RecordedCall[] }> {
   const server = createTripleServer(options);
   const events: HandlerEvents = { calls: [] };
-  registerGreetService(server, interopHandler(events));
+  registerGreetService(server, interopHandler(events), registration);
   const wire: RecordedCall[] = [];
   // Test instrumentation below the runtime: the runtime's own http2 server, observed before it acts.
   server["http2"].prependListener("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
