@@ -10,6 +10,7 @@ import { metadataFromHttp2, type MetadataInit } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { Code, codeFromRstStream } from "./status-code.js";
+import { protobufEmptyBytes } from "./message-codec.js";
 import { streamEndedError, toTripleError, TripleError } from "./triple-error.js";
 import { BinaryWriter } from "./wire-writer.js";
 
@@ -207,7 +208,7 @@ export class ClientCall<I extends object, O extends object> {
 
   private take(): O {
     const data = this.queue[this.queueHead] as Uint8Array;
-    this.queue[this.queueHead++] = data.subarray(0, 0);
+    this.queue[this.queueHead++] = protobufEmptyBytes;
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
       this.queueHead = 0;
@@ -311,7 +312,7 @@ export class ClientCall<I extends object, O extends object> {
 
   /** Records the final status, unless an earlier error already decided the call. */
   private finish(error: TripleError | undefined): void {
-    if (this.status === undefined) this.status = error ?? new TripleError(Code.OK, "");
+    if (this.status === undefined) this.status = error ?? streamEndedError();
   }
 
   /** Fails the call with RST_STREAM(CANCEL) unless it already ended; queued messages stay readable. */

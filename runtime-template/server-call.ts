@@ -7,6 +7,7 @@ import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
 import type { HandlerContext } from "./server-context.js";
 import { Code } from "./status-code.js";
+import { protobufEmptyBytes } from "./message-codec.js";
 import { streamEndedError, TripleError } from "./triple-error.js";
 import { BinaryWriter } from "./wire-writer.js";
 
@@ -109,7 +110,7 @@ export class ServerCall<I extends object, O extends object> {
     if (this.finished) return;
     this.finished = true;
     const trailers: OutgoingHttpHeaders = {};
-    metadataToHttp2(this.ctx.responseTrailers, trailers);
+    metadataToHttp2(this.ctx.peekResponseTrailers(), trailers);
     if (error !== undefined) metadataToHttp2(error.metadata, trailers);
     const code = error?.code ?? Code.OK;
     trailers["grpc-status"] = String(code);
@@ -122,7 +123,7 @@ export class ServerCall<I extends object, O extends object> {
       // Trailers-only response: one HEADERS frame with the status.
       this.headersSent = true;
       const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.settings.contentType };
-      metadataToHttp2(this.ctx.responseHeaders, headers);
+      metadataToHttp2(this.ctx.peekResponseHeaders(), headers);
       if (this.safely(() => this.stream.respond(Object.assign(headers, trailers), { endStream: true }))) this.stopRequest();
       return;
     }
@@ -183,7 +184,7 @@ export class ServerCall<I extends object, O extends object> {
   private sendHeaders(): boolean {
     this.headersSent = true;
     const headers: OutgoingHttpHeaders = {};
-    metadataToHttp2(this.ctx.responseHeaders, headers);
+    metadataToHttp2(this.ctx.peekResponseHeaders(), headers);
     headers[":status"] = 200;
     headers["content-type"] = this.settings.contentType;
     headers["grpc-accept-encoding"] = "gzip";
@@ -208,7 +209,7 @@ export class ServerCall<I extends object, O extends object> {
   private take(): I {
     const data = this.queue[this.queueHead] as Uint8Array;
     this.ctx.requestCompressed = this.queueCompressed[this.queueHead] === true;
-    this.queue[this.queueHead++] = data.subarray(0, 0);
+    this.queue[this.queueHead++] = protobufEmptyBytes;
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
       this.queueCompressed.length = 0;

@@ -21,10 +21,8 @@ export class HandlerContext {
   readonly method: MethodInfo<object, object>;
   /** Absolute deadline in `Date.now()` milliseconds, if the client set a timeout. */
   readonly deadline: number | undefined;
-  /** Response headers; sent with the first response message (or with the status). */
-  readonly responseHeaders: Headers = new Headers();
-  /** Response trailers; sent with the status at the end of the call. */
-  readonly responseTrailers: Headers = new Headers();
+  private headersOut: Headers | undefined;
+  private trailersOut: Headers | undefined;
   /**
    * Whether the request message that `recv()` returned last arrived compressed (its envelope's
    * compressed flag was set). The runtime sets it as each request message is handed to the handler.
@@ -47,6 +45,28 @@ export class HandlerContext {
     this.socket = socket;
     this.rawHeaders = headers;
     this.deadline = deadline;
+  }
+
+  /** Response headers; sent with the first response message (or with the status). */
+  get responseHeaders(): Headers {
+    this.headersOut ??= new Headers();
+    return this.headersOut;
+  }
+
+  /** Response trailers; sent with the status at the end of the call. */
+  get responseTrailers(): Headers {
+    this.trailersOut ??= new Headers();
+    return this.trailersOut;
+  }
+
+  /** The response headers a handler set, without creating an empty set (runtime use). */
+  peekResponseHeaders(): Headers | undefined {
+    return this.headersOut;
+  }
+
+  /** The response trailers a handler set, without creating an empty set (runtime use). */
+  peekResponseTrailers(): Headers | undefined {
+    return this.trailersOut;
   }
 
   /** Request metadata: every request header but the pseudo-headers, keys lower-case. */

@@ -22,14 +22,14 @@ export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHe
       stream.once("end", onEnd);
     },
     respond(status, responseHeaders, body) {
-      if (stream.destroyed || stream.headersSent) return;
+      if (stream.destroyed || stream.closed || stream.headersSent) return;
       const bytes = typeof body === "string" ? Buffer.from(body) : body;
       try {
         stream.respond({ ...responseHeaders, ":status": status, "content-length": bytes.length });
       } catch {
         // Headers node:http2 refuses (connection-specific names, bad values from metadata): the
         // status and body still go out, without them.
-        if (stream.headersSent || stream.destroyed) return;
+        if (stream.headersSent || stream.destroyed || stream.closed) return;
         stream.respond({ ":status": status, "content-type": "application/json", "content-length": bytes.length });
       }
       stream.end(bytes);

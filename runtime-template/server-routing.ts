@@ -128,6 +128,7 @@ export function serverRouteLookup(
 
 /** `proto` or `json` for a gRPC content type (parameters ignored), undefined for anything else. */
 export function serverGrpcSubtype(contentType: string): "proto" | "json" | undefined {
+  if (contentType === "application/grpc" || contentType === "application/grpc+proto") return "proto";
   const base = (contentType.split(";")[0] ?? "").trim().toLowerCase();
   if (base === "application/grpc" || base === "application/grpc+proto") return "proto";
   if (base === "application/grpc+json") return "json";

@@ -109,11 +109,14 @@ export function tripleErrorFromBody(httpStatus: number, body: string, metadata: 
   let code: number = tripleHttpToCode(httpStatus);
   const named = typeof json["code"] === "string" ? tripleCodeNames.indexOf(json["code"]) : -1;
   if (named > 0) code = named;
-  else if (typeof json["status"] === "number" && json["status"] >= 1 && json["status"] <= 16) code = json["status"];
+  else if (Number.isInteger(json["status"]) && (json["status"] as number) >= 1 && (json["status"] as number) <= 16) {
+    code = json["status"] as number;
+  }
   const message = typeof json["message"] === "string" ? json["message"] : `HTTP status ${httpStatus}`;
   const details: ErrorDetail[] = [];
   if (Array.isArray(json["details"])) {
     for (const d of json["details"] as unknown[]) {
+      if (d === null || typeof d !== "object") continue;
       const detail = d as { type?: unknown; value?: unknown };
       if (typeof detail.type !== "string" || typeof detail.value !== "string") continue;
       try {

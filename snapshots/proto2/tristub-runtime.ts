@@ -251,8 +251,8 @@ export class BinaryReader {
   end: number;
   /** The maximum nesting depth of messages and groups (checked by skip() and the decoders). */
   maxDepth: number;
-  /** A DataView over `buf`, used for fixed-width values. */
-  view: DataView;
+  /** The DataView over `buf` for fixed-width values, created on first use (most messages need none). */
+  private viewCache: DataView | undefined;
   /** Low 32 bits (unsigned) of the last varint read by varint64(). */
   private lo: number;
   /** High 32 bits (unsigned) of the last varint read by varint64(). */
@@ -263,7 +263,7 @@ export class BinaryReader {
     this.pos = 0;
     this.end = buf.length;
     this.maxDepth = maxDepth;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.viewCache = undefined;
     this.lo = 0;
     this.hi = 0;
   }
@@ -274,7 +274,15 @@ export class BinaryReader {
     this.pos = 0;
     this.end = buf.length;
     if (maxDepth !== undefined) this.maxDepth = maxDepth;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.viewCache = undefined;
+  }
+
+  /** A DataView over `buf`, used for fixed-width values. */
+  get view(): DataView {
+    if (this.viewCache === undefined) {
+      this.viewCache = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+    return this.viewCache;
   }
 
   /**
