@@ -68,7 +68,7 @@ export class ClientCall<I extends object, O extends object> {
   private readonly maxBytes: number;
   private readonly json: boolean;
   private readonly options: CallOptions | undefined;
-  private readonly out = new BinaryWriter(256);
+  private readonly out = new BinaryWriter(64);
   private readonly queue: Uint8Array[] = [];
   private queueHead = 0;
   private waiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
@@ -194,7 +194,8 @@ export class ClientCall<I extends object, O extends object> {
       this.out.reset(); // never accumulate messages nobody will send
       return;
     }
-    const chunk = this.out.buf.slice(0, this.out.pos);
+    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
+    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
     this.out.reset();
     if (this.replay !== undefined) {
       this.replayBytes += chunk.length;

@@ -41,7 +41,7 @@ export class ServerCall<I extends object, O extends object> {
   private readonly stream: ServerHttp2Stream;
   private readonly settings: ServerCallSettings;
   private readonly reader: EnvelopeReader;
-  private readonly out = new BinaryWriter(256);
+  private readonly out = new BinaryWriter(64);
   private readonly queue: Uint8Array[] = [];
   /** Whether each queued request message arrived compressed (parallel to `queue`). */
   private readonly queueCompressed: boolean[] = [];
@@ -199,7 +199,8 @@ export class ServerCall<I extends object, O extends object> {
       this.out.reset(); // never accumulate messages nobody will send
       return;
     }
-    const chunk = this.out.buf.slice(0, this.out.pos);
+    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
+    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
     this.out.reset();
     if (!this.stream.write(chunk) && this.drain === undefined) {
       this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));

@@ -142,11 +142,14 @@ export function serverGrpcSubtype(contentType: string): "proto" | "json" | undef
  * JSON error otherwise. Returns whether the request was refused.
  */
 export function serverRefuseHeaders(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxBytes: number): boolean {
+  // Once the client acknowledged our SETTINGS, nghttp2 enforces the limit itself.
+  if (stream.session !== undefined && !stream.session.pendingSettingsAck) return false;
   let size = 0;
-  for (const name of Object.keys(headers)) {
+  for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) size += name.length + String(v).length + 32;
+    if (Array.isArray(value)) for (const v of value) size += name.length + v.length + 32;
+    else size += name.length + String(value).length + 32;
   }
   if (size <= maxBytes) return false;
   const error = new TripleError(Code.RESOURCE_EXHAUSTED, `request headers of ${size} bytes exceed the maximum of ${maxBytes} bytes`);

@@ -651,13 +651,24 @@ export class BinaryWriter {
   buf: Uint8Array;
   /** The write position, i.e. the number of bytes written so far. */
   pos: number;
-  /** A DataView over `buf`, used for floating point values; replaced on growth. */
-  view: DataView;
+  /**
+   * The DataView over `buf` for floating point values, created on first use: taking `buf.buffer` of a
+   * small (on-heap) typed array would force V8 to move it off the heap.
+   */
+  private viewCache: DataView | undefined;
 
   constructor(initialSize = 256) {
     this.buf = new Uint8Array(initialSize);
     this.pos = 0;
-    this.view = new DataView(this.buf.buffer);
+    this.viewCache = undefined;
+  }
+
+  /** A DataView over `buf`, used for floating point values; replaced on growth. */
+  get view(): DataView {
+    if (this.viewCache === undefined || this.viewCache.buffer !== this.buf.buffer) {
+      this.viewCache = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+    return this.viewCache;
   }
 
   /** Discards everything written so far, keeping the buffer for reuse. */
@@ -681,7 +692,7 @@ export class BinaryWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.viewCache = undefined;
   }
 
   /** Writes an unsigned varint of 0..2^32-1 (uint32, tags, lengths, non-negative enums). */
@@ -948,7 +959,7 @@ export class BinaryWriter {
     if (this.buf.length > WIRE_WRITER_MAX_RETAINED) {
       // The next write allocates a fresh small buffer; a one-shot writer never does.
       this.buf = new Uint8Array(0);
-      this.view = new DataView(this.buf.buffer);
+      this.viewCache = undefined;
     }
     return out;
   }

@@ -940,13 +940,24 @@ export class BinaryWriter {
   buf: Uint8Array;
   /** The write position, i.e. the number of bytes written so far. */
   pos: number;
-  /** A DataView over `buf`, used for floating point values; replaced on growth. */
-  view: DataView;
+  /**
+   * The DataView over `buf` for floating point values, created on first use: taking `buf.buffer` of a
+   * small (on-heap) typed array would force V8 to move it off the heap.
+   */
+  private viewCache: DataView | undefined;
 
   constructor(initialSize = 256) {
     this.buf = new Uint8Array(initialSize);
     this.pos = 0;
-    this.view = new DataView(this.buf.buffer);
+    this.viewCache = undefined;
+  }
+
+  /** A DataView over `buf`, used for floating point values; replaced on growth. */
+  get view(): DataView {
+    if (this.viewCache === undefined || this.viewCache.buffer !== this.buf.buffer) {
+      this.viewCache = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+    return this.viewCache;
   }
 
   /** Discards everything written so far, keeping the buffer for reuse. */
@@ -970,7 +981,7 @@ export class BinaryWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.viewCache = undefined;
   }
 
   /** Writes an unsigned varint of 0..2^32-1 (uint32, tags, lengths, non-negative enums). */
@@ -1237,7 +1248,7 @@ export class BinaryWriter {
     if (this.buf.length > WIRE_WRITER_MAX_RETAINED) {
       // The next write allocates a fresh small buffer; a one-shot writer never does.
       this.buf = new Uint8Array(0);
-      this.view = new DataView(this.buf.buffer);
+      this.viewCache = undefined;
     }
     return out;
   }
@@ -2286,7 +2297,7 @@ export class ClientCall<I extends object, O extends object> {
   private readonly maxBytes: number;
   private readonly json: boolean;
   private readonly options: CallOptions | undefined;
-  private readonly out = new BinaryWriter(256);
+  private readonly out = new BinaryWriter(64);
   private readonly queue: Uint8Array[] = [];
   private queueHead = 0;
   private waiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
@@ -2412,7 +2423,8 @@ export class ClientCall<I extends object, O extends object> {
       this.out.reset(); // never accumulate messages nobody will send
       return;
     }
-    const chunk = this.out.buf.slice(0, this.out.pos);
+    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
+    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
     this.out.reset();
     if (this.replay !== undefined) {
       this.replayBytes += chunk.length;
@@ -3344,7 +3356,7 @@ export class ServerCall<I extends object, O extends object> {
   private readonly stream: ServerHttp2Stream;
   private readonly settings: ServerCallSettings;
   private readonly reader: EnvelopeReader;
-  private readonly out = new BinaryWriter(256);
+  private readonly out = new BinaryWriter(64);
   private readonly queue: Uint8Array[] = [];
   /** Whether each queued request message arrived compressed (parallel to `queue`). */
   private readonly queueCompressed: boolean[] = [];
@@ -3502,7 +3514,8 @@ export class ServerCall<I extends object, O extends object> {
       this.out.reset(); // never accumulate messages nobody will send
       return;
     }
-    const chunk = this.out.buf.slice(0, this.out.pos);
+    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
+    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
     this.out.reset();
     if (!this.stream.write(chunk) && this.drain === undefined) {
       this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
@@ -4164,11 +4177,14 @@ export function serverGrpcSubtype(contentType: string): "proto" | "json" | undef
  * JSON error otherwise. Returns whether the request was refused.
  */
 export function serverRefuseHeaders(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxBytes: number): boolean {
+  // Once the client acknowledged our SETTINGS, nghttp2 enforces the limit itself.
+  if (stream.session !== undefined && !stream.session.pendingSettingsAck) return false;
   let size = 0;
-  for (const name of Object.keys(headers)) {
+  for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) size += name.length + String(v).length + 32;
+    if (Array.isArray(value)) for (const v of value) size += name.length + v.length + 32;
+    else size += name.length + String(value).length + 32;
   }
   if (size <= maxBytes) return false;
   const error = new TripleError(Code.RESOURCE_EXHAUSTED, `request headers of ${size} bytes exceed the maximum of ${maxBytes} bytes`);
