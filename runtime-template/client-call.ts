@@ -5,7 +5,7 @@ import { envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite 
 import { grpcStatusFromTrailers } from "./grpc-status.js";
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import type { Http2ClientTransport } from "./http2-client-transport.js";
-import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream } from "./http2-codes.js";
+import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
 import { metadataFromHttp2, type MetadataInit } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
@@ -189,14 +189,8 @@ export class ClientCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.out.pos === 0) return;
-    if (this.stream.destroyed) {
-      this.out.reset(); // never accumulate messages nobody will send
-      return;
-    }
-    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
-    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
-    this.out.reset();
+    const chunk = http2TakeChunk(this.stream, this.out);
+    if (chunk === undefined) return;
     if (this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;

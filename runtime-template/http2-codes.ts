@@ -1,3 +1,4 @@
+import type { BinaryWriter } from "./wire-writer.js";
 import { constants as http2Constants, type Http2Stream } from "node:http2";
 
 /** The RST_STREAM code that cancels a call (CANCEL, 0x8), used by clients and servers alike. */
@@ -26,6 +27,22 @@ export function http2Drained(stream: Http2Stream): Promise<void> {
     stream.on("drain", done);
     stream.on("close", done);
   });
+}
+
+/**
+ * Takes what a call's writer holds as one DATA chunk for `stream`: a pooled Buffer copy (cheaper than
+ * a fresh ArrayBuffer, and node:http2 needs no conversion). Returns undefined when there is nothing to
+ * send, and drops the bytes when the stream is gone, so messages nobody will send never pile up.
+ */
+export function http2TakeChunk(stream: Http2Stream, writer: BinaryWriter): Buffer | undefined {
+  if (writer.pos === 0) return undefined;
+  if (stream.destroyed) {
+    writer.reset();
+    return undefined;
+  }
+  const chunk = Buffer.from(writer.buf.subarray(0, writer.pos));
+  writer.reset();
+  return chunk;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcPercentEncode, grpcStatusDetailsEncode } from "./grpc-status.js";
-import { http2CancelCode, http2Drained, http2InternalErrorCode, http2NoErrorCode, http2ResetStream } from "./http2-codes.js";
+import { http2CancelCode, http2Drained, http2InternalErrorCode, http2NoErrorCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
 import { metadataToHttp2 } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
@@ -194,14 +194,8 @@ export class ServerCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.out.pos === 0) return;
-    if (this.stream.destroyed) {
-      this.out.reset(); // never accumulate messages nobody will send
-      return;
-    }
-    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
-    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
-    this.out.reset();
+    const chunk = http2TakeChunk(this.stream, this.out);
+    if (chunk === undefined) return;
     if (!this.stream.write(chunk) && this.drain === undefined) {
       this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
     }

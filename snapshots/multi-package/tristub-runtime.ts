@@ -2219,6 +2219,22 @@ export function http2Drained(stream: Http2Stream): Promise<void> {
 }
 
 /**
+ * Takes what a call's writer holds as one DATA chunk for `stream`: a pooled Buffer copy (cheaper than
+ * a fresh ArrayBuffer, and node:http2 needs no conversion). Returns undefined when there is nothing to
+ * send, and drops the bytes when the stream is gone, so messages nobody will send never pile up.
+ */
+export function http2TakeChunk(stream: Http2Stream, writer: BinaryWriter): Buffer | undefined {
+  if (writer.pos === 0) return undefined;
+  if (stream.destroyed) {
+    writer.reset();
+    return undefined;
+  }
+  const chunk = Buffer.from(writer.buf.subarray(0, writer.pos));
+  writer.reset();
+  return chunk;
+}
+
+/**
  * Resets a stream with RST_STREAM(`code`). Node's `close()` first ends a still-open writable side,
  * which puts END_STREAM on the wire before the reset: to the peer a clean end of the messages, so a
  * cancelled upload would look complete. Skipping that final shutdown sends the reset alone.
@@ -2423,14 +2439,8 @@ export class ClientCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.out.pos === 0) return;
-    if (this.stream.destroyed) {
-      this.out.reset(); // never accumulate messages nobody will send
-      return;
-    }
-    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
-    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
-    this.out.reset();
+    const chunk = http2TakeChunk(this.stream, this.out);
+    if (chunk === undefined) return;
     if (this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
@@ -3454,14 +3464,8 @@ export class ServerCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.out.pos === 0) return;
-    if (this.stream.destroyed) {
-      this.out.reset(); // never accumulate messages nobody will send
-      return;
-    }
-    // A pooled Buffer copy: cheaper than a fresh ArrayBuffer, and node:http2 needs no conversion.
-    const chunk = Buffer.from(this.out.buf.subarray(0, this.out.pos));
-    this.out.reset();
+    const chunk = http2TakeChunk(this.stream, this.out);
+    if (chunk === undefined) return;
     if (!this.stream.write(chunk) && this.drain === undefined) {
       this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
     }
