@@ -596,7 +596,8 @@ export class BinaryWriter {
 
   /** A DataView over `buf`, used for floating point values; replaced on growth. */
   get view(): DataView {
-    if (this.viewCache === undefined || this.viewCache.buffer !== this.buf.buffer) {
+    // grow() and finish() drop the cache whenever they replace `buf`.
+    if (this.viewCache === undefined) {
       this.viewCache = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     }
     return this.viewCache;
