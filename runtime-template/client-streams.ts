@@ -1,8 +1,8 @@
 import type { CallOptions, SendOptions } from "./call-options.js";
 import { ClientCall, type ClientCallConfig } from "./client-call.js";
+import { recvExactlyOne } from "./recv-exactly-one.js";
 import { callTripleUnary } from "./client-triple-unary.js";
 import type { MethodInfo } from "./method-info.js";
-import { Code } from "./status-code.js";
 import { isEnded, TripleError } from "./triple-error.js";
 
 /** The response side of a streaming call: `recv()` or `for await`, plus headers and trailers. */
@@ -114,22 +114,8 @@ export function callBidiStream<I extends object, O extends object>(
 }
 
 /** Reads exactly one response message followed by a normal end (unary and client-streaming). */
-async function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Promise<O> {
-  let message: O;
-  try {
-    message = await call.recv();
-  } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing response message");
-    throw error;
-  }
-  try {
-    await call.recv();
-  } catch (error) {
-    if (isEnded(error)) return message;
-    throw error;
-  }
-  call.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
-  throw new TripleError(Code.INTERNAL, "protocol error: more than one response message");
+function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Promise<O> {
+  return recvExactlyOne(() => call.recv(), "response", (error) => call.cancel(error));
 }
 
 function clientStreamsIterator<O extends object>(call: ClientCall<object, O>): AsyncIterator<O> {

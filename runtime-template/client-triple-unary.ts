@@ -10,7 +10,7 @@ import { metadataToHttp2 } from "./metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
-import { tripleErrorFromBody, tripleHeader, tripleTrailerPrefix } from "./triple-unary-protocol.js";
+import { tripleConcat, tripleErrorFromBody, tripleHeader, tripleTrailerPrefix } from "./triple-unary-protocol.js";
 
 /** What came back from a plain-HTTP exchange. */
 interface TripleUnaryResponse {
@@ -184,14 +184,6 @@ function tripleCollector(maxBytes: number, reject: (e: unknown) => void, stop: (
       }
       chunks.push(chunk);
     },
-    bytes: (): Uint8Array => {
-      const out = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        out.set(chunk, offset);
-        offset += chunk.length;
-      }
-      return out;
-    },
+    bytes: (): Uint8Array => tripleConcat(chunks, size),
   };
 }

@@ -1,8 +1,8 @@
 import type { MethodInfo } from "./method-info.js";
+import { recvExactlyOne } from "./recv-exactly-one.js";
 import type { ServerCall } from "./server-call.js";
 import type { HandlerContext } from "./server-context.js";
-import { Code } from "./status-code.js";
-import { isEnded, TripleError } from "./triple-error.js";
+import { isEnded } from "./triple-error.js";
 
 /** A method bound to its implementation, ready to be registered on a server. */
 export interface ServerRoute {
@@ -79,21 +79,8 @@ function serverRoute<I extends object, O extends object>(
 }
 
 /** Reads the one request of a unary or server-streaming call, insisting on exactly one. */
-async function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
-  let request: I;
-  try {
-    request = await call.recv();
-  } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing request message");
-    throw error;
-  }
-  try {
-    await call.recv();
-  } catch (error) {
-    if (isEnded(error)) return request;
-    throw error;
-  }
-  throw new TripleError(Code.INTERNAL, "protocol error: more than one request message for a unary request");
+function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
+  return recvExactlyOne(() => call.recv(), "request");
 }
 
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {

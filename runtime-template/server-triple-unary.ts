@@ -9,6 +9,7 @@ import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
 import {
   tripleCheckProtocolVersion,
+  tripleConcat,
   tripleCodeToHttp,
   tripleErrorBody,
   tripleHeader,
@@ -211,15 +212,4 @@ function tripleTrailersToHeaders(trailers: Headers, out: OutgoingHttpHeaders): v
   const plain: OutgoingHttpHeaders = {};
   metadataToHttp2(trailers, plain);
   for (const name of Object.keys(plain)) out[tripleTrailerPrefix + name] = plain[name];
-}
-
-function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

@@ -172,3 +172,15 @@ export function tripleHeader(value: string | string[] | undefined): string | und
 
 /** Response-trailer prefix of Triple-unary: trailers travel as `trailer-<name>` headers. */
 export const tripleTrailerPrefix = "trailer-";
+
+/** Joins received body chunks into one array (no copy for a single chunk). */
+export function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

@@ -2788,6 +2788,18 @@ export function tripleHeader(value: string | string[] | undefined): string | und
 /** Response-trailer prefix of Triple-unary: trailers travel as `trailer-<name>` headers. */
 export const tripleTrailerPrefix = "trailer-";
 
+/** Joins received body chunks into one array (no copy for a single chunk). */
+export function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
 /** What came back from a plain-HTTP exchange. */
 interface TripleUnaryResponse {
   readonly status: number;
@@ -2960,16 +2972,32 @@ function tripleCollector(maxBytes: number, reject: (e: unknown) => void, stop: (
       }
       chunks.push(chunk);
     },
-    bytes: (): Uint8Array => {
-      const out = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        out.set(chunk, offset);
-        offset += chunk.length;
-      }
-      return out;
-    },
+    bytes: (): Uint8Array => tripleConcat(chunks, size),
   };
+}
+
+/**
+ * Reads the single message of a unary side — a unary request, a unary or client-streaming response —
+ * and insists that the stream then ends: none or a second message is a protocol error (INTERNAL).
+ * `onExtra` runs before the error for a second message is thrown (a client cancels its call there).
+ */
+export async function recvExactlyOne<T>(recv: () => Promise<T>, what: string, onExtra?: (error: TripleError) => void): Promise<T> {
+  let message: T;
+  try {
+    message = await recv();
+  } catch (error) {
+    if (isEnded(error)) throw new TripleError(Code.INTERNAL, `protocol error: missing ${what} message`);
+    throw error;
+  }
+  try {
+    await recv();
+  } catch (error) {
+    if (isEnded(error)) return message;
+    throw error;
+  }
+  const extra = new TripleError(Code.INTERNAL, `protocol error: more than one ${what} message`);
+  onExtra?.(extra);
+  throw extra;
 }
 
 /** The response side of a streaming call: `recv()` or `for await`, plus headers and trailers. */
@@ -3081,22 +3109,8 @@ export function callBidiStream<I extends object, O extends object>(
 }
 
 /** Reads exactly one response message followed by a normal end (unary and client-streaming). */
-async function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Promise<O> {
-  let message: O;
-  try {
-    message = await call.recv();
-  } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing response message");
-    throw error;
-  }
-  try {
-    await call.recv();
-  } catch (error) {
-    if (isEnded(error)) return message;
-    throw error;
-  }
-  call.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
-  throw new TripleError(Code.INTERNAL, "protocol error: more than one response message");
+function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Promise<O> {
+  return recvExactlyOne(() => call.recv(), "response", (error) => call.cancel(error));
 }
 
 function clientStreamsIterator<O extends object>(call: ClientCall<object, O>): AsyncIterator<O> {
@@ -3711,21 +3725,8 @@ function serverRoute<I extends object, O extends object>(
 }
 
 /** Reads the one request of a unary or server-streaming call, insisting on exactly one. */
-async function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
-  let request: I;
-  try {
-    request = await call.recv();
-  } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing request message");
-    throw error;
-  }
-  try {
-    await call.recv();
-  } catch (error) {
-    if (isEnded(error)) return request;
-    throw error;
-  }
-  throw new TripleError(Code.INTERNAL, "protocol error: more than one request message for a unary request");
+function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
+  return recvExactlyOne(() => call.recv(), "request");
 }
 
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {
@@ -3938,17 +3939,6 @@ function tripleTrailersToHeaders(trailers: Headers, out: OutgoingHttpHeaders): v
   const plain: OutgoingHttpHeaders = {};
   metadataToHttp2(trailers, plain);
   for (const name of Object.keys(plain)) out[tripleTrailerPrefix + name] = plain[name];
-}
-
-function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /** How long a connection closed after an early response keeps discarding request bytes (see below). */
