@@ -1,11 +1,10 @@
-import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
 import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
-import { grpcPercentEncode, grpcStatusDetailsEncode } from "./grpc-status.js";
-import { http2CancelCode, http2Drained, http2InternalErrorCode, http2NoErrorCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
-import { metadataToHttp2 } from "./metadata.js";
+import { http2CancelCode, http2Drained, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
 import type { HandlerContext } from "./server-context.js";
+import { type ServerCallControl, serverResponseHeaders, serverSafely, serverStatusTrailers, serverStopRequest, serverTrailersOnly } from "./server-status.js";
 import { Code } from "./status-code.js";
 import { protobufEmptyBytes } from "./message-codec.js";
 import { streamEndedError, TripleError } from "./triple-error.js";
@@ -35,7 +34,7 @@ const serverCallQueueHigh = 64;
  * few DATA writes, and the final status as trailers — or as a trailers-only response when nothing
  * was sent yet.
  */
-export class ServerCall<I extends object, O extends object> {
+export class ServerCall<I extends object, O extends object> implements ServerCallControl {
   readonly ctx: HandlerContext;
   private readonly method: MethodInfo<I, O>;
   private readonly stream: ServerHttp2Stream;
@@ -109,43 +108,23 @@ export class ServerCall<I extends object, O extends object> {
   finish(error?: TripleError): void {
     if (this.finished) return;
     this.finished = true;
-    const trailers: OutgoingHttpHeaders = {};
-    metadataToHttp2(this.ctx.peekResponseTrailers(), trailers);
-    if (error !== undefined) metadataToHttp2(error.metadata, trailers);
-    const code = error?.code ?? Code.OK;
-    trailers["grpc-status"] = String(code);
-    if (error !== undefined) {
-      trailers["grpc-message"] = grpcPercentEncode(error.rawMessage);
-      trailers["grpc-status-details-bin"] = grpcStatusDetailsEncode(code, error.rawMessage, error.details);
-    }
+    const trailers = serverStatusTrailers(this.ctx, error);
     if (this.stream.destroyed || this.stream.closed) return;
     if (!this.headersSent) {
-      // Trailers-only response: one HEADERS frame with the status.
       this.headersSent = true;
-      const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.settings.contentType };
-      metadataToHttp2(this.ctx.peekResponseHeaders(), headers);
-      if (this.safely(() => this.stream.respond(Object.assign(headers, trailers), { endStream: true }))) this.stopRequest();
+      if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) this.stopRequest();
       return;
     }
     this.flush();
     this.stream.once("wantTrailers", () => {
       if (this.stream.destroyed) return;
-      if (this.safely(() => this.stream.sendTrailers(trailers))) this.stopRequest();
+      if (serverSafely(this.stream, () => this.stream.sendTrailers(trailers))) this.stopRequest();
     });
     this.stream.end();
   }
 
-  /**
-   * After the status went out, a client still sending is told to stop with RST_STREAM(NO_ERROR) (as
-   * HTTP/2 §8.1 allows and grpc-go does): the call is over, and the stream would otherwise stay open
-   * for as long as the client keeps its request side open. The reset waits for the next turn of the
-   * event loop: submitted from within the send that asked for the trailers, it would overtake them.
-   */
   private stopRequest(): void {
-    if (this.requestEnded) return;
-    setImmediate(() => {
-      if (!this.requestEnded && !this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
-    });
+    serverStopRequest(this.stream, () => this.requestEnded);
   }
 
   /** Resets the stream (RST_STREAM CANCEL) without a status: the call was abandoned. */
@@ -165,31 +144,11 @@ export class ServerCall<I extends object, O extends object> {
     waiter?.reject(error);
   }
 
-  /**
-   * Runs a node:http2 call that may throw on headers it refuses (e.g. an oversized or malformed field
-   * set by a handler): the stream is reset with INTERNAL_ERROR instead of hanging or throwing out of an
-   * event listener. Returns whether `fn` succeeded.
-   */
-  private safely(fn: () => void): boolean {
-    try {
-      fn();
-      return true;
-    } catch {
-      this.finished = true;
-      http2ResetStream(this.stream, http2InternalErrorCode);
-      return false;
-    }
-  }
-
   private sendHeaders(): boolean {
     this.headersSent = true;
-    const headers: OutgoingHttpHeaders = {};
-    metadataToHttp2(this.ctx.peekResponseHeaders(), headers);
-    headers[":status"] = 200;
-    headers["content-type"] = this.settings.contentType;
-    headers["grpc-accept-encoding"] = "gzip";
-    if (this.settings.compressResponse) headers["grpc-encoding"] = "gzip";
-    return this.safely(() => this.stream.respond(headers, { waitForTrailers: true }));
+    if (serverSafely(this.stream, () => this.stream.respond(serverResponseHeaders(this.ctx, this.settings), { waitForTrailers: true }))) return true;
+    this.finished = true;
+    return false;
   }
 
   private flush(): void {

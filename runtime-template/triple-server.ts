@@ -5,6 +5,8 @@ import { createServer as createTlsServer } from "node:tls";
 import { grpcDeadlineTimer, grpcTimeoutParse } from "./grpc-timeout.js";
 import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
+import type { ServerCallControl, ServerCallHost } from "./server-status.js";
+import { ServerUnaryCall } from "./server-unary-call.js";
 import type { ServerRoute } from "./server-handlers.js";
 import {
   serverGrpcSubtype,
@@ -79,7 +81,8 @@ export class TripleServer {
   private readonly listener: NetServer;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
-  private readonly calls = new Set<ServerCall<object, object>>();
+  private readonly calls = new Set<ServerCallControl>();
+  private readonly host: ServerCallHost = { calls: this.calls, fail: (call, error) => this.fail(call, error) };
   private readonly unarySettings: TripleUnarySettings;
 
   constructor(options: ServerOptions = {}) {
@@ -228,6 +231,10 @@ export class TripleServer {
       return serverRespondError(stream, settings.contentType, new TripleError(Code.INVALID_ARGUMENT, (error as Error).message));
     }
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+    if (route.unary !== undefined) {
+      new ServerUnaryCall(route.method, route.unary, stream, ctx, settings, this.host, timeoutMs);
+      return;
+    }
     const call = new ServerCall(route.method, stream, ctx, settings);
     this.calls.add(call);
     let clearTimer: (() => void) | undefined;
@@ -273,7 +280,7 @@ export class TripleServer {
     serveTripleUnary(exchange, typeof match === "string" ? undefined : match.route, typeof match === "string" ? match : "", this.unarySettings);
   }
 
-  private fail(call: ServerCall<object, object>, error: unknown): void {
+  private fail(call: ServerCallControl, error: unknown): void {
     if (call.done) return;
     if (!(error instanceof TripleError)) {
       try {

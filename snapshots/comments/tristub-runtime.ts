@@ -3325,6 +3325,91 @@ export class HandlerContext {
   }
 }
 
+/**
+ * What the server needs from a call in flight to shut it down: both the streaming `ServerCall` and
+ * the lean `ServerUnaryCall` implement it.
+ */
+export interface ServerCallControl {
+  readonly ctx: HandlerContext;
+  /** Whether the status was already sent (or the stream is gone). */
+  readonly done: boolean;
+  /** Fails pending and future request reads. */
+  abortReceive(error: TripleError): void;
+  /** Ends the call with OK, or with the status of `error`. */
+  finish(error?: TripleError): void;
+}
+
+/** The server as its calls see it: the set of calls in flight and the handler-failure path. */
+export interface ServerCallHost {
+  readonly calls: Set<ServerCallControl>;
+  /** Ends a call whose handler threw or rejected (reporting unexpected errors to `onError`). */
+  fail(call: ServerCallControl, error: unknown): void;
+}
+
+/** The response headers of a gRPC call: the handler's headers, then status, content type and encodings. */
+export function serverResponseHeaders(ctx: HandlerContext, settings: ServerCallSettings): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  metadataToHttp2(ctx.peekResponseHeaders(), headers);
+  headers[":status"] = 200;
+  headers["content-type"] = settings.contentType;
+  headers["grpc-accept-encoding"] = "gzip";
+  if (settings.compressResponse) headers["grpc-encoding"] = "gzip";
+  return headers;
+}
+
+/** The trailers that end a call: the handler's trailers, the error's metadata, then the status. */
+export function serverStatusTrailers(ctx: HandlerContext, error: TripleError | undefined): OutgoingHttpHeaders {
+  const trailers: OutgoingHttpHeaders = {};
+  metadataToHttp2(ctx.peekResponseTrailers(), trailers);
+  if (error === undefined) {
+    trailers["grpc-status"] = "0";
+    return trailers;
+  }
+  metadataToHttp2(error.metadata, trailers);
+  trailers["grpc-status"] = String(error.code);
+  trailers["grpc-message"] = grpcPercentEncode(error.rawMessage);
+  trailers["grpc-status-details-bin"] = grpcStatusDetailsEncode(error.code, error.rawMessage, error.details);
+  return trailers;
+}
+
+/**
+ * Sends a trailers-only response (one HEADERS frame with status and trailers, END_STREAM). Returns
+ * whether node:http2 took it; headers it refuses reset the stream (INTERNAL_ERROR) instead.
+ */
+export function serverTrailersOnly(stream: ServerHttp2Stream, ctx: HandlerContext, contentType: string, trailers: OutgoingHttpHeaders): boolean {
+  const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": contentType };
+  metadataToHttp2(ctx.peekResponseHeaders(), headers);
+  return serverSafely(stream, () => stream.respond(Object.assign(headers, trailers), { endStream: true }));
+}
+
+/**
+ * Runs a node:http2 call that may throw on headers it refuses (e.g. an oversized or malformed field
+ * set by a handler): the stream is reset with INTERNAL_ERROR instead of hanging or throwing out of an
+ * event listener. Returns whether `fn` succeeded.
+ */
+export function serverSafely(stream: ServerHttp2Stream, fn: () => void): boolean {
+  try {
+    fn();
+    return true;
+  } catch {
+    http2ResetStream(stream, http2InternalErrorCode);
+    return false;
+  }
+}
+
+/**
+ * After the status went out, a client still sending is told to stop with RST_STREAM(NO_ERROR) (as
+ * HTTP/2 §8.1 allows and grpc-go does): the call is over, and the stream would otherwise stay open
+ * for as long as the client keeps its request side open. The reset waits for the next turn of the
+ * event loop: submitted from within the send that asked for the trailers, it would overtake them.
+ */
+export function serverStopRequest(stream: ServerHttp2Stream, requestEnded: () => boolean): void {
+  if (requestEnded()) return;
+  setImmediate(() => {
+    if (!requestEnded() && !stream.closed && !stream.destroyed) stream.close(http2NoErrorCode);
+  });
+}
+
 /** Per-call settings the server derives from the request. */
 export interface ServerCallSettings {
   readonly maxReceiveMessageBytes: number;
@@ -3351,7 +3436,7 @@ const serverCallQueueHigh = 64;
  * few DATA writes, and the final status as trailers — or as a trailers-only response when nothing
  * was sent yet.
  */
-export class ServerCall<I extends object, O extends object> {
+export class ServerCall<I extends object, O extends object> implements ServerCallControl {
   readonly ctx: HandlerContext;
   private readonly method: MethodInfo<I, O>;
   private readonly stream: ServerHttp2Stream;
@@ -3425,43 +3510,23 @@ export class ServerCall<I extends object, O extends object> {
   finish(error?: TripleError): void {
     if (this.finished) return;
     this.finished = true;
-    const trailers: OutgoingHttpHeaders = {};
-    metadataToHttp2(this.ctx.peekResponseTrailers(), trailers);
-    if (error !== undefined) metadataToHttp2(error.metadata, trailers);
-    const code = error?.code ?? Code.OK;
-    trailers["grpc-status"] = String(code);
-    if (error !== undefined) {
-      trailers["grpc-message"] = grpcPercentEncode(error.rawMessage);
-      trailers["grpc-status-details-bin"] = grpcStatusDetailsEncode(code, error.rawMessage, error.details);
-    }
+    const trailers = serverStatusTrailers(this.ctx, error);
     if (this.stream.destroyed || this.stream.closed) return;
     if (!this.headersSent) {
-      // Trailers-only response: one HEADERS frame with the status.
       this.headersSent = true;
-      const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": this.settings.contentType };
-      metadataToHttp2(this.ctx.peekResponseHeaders(), headers);
-      if (this.safely(() => this.stream.respond(Object.assign(headers, trailers), { endStream: true }))) this.stopRequest();
+      if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) this.stopRequest();
       return;
     }
     this.flush();
     this.stream.once("wantTrailers", () => {
       if (this.stream.destroyed) return;
-      if (this.safely(() => this.stream.sendTrailers(trailers))) this.stopRequest();
+      if (serverSafely(this.stream, () => this.stream.sendTrailers(trailers))) this.stopRequest();
     });
     this.stream.end();
   }
 
-  /**
-   * After the status went out, a client still sending is told to stop with RST_STREAM(NO_ERROR) (as
-   * HTTP/2 §8.1 allows and grpc-go does): the call is over, and the stream would otherwise stay open
-   * for as long as the client keeps its request side open. The reset waits for the next turn of the
-   * event loop: submitted from within the send that asked for the trailers, it would overtake them.
-   */
   private stopRequest(): void {
-    if (this.requestEnded) return;
-    setImmediate(() => {
-      if (!this.requestEnded && !this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
-    });
+    serverStopRequest(this.stream, () => this.requestEnded);
   }
 
   /** Resets the stream (RST_STREAM CANCEL) without a status: the call was abandoned. */
@@ -3481,31 +3546,11 @@ export class ServerCall<I extends object, O extends object> {
     waiter?.reject(error);
   }
 
-  /**
-   * Runs a node:http2 call that may throw on headers it refuses (e.g. an oversized or malformed field
-   * set by a handler): the stream is reset with INTERNAL_ERROR instead of hanging or throwing out of an
-   * event listener. Returns whether `fn` succeeded.
-   */
-  private safely(fn: () => void): boolean {
-    try {
-      fn();
-      return true;
-    } catch {
-      this.finished = true;
-      http2ResetStream(this.stream, http2InternalErrorCode);
-      return false;
-    }
-  }
-
   private sendHeaders(): boolean {
     this.headersSent = true;
-    const headers: OutgoingHttpHeaders = {};
-    metadataToHttp2(this.ctx.peekResponseHeaders(), headers);
-    headers[":status"] = 200;
-    headers["content-type"] = this.settings.contentType;
-    headers["grpc-accept-encoding"] = "gzip";
-    if (this.settings.compressResponse) headers["grpc-encoding"] = "gzip";
-    return this.safely(() => this.stream.respond(headers, { waitForTrailers: true }));
+    if (serverSafely(this.stream, () => this.stream.respond(serverResponseHeaders(this.ctx, this.settings), { waitForTrailers: true }))) return true;
+    this.finished = true;
+    return false;
   }
 
   private flush(): void {
@@ -4192,6 +4237,175 @@ function serverHeader(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? "";
 }
 
+/** The implementation of a unary method: `(request, ctx) => response`. */
+export type ServerUnaryImpl = (request: object, ctx: HandlerContext) => Promise<object> | object;
+
+/**
+ * Encodes every unary response: the envelope is copied out (`http2TakeChunk`) before anything else
+ * can run, so one writer serves all calls.
+ */
+const serverUnaryWriter = new BinaryWriter(256);
+
+/**
+ * A unary gRPC call, served without the streaming machinery of `ServerCall`: the one request
+ * envelope is decoded as it arrives, the handler runs when the client half-closes (synchronously if it
+ * returns a plain value), and the response goes out as HEADERS, one DATA write and trailers. Exactly
+ * one request message is required (none or a second is INTERNAL, as for streaming methods).
+ */
+export class ServerUnaryCall implements ServerCallControl {
+  readonly ctx: HandlerContext;
+  private readonly method: MethodInfo<object, object>;
+  private readonly impl: ServerUnaryImpl;
+  private readonly stream: ServerHttp2Stream;
+  private readonly settings: ServerCallSettings;
+  private readonly host: ServerCallHost;
+  private readonly reader: EnvelopeReader;
+  private request: object | undefined;
+  private requestEnded = false;
+  private receiveFailed = false;
+  private finished = false;
+  private clearTimer: (() => void) | undefined;
+
+  constructor(
+    method: MethodInfo<object, object>,
+    impl: ServerUnaryImpl,
+    stream: ServerHttp2Stream,
+    ctx: HandlerContext,
+    settings: ServerCallSettings,
+    host: ServerCallHost,
+    timeoutMs: number | undefined,
+  ) {
+    this.method = method;
+    this.impl = impl;
+    this.stream = stream;
+    this.ctx = ctx;
+    this.settings = settings;
+    this.host = host;
+    this.reader = new EnvelopeReader(settings.maxReceiveMessageBytes);
+    host.calls.add(this);
+    if (timeoutMs !== undefined) this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.expire());
+    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    stream.once("end", () => this.onEnd());
+    stream.once("close", () => this.onClose());
+  }
+
+  /** Whether the status was already sent (or the stream is gone). */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Stops reading the request: the handler will not run (shutdown, deadline). */
+  abortReceive(_error: TripleError): void {
+    this.receiveFailed = true;
+  }
+
+  /** Ends the call with the status of `error` as a trailers-only response (OK without one: no message). */
+  finish(error: TripleError = new TripleError(Code.INTERNAL, "call ended without a response")): void {
+    if (this.finished) return;
+    this.end();
+    const trailers = serverStatusTrailers(this.ctx, error);
+    if (this.stream.destroyed || this.stream.closed) return;
+    if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) {
+      serverStopRequest(this.stream, () => this.requestEnded);
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.finished || this.receiveFailed) return;
+    const reader = this.reader;
+    try {
+      reader.push(chunk);
+      for (let envelope = reader.next(); envelope !== undefined; envelope = reader.next()) {
+        if (this.request !== undefined) throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
+        const s = this.settings;
+        this.ctx.requestCompressed = (envelope.flags & envelopeFlagCompressed) !== 0;
+        this.request = this.decode(envelopePayload(envelope, s.requestEncoding, s.maxReceiveMessageBytes));
+      }
+    } catch (error) {
+      this.receiveFailed = true;
+      this.finish(error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error }));
+    }
+  }
+
+  private decode(data: Uint8Array): object {
+    const input = this.method.input;
+    try {
+      return this.settings.json ? input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true }) : input.decode(data);
+    } catch (error) {
+      // The codec's own message describes the client's bad input; anything else is not for the peer.
+      const reason = error instanceof ProtobufError ? error.message : "internal error";
+      throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${input.typeName}: ${reason}`, { cause: error });
+    }
+  }
+
+  private onEnd(): void {
+    this.requestEnded = true;
+    // A reset stream also ends its readable side: that is no half-close, and "close" reports it.
+    if (this.finished || this.receiveFailed || this.stream.aborted) return;
+    if (this.reader.pendingBytes > 0) return this.finish(envelopeTruncatedError(this.reader.pendingBytes));
+    const request = this.request;
+    if (request === undefined) return this.finish(new TripleError(Code.INTERNAL, "protocol error: missing request message"));
+    let result: Promise<object> | object;
+    try {
+      result = this.impl(request, this.ctx);
+    } catch (error) {
+      return this.host.fail(this, error);
+    }
+    if (result !== null && typeof result === "object" && typeof (result as Partial<PromiseLike<object>>).then === "function") {
+      Promise.resolve(result).then(
+        (response: object) => this.respond(response),
+        (error: unknown) => this.host.fail(this, error),
+      );
+    } else {
+      this.respond(result);
+    }
+  }
+
+  /** Sends the response: HEADERS, one DATA write with the envelope, then the OK trailers. */
+  private respond(response: object): void {
+    if (this.finished) return;
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return this.end();
+    const s = this.settings;
+    const compress = this.ctx.compressResponses;
+    const writer = serverUnaryWriter;
+    try {
+      envelopeWrite(writer, this.method.output, response, s.compressResponse && compress !== false, compress === true ? 0 : s.compressMinBytes, s.json);
+    } catch (error) {
+      writer.reset();
+      return this.host.fail(this, error);
+    }
+    const chunk = http2TakeChunk(stream, writer) as Buffer;
+    this.end();
+    if (!serverSafely(stream, () => stream.respond(serverResponseHeaders(this.ctx, s), { waitForTrailers: true }))) return;
+    const trailers = serverStatusTrailers(this.ctx, undefined);
+    stream.once("wantTrailers", () => {
+      if (!stream.destroyed) serverSafely(stream, () => stream.sendTrailers(trailers));
+    });
+    stream.end(chunk);
+  }
+
+  private expire(): void {
+    const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+    this.ctx.abort(error);
+    this.receiveFailed = true;
+    this.finish(error);
+  }
+
+  private onClose(): void {
+    if (this.finished) return;
+    this.end();
+    this.ctx.abort(new TripleError(Code.CANCELLED, "client cancelled the call"));
+  }
+
+  /** Marks the call finished: no further status, timer cleared, no longer in flight. */
+  private end(): void {
+    this.finished = true;
+    this.clearTimer?.();
+    this.host.calls.delete(this);
+  }
+}
+
 /** TLS settings of a server; PEM strings or buffers. */
 export interface ServerTlsOptions {
   readonly cert: string | Uint8Array;
@@ -4249,7 +4463,8 @@ export class TripleServer {
   private readonly listener: NetServer;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
-  private readonly calls = new Set<ServerCall<object, object>>();
+  private readonly calls = new Set<ServerCallControl>();
+  private readonly host: ServerCallHost = { calls: this.calls, fail: (call, error) => this.fail(call, error) };
   private readonly unarySettings: TripleUnarySettings;
 
   constructor(options: ServerOptions = {}) {
@@ -4398,6 +4613,10 @@ export class TripleServer {
       return serverRespondError(stream, settings.contentType, new TripleError(Code.INVALID_ARGUMENT, (error as Error).message));
     }
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+    if (route.unary !== undefined) {
+      new ServerUnaryCall(route.method, route.unary, stream, ctx, settings, this.host, timeoutMs);
+      return;
+    }
     const call = new ServerCall(route.method, stream, ctx, settings);
     this.calls.add(call);
     let clearTimer: (() => void) | undefined;
@@ -4443,7 +4662,7 @@ export class TripleServer {
     serveTripleUnary(exchange, typeof match === "string" ? undefined : match.route, typeof match === "string" ? match : "", this.unarySettings);
   }
 
-  private fail(call: ServerCall<object, object>, error: unknown): void {
+  private fail(call: ServerCallControl, error: unknown): void {
     if (call.done) return;
     if (!(error instanceof TripleError)) {
       try {

@@ -271,6 +271,12 @@ export async function startOurServer(
       call.responseChunks.push(Uint8Array.from(chunk));
       return write(chunk, ...rest);
     };
+    // `end(chunk)` writes its chunk without going through `write()`.
+    const end = stream.end.bind(stream) as (...args: unknown[]) => ServerHttp2Stream;
+    (stream as { end: (...args: unknown[]) => ServerHttp2Stream }).end = (...args) => {
+      if (args[0] instanceof Uint8Array) call.responseChunks.push(Uint8Array.from(args[0]));
+      return end(...args);
+    };
   });
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
   return { server, port, events, wire };

@@ -1,0 +1,189 @@
+import type { ServerHttp2Stream } from "node:http2";
+import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
+import { grpcDeadlineTimer } from "./grpc-timeout.js";
+import { http2TakeChunk } from "./http2-codes.js";
+import type { MethodInfo } from "./method-info.js";
+import { ProtobufError } from "./protobuf-error.js";
+import type { ServerCallSettings } from "./server-call.js";
+import type { HandlerContext } from "./server-context.js";
+import {
+  type ServerCallControl,
+  type ServerCallHost,
+  serverResponseHeaders,
+  serverSafely,
+  serverStatusTrailers,
+  serverStopRequest,
+  serverTrailersOnly,
+} from "./server-status.js";
+import { Code } from "./status-code.js";
+import { TripleError } from "./triple-error.js";
+import { BinaryWriter } from "./wire-writer.js";
+
+/** The implementation of a unary method: `(request, ctx) => response`. */
+export type ServerUnaryImpl = (request: object, ctx: HandlerContext) => Promise<object> | object;
+
+/**
+ * Encodes every unary response: the envelope is copied out (`http2TakeChunk`) before anything else
+ * can run, so one writer serves all calls.
+ */
+const serverUnaryWriter = new BinaryWriter(256);
+
+/**
+ * A unary gRPC call, served without the streaming machinery of `ServerCall`: the one request
+ * envelope is decoded as it arrives, the handler runs when the client half-closes (synchronously if it
+ * returns a plain value), and the response goes out as HEADERS, one DATA write and trailers. Exactly
+ * one request message is required (none or a second is INTERNAL, as for streaming methods).
+ */
+export class ServerUnaryCall implements ServerCallControl {
+  readonly ctx: HandlerContext;
+  private readonly method: MethodInfo<object, object>;
+  private readonly impl: ServerUnaryImpl;
+  private readonly stream: ServerHttp2Stream;
+  private readonly settings: ServerCallSettings;
+  private readonly host: ServerCallHost;
+  private readonly reader: EnvelopeReader;
+  private request: object | undefined;
+  private requestEnded = false;
+  private receiveFailed = false;
+  private finished = false;
+  private clearTimer: (() => void) | undefined;
+
+  constructor(
+    method: MethodInfo<object, object>,
+    impl: ServerUnaryImpl,
+    stream: ServerHttp2Stream,
+    ctx: HandlerContext,
+    settings: ServerCallSettings,
+    host: ServerCallHost,
+    timeoutMs: number | undefined,
+  ) {
+    this.method = method;
+    this.impl = impl;
+    this.stream = stream;
+    this.ctx = ctx;
+    this.settings = settings;
+    this.host = host;
+    this.reader = new EnvelopeReader(settings.maxReceiveMessageBytes);
+    host.calls.add(this);
+    if (timeoutMs !== undefined) this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.expire());
+    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    stream.once("end", () => this.onEnd());
+    stream.once("close", () => this.onClose());
+  }
+
+  /** Whether the status was already sent (or the stream is gone). */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Stops reading the request: the handler will not run (shutdown, deadline). */
+  abortReceive(_error: TripleError): void {
+    this.receiveFailed = true;
+  }
+
+  /** Ends the call with the status of `error` as a trailers-only response (OK without one: no message). */
+  finish(error: TripleError = new TripleError(Code.INTERNAL, "call ended without a response")): void {
+    if (this.finished) return;
+    this.end();
+    const trailers = serverStatusTrailers(this.ctx, error);
+    if (this.stream.destroyed || this.stream.closed) return;
+    if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) {
+      serverStopRequest(this.stream, () => this.requestEnded);
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.finished || this.receiveFailed) return;
+    const reader = this.reader;
+    try {
+      reader.push(chunk);
+      for (let envelope = reader.next(); envelope !== undefined; envelope = reader.next()) {
+        if (this.request !== undefined) throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
+        const s = this.settings;
+        this.ctx.requestCompressed = (envelope.flags & envelopeFlagCompressed) !== 0;
+        this.request = this.decode(envelopePayload(envelope, s.requestEncoding, s.maxReceiveMessageBytes));
+      }
+    } catch (error) {
+      this.receiveFailed = true;
+      this.finish(error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error }));
+    }
+  }
+
+  private decode(data: Uint8Array): object {
+    const input = this.method.input;
+    try {
+      return this.settings.json ? input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true }) : input.decode(data);
+    } catch (error) {
+      // The codec's own message describes the client's bad input; anything else is not for the peer.
+      const reason = error instanceof ProtobufError ? error.message : "internal error";
+      throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${input.typeName}: ${reason}`, { cause: error });
+    }
+  }
+
+  private onEnd(): void {
+    this.requestEnded = true;
+    // A reset stream also ends its readable side: that is no half-close, and "close" reports it.
+    if (this.finished || this.receiveFailed || this.stream.aborted) return;
+    if (this.reader.pendingBytes > 0) return this.finish(envelopeTruncatedError(this.reader.pendingBytes));
+    const request = this.request;
+    if (request === undefined) return this.finish(new TripleError(Code.INTERNAL, "protocol error: missing request message"));
+    let result: Promise<object> | object;
+    try {
+      result = this.impl(request, this.ctx);
+    } catch (error) {
+      return this.host.fail(this, error);
+    }
+    if (result !== null && typeof result === "object" && typeof (result as Partial<PromiseLike<object>>).then === "function") {
+      Promise.resolve(result).then(
+        (response: object) => this.respond(response),
+        (error: unknown) => this.host.fail(this, error),
+      );
+    } else {
+      this.respond(result);
+    }
+  }
+
+  /** Sends the response: HEADERS, one DATA write with the envelope, then the OK trailers. */
+  private respond(response: object): void {
+    if (this.finished) return;
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return this.end();
+    const s = this.settings;
+    const compress = this.ctx.compressResponses;
+    const writer = serverUnaryWriter;
+    try {
+      envelopeWrite(writer, this.method.output, response, s.compressResponse && compress !== false, compress === true ? 0 : s.compressMinBytes, s.json);
+    } catch (error) {
+      writer.reset();
+      return this.host.fail(this, error);
+    }
+    const chunk = http2TakeChunk(stream, writer) as Buffer;
+    this.end();
+    if (!serverSafely(stream, () => stream.respond(serverResponseHeaders(this.ctx, s), { waitForTrailers: true }))) return;
+    const trailers = serverStatusTrailers(this.ctx, undefined);
+    stream.once("wantTrailers", () => {
+      if (!stream.destroyed) serverSafely(stream, () => stream.sendTrailers(trailers));
+    });
+    stream.end(chunk);
+  }
+
+  private expire(): void {
+    const error = new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+    this.ctx.abort(error);
+    this.receiveFailed = true;
+    this.finish(error);
+  }
+
+  private onClose(): void {
+    if (this.finished) return;
+    this.end();
+    this.ctx.abort(new TripleError(Code.CANCELLED, "client cancelled the call"));
+  }
+
+  /** Marks the call finished: no further status, timer cleared, no longer in flight. */
+  private end(): void {
+    this.finished = true;
+    this.clearTimer?.();
+    this.host.calls.delete(this);
+  }
+}
