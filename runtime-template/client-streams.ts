@@ -120,14 +120,7 @@ function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Pro
 
 function clientStreamsIterator<O extends object>(call: ClientCall<object, O>): AsyncIterator<O> {
   return {
-    next: () =>
-      call.recv().then(
-        (value) => ({ value, done: false }),
-        (error: unknown) => {
-          if (isEnded(error)) return { value: undefined, done: true };
-          throw error;
-        },
-      ),
+    next: () => call.next(),
     return: () => {
       call.cancel();
       return Promise.resolve({ value: undefined, done: true });

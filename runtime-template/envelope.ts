@@ -9,18 +9,19 @@ const envelopeTextEncoder = new TextEncoder();
 /** Envelope flag: the payload is compressed with the stream's `grpc-encoding`. */
 export const envelopeFlagCompressed = 0x01;
 
-/** One length-prefixed message of a gRPC body: flags byte plus payload. */
-export interface Envelope {
-  readonly flags: number;
-  readonly data: Uint8Array;
-}
-
 /**
  * Splits a gRPC body into envelopes (1 flags byte, 4-byte big-endian length, payload) as bytes arrive,
  * independent of how DATA frames cut them. A declared length above `maxMessageBytes` fails at once
- * with RESOURCE_EXHAUSTED, before any of the payload is buffered.
+ * with RESOURCE_EXHAUSTED, before any of the payload is buffered. Payloads are not copied unless they
+ * span chunks; `nextRange()` returns them without even a view, for decoders that read a range.
  */
 export class EnvelopeReader {
+  /** The flags byte of the envelope returned last. */
+  flags = 0;
+  /** Where the payload `nextRange()` returned last starts in the bytes it returned. */
+  payloadStart = 0;
+  /** Where that payload ends (exclusive). */
+  payloadEnd = 0;
   private readonly chunks: Uint8Array[] = [];
   private offset = 0; // read position inside chunks[0]
   private buffered = 0; // unread bytes across chunks
@@ -37,8 +38,18 @@ export class EnvelopeReader {
     this.buffered += chunk.length;
   }
 
-  /** The next complete envelope, or undefined until more bytes arrive. */
-  next(): Envelope | undefined {
+  /** The payload of the next complete envelope (its flags in `flags`), or undefined until more bytes arrive. */
+  next(): Uint8Array | undefined {
+    const buf = this.nextRange();
+    if (buf === undefined) return undefined;
+    return this.payloadStart === 0 && this.payloadEnd === buf.length ? buf : buf.subarray(this.payloadStart, this.payloadEnd);
+  }
+
+  /**
+   * Like `next()`, without making a view: returns the bytes that hold the next payload at
+   * [`payloadStart`, `payloadEnd`) — a received chunk, or a copy when the payload spans chunks.
+   */
+  nextRange(): Uint8Array | undefined {
     if (this.buffered < 5) return undefined;
     const first = this.chunks[0] as Uint8Array;
     let flags: number;
@@ -62,15 +73,19 @@ export class EnvelopeReader {
       );
     }
     if (this.buffered < 5 + length) return undefined;
+    this.flags = flags;
     if (first.length - this.offset >= 5 + length) {
-      const data = first.subarray(this.offset + 5, this.offset + 5 + length);
+      this.payloadStart = this.offset + 5;
+      this.payloadEnd = this.payloadStart + length;
       this.consume(5 + length);
-      return { flags, data };
+      return first;
     }
     this.consume(5);
     const data = this.peek(length);
     this.consume(length);
-    return { flags, data };
+    this.payloadStart = 0;
+    this.payloadEnd = length;
+    return data;
   }
 
   /** Bytes received but not yet returned as an envelope (non-zero at the end of a body = truncation). */
@@ -121,12 +136,12 @@ export function envelopeTruncatedError(pendingBytes: number): TripleError {
  * bounded by `maxMessageBytes`. A compressed flag without a `grpc-encoding` is INTERNAL, as grpc-go
  * and grpc-java answer it.
  */
-export function envelopePayload(envelope: Envelope, encoding: string | undefined, maxMessageBytes: number): Uint8Array {
-  if ((envelope.flags & envelopeFlagCompressed) === 0) return envelope.data;
+export function envelopePayload(data: Uint8Array, flags: number, encoding: string | undefined, maxMessageBytes: number): Uint8Array {
+  if ((flags & envelopeFlagCompressed) === 0) return data;
   if (encoding === undefined) {
     throw new TripleError(Code.INTERNAL, "protocol error: compressed message without grpc-encoding");
   }
-  return gzipDecompress(envelope.data, maxMessageBytes);
+  return gzipDecompress(data, maxMessageBytes);
 }
 
 /**
@@ -164,3 +179,50 @@ export function envelopeWrite<T extends object>(
   buf[start + 3] = (length >>> 8) & 0xff;
   buf[start + 4] = length & 0xff;
 }
+
+/**
+ * Received payloads waiting to be decoded, each a range of the bytes that hold it (see
+ * `EnvelopeReader.nextRange`), first in first out. `shift()` leaves the oldest range in
+ * `buf`/`start`/`end`.
+ */
+export class EnvelopeQueue {
+  private readonly bufs: Uint8Array[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private head = 0;
+  /** The bytes of the payload `shift()` removed last. */
+  buf: Uint8Array = envelopeNoBytes;
+  start = 0;
+  end = 0;
+
+  /** Payloads queued. */
+  get size(): number {
+    return this.bufs.length - this.head;
+  }
+
+  push(buf: Uint8Array, start: number, end: number): void {
+    this.bufs.push(buf);
+    this.starts.push(start);
+    this.ends.push(end);
+  }
+
+  /** Removes the oldest payload into `buf`/`start`/`end`; the queue must not be empty. */
+  shift(): void {
+    const h = this.head;
+    this.buf = this.bufs[h] as Uint8Array;
+    this.start = this.starts[h] as number;
+    this.end = this.ends[h] as number;
+    this.bufs[h] = envelopeNoBytes;
+    if (++this.head === this.bufs.length) this.clear();
+  }
+
+  /** Drops every queued payload. */
+  clear(): void {
+    this.bufs.length = 0;
+    this.starts.length = 0;
+    this.ends.length = 0;
+    this.head = 0;
+  }
+}
+
+const envelopeNoBytes = new Uint8Array(0);

@@ -187,9 +187,10 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     if (this.failure !== undefined) return;
     try {
       this.reader.push(chunk);
-      for (let envelope = this.reader.next(); envelope !== undefined; envelope = this.reader.next()) {
-        this.queue.push(envelopePayload(envelope, this.settings.requestEncoding, this.settings.maxReceiveMessageBytes));
-        this.queueCompressed.push((envelope.flags & envelopeFlagCompressed) !== 0);
+      const reader = this.reader;
+      for (let data = reader.next(); data !== undefined; data = reader.next()) {
+        this.queue.push(envelopePayload(data, reader.flags, this.settings.requestEncoding, this.settings.maxReceiveMessageBytes));
+        this.queueCompressed.push((reader.flags & envelopeFlagCompressed) !== 0);
       }
     } catch (error) {
       const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error });

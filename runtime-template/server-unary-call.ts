@@ -97,11 +97,11 @@ export class ServerUnaryCall implements ServerCallControl {
     const reader = this.reader;
     try {
       reader.push(chunk);
-      for (let envelope = reader.next(); envelope !== undefined; envelope = reader.next()) {
+      for (let data = reader.next(); data !== undefined; data = reader.next()) {
         if (this.request !== undefined) throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
         const s = this.settings;
-        this.ctx.requestCompressed = (envelope.flags & envelopeFlagCompressed) !== 0;
-        this.request = this.decode(envelopePayload(envelope, s.requestEncoding, s.maxReceiveMessageBytes));
+        this.ctx.requestCompressed = (reader.flags & envelopeFlagCompressed) !== 0;
+        this.request = this.decode(envelopePayload(data, reader.flags, s.requestEncoding, s.maxReceiveMessageBytes));
       }
     } catch (error) {
       this.receiveFailed = true;

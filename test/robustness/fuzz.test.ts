@@ -112,7 +112,7 @@ function randomJson(rng: Rng, depth = 3): unknown {
 }
 
 describe("fuzz", () => {
-  it("EnvelopeReader and envelopePayload: only TripleError, valid bodies round-trip however they are split", () => {
+  it("EnvelopeReader (next and nextRange) and envelopePayload: only TripleError, valid bodies round-trip however they are split", () => {
     const valid = (rng: Rng): { body: Uint8Array; payloads: Uint8Array[] } => {
       const payloads = Array.from({ length: rng.int(5) }, () => rng.bytes(rng.int(rng.chance(0.1) ? 3000 : 40)));
       return { body: Buffer.concat(payloads.map((p) => envelope(p, rng.chance(0.2) ? 1 : 0))), payloads };
@@ -141,10 +141,17 @@ describe("fuzz", () => {
         for (const chunk of splits(rng, input)) {
           reader.push(chunk);
           total += chunk.length;
-          for (let e = reader.next(); e !== undefined; e = reader.next()) {
-            out.push(e.data);
+          // next() (a view per payload) and nextRange() (the bytes holding it, plus offsets) must agree.
+          const byRange = rng.chance(0.5);
+          const nextPayload = (): Uint8Array | undefined => {
+            if (!byRange) return reader.next();
+            const buf = reader.nextRange();
+            return buf?.subarray(reader.payloadStart, reader.payloadEnd);
+          };
+          for (let data = nextPayload(); data !== undefined; data = nextPayload()) {
+            out.push(data);
             try {
-              envelopePayload(e, rng.chance(0.5) ? "gzip" : undefined, max);
+              envelopePayload(data, reader.flags, rng.chance(0.5) ? "gzip" : undefined, max);
             } catch (error) {
               if (!isTriple(error)) throw error;
             }
