@@ -6,7 +6,8 @@ import { grpcStatusFromTrailers } from "./grpc-status.js";
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import type { Http2ClientTransport } from "./http2-client-transport.js";
 import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
-import { metadataFromHttp2, type MetadataInit } from "./metadata.js";
+import type { MetadataInit } from "./metadata.js";
+import { ClientMetadata } from "./client-metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { Code, codeFromRstStream } from "./status-code.js";
@@ -93,14 +94,8 @@ export class ClientCall<I extends object, O extends object> {
   private clearTimer: (() => void) | undefined;
   private readonly abort: (() => void) | undefined;
   private headersReceived = false;
-  private headerMetadata: Headers | undefined;
-  private resolveHeaders!: (h: Headers) => void;
-  private resolveTrailers!: (h: Headers) => void;
-  /** Response headers; resolves with empty headers if the call fails before any arrive. */
-  readonly headers: Promise<Headers> = new Promise((resolve) => (this.resolveHeaders = resolve));
-  /** Response trailers; resolves with empty trailers if the call ends without any. */
-  readonly trailers: Promise<Headers> = new Promise((resolve) => (this.resolveTrailers = resolve));
-
+  private readonly responseHeaders = new ClientMetadata();
+  private readonly responseTrailers = new ClientMetadata();
   constructor(config: ClientCallConfig, method: MethodInfo<I, O>, options: CallOptions | undefined) {
     this.config = config;
     this.method = method;
@@ -122,6 +117,16 @@ export class ClientCall<I extends object, O extends object> {
       this.abort = () => this.cancel(new TripleError(Code.CANCELLED, "call was cancelled", { cause: signal.reason }));
       signal.addEventListener("abort", this.abort, { once: true });
     }
+  }
+
+  /** Response headers; resolves with empty headers if the call fails before any arrive. */
+  get headers(): Promise<Headers> {
+    return this.responseHeaders.promised;
+  }
+
+  /** Response trailers; resolves with empty trailers if the call ends without any. */
+  get trailers(): Promise<Headers> {
+    return this.responseTrailers.promised;
   }
 
   private open(): ClientHttp2Stream {
@@ -173,8 +178,11 @@ export class ClientCall<I extends object, O extends object> {
   closeRequest(): void {
     if (this.requestClosed) return;
     this.requestClosed = true;
-    this.flush();
-    if (!this.stream.destroyed) this.stream.end();
+    // The last messages ride on the END_STREAM frame: one DATA frame for a unary request, not two.
+    const chunk = this.takeChunk();
+    if (this.stream.destroyed) return;
+    if (chunk === undefined) this.stream.end();
+    else this.stream.end(chunk);
   }
 
   /** The next response message; rejects with the ended error ({@link isEnded}) or the call's error. */
@@ -216,16 +224,22 @@ export class ClientCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    const chunk = http2TakeChunk(this.stream, this.out);
+    const chunk = this.takeChunk();
     if (chunk === undefined) return;
-    if (this.replay !== undefined) {
+    if (!this.stream.write(chunk) && this.drain === undefined) {
+      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
+    }
+  }
+
+  /** The request bytes written since the last flush, kept for a replay until the response starts. */
+  private takeChunk(): Buffer | undefined {
+    const chunk = http2TakeChunk(this.stream, this.out);
+    if (chunk !== undefined && this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
       else this.replay.push(chunk);
     }
-    if (!this.stream.write(chunk) && this.drain === undefined) {
-      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
-    }
+    return chunk;
   }
 
   private take(): O {
@@ -246,18 +260,16 @@ export class ClientCall<I extends object, O extends object> {
   private onResponse(headers: IncomingHttpHeaders): void {
     this.headersReceived = true;
     this.replay = undefined;
-    const metadata = metadataFromHttp2(headers);
-    this.headerMetadata = metadata;
-    const head = clientResponseHead(headers, metadata);
+    this.responseHeaders.settle(headers);
+    const head = clientResponseHead(headers, () => this.responseHeaders.get());
     this.encoding = head.encoding;
     if (head.trailersOnly) this.finish(head.error);
     else if (head.error !== undefined) this.fail(head.error);
-    this.notify(this.options?.onHeader, metadata);
-    this.resolveHeaders(metadata);
+    this.notify(this.options?.onHeader, this.responseHeaders);
     if (head.trailersOnly) {
       // A trailers-only response is the headers and the trailers at once.
-      this.notify(this.options?.onTrailer, metadata);
-      this.resolveTrailers(metadata);
+      this.responseTrailers.settle(headers);
+      this.notify(this.options?.onTrailer, this.responseTrailers);
     }
   }
 
@@ -291,20 +303,22 @@ export class ClientCall<I extends object, O extends object> {
   }
 
   private onTrailers(trailers: IncomingHttpHeaders): void {
-    const metadata = metadataFromHttp2(trailers);
+    this.responseTrailers.settle(trailers);
     // An error carries the metadata of the whole response: headers and trailers.
-    const all = new Headers(this.headerMetadata);
-    metadata.forEach((value, name) => all.append(name, value));
+    const all = (): Headers => {
+      const metadata = new Headers(this.responseHeaders.get());
+      this.responseTrailers.get().forEach((value, name) => metadata.append(name, value));
+      return metadata;
+    };
     this.finish(grpcStatusFromTrailers(trailers, all));
-    this.notify(this.options?.onTrailer, metadata);
-    this.resolveTrailers(metadata);
+    this.notify(this.options?.onTrailer, this.responseTrailers);
   }
 
   /** Runs an onHeader/onTrailer callback; one that throws fails the call rather than the process. */
-  private notify(callback: ((metadata: Headers) => void) | undefined, metadata: Headers): void {
+  private notify(callback: ((metadata: Headers) => void) | undefined, metadata: ClientMetadata): void {
     if (callback === undefined) return;
     try {
-      callback(metadata);
+      callback(metadata.get());
     } catch (error) {
       this.cancel(toTripleError(error, "response metadata callback failed"));
     }
@@ -364,8 +378,8 @@ export class ClientCall<I extends object, O extends object> {
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
     }
-    this.resolveHeaders(new Headers());
-    this.resolveTrailers(new Headers());
+    this.responseHeaders.settle(undefined);
+    this.responseTrailers.settle(undefined);
     const waiter = this.waiter;
     if (waiter !== undefined && this.queue.size === 0) {
       this.waiter = undefined;

@@ -70,8 +70,12 @@ export function callServerStream<I extends object, O extends object>(
   return {
     recv: () => call.recv(),
     close: () => call.cancel(),
-    headers: call.headers,
-    trailers: call.trailers,
+    get headers() {
+      return call.headers;
+    },
+    get trailers() {
+      return call.trailers;
+    },
     [Symbol.asyncIterator]: () => clientStreamsIterator(call),
   };
 }
@@ -90,8 +94,12 @@ export function callClientStream<I extends object, O extends object>(
       return clientStreamsSingle(call);
     },
     cancel: () => call.cancel(),
-    headers: call.headers,
-    trailers: call.trailers,
+    get headers() {
+      return call.headers;
+    },
+    get trailers() {
+      return call.trailers;
+    },
   };
 }
 
@@ -107,8 +115,12 @@ export function callBidiStream<I extends object, O extends object>(
     recv: () => call.recv(),
     closeRequest: () => call.closeRequest(),
     closeResponse: () => call.cancel(),
-    headers: call.headers,
-    trailers: call.trailers,
+    get headers() {
+      return call.headers;
+    },
+    get trailers() {
+      return call.trailers;
+    },
     [Symbol.asyncIterator]: () => clientStreamsIterator(call),
   };
 }

@@ -46,24 +46,24 @@ export interface ClientResponseHead {
 /**
  * Reads the response HEADERS: a trailers-only status wins over everything; otherwise a non-200 HTTP
  * status maps to a code (gRPC's HTTP mapping), a non-gRPC content type is UNKNOWN and an unsupported
- * `grpc-encoding` INTERNAL.
+ * `grpc-encoding` INTERNAL. `metadata` builds the errors' metadata, only when there is an error.
  */
-export function clientResponseHead(headers: IncomingHttpHeaders, metadata: Headers): ClientResponseHead {
+export function clientResponseHead(headers: IncomingHttpHeaders, metadata: () => Headers): ClientResponseHead {
   if (headers["grpc-status"] !== undefined) {
     return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), encoding: undefined };
   }
   const httpStatus = Number(headers[":status"]);
   let error: TripleError | undefined;
   if (httpStatus !== 200) {
-    error = new TripleError(codeFromHttpStatus(httpStatus), `HTTP status ${httpStatus}`, { metadata });
+    error = new TripleError(codeFromHttpStatus(httpStatus), `HTTP status ${httpStatus}`, { metadata: metadata() });
   } else if (!String(headers["content-type"] ?? "").startsWith("application/grpc")) {
-    error = new TripleError(Code.UNKNOWN, `unexpected content-type ${String(headers["content-type"])}`, { metadata });
+    error = new TripleError(Code.UNKNOWN, `unexpected content-type ${String(headers["content-type"])}`, { metadata: metadata() });
   }
   const raw = headers["grpc-encoding"];
   let encoding = Array.isArray(raw) ? raw[0] : raw;
   if (encoding === "identity") encoding = undefined;
   if (error === undefined && encoding !== undefined && negotiateEncoding(encoding) === undefined) {
-    error = new TripleError(Code.INTERNAL, `unsupported grpc-encoding ${encoding}`, { metadata });
+    error = new TripleError(Code.INTERNAL, `unsupported grpc-encoding ${encoding}`, { metadata: metadata() });
   }
   return { trailersOnly: false, error, encoding };
 }

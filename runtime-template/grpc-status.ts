@@ -112,11 +112,12 @@ export interface GrpcStatusFields {
  * Reads the status of a finished call from trailers (or a trailers-only response). Returns undefined
  * for OK, a {@link TripleError} otherwise, and INTERNAL when `grpc-status` is missing.
  * `grpc-status-details-bin` wins over the plain fields when it parses, as dubbo-go and grpc do.
+ * `metadata` builds the error's metadata, so an OK status costs no `Headers`.
  */
-export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: Headers): TripleError | undefined {
+export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: () => Headers): TripleError | undefined {
   const status = grpcFirst(fields["grpc-status"]);
   if (status === undefined) {
-    return new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer", { metadata });
+    return new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer", { metadata: metadata() });
   }
   const code = codeFromGrpcStatus(status);
   if (code === Code.OK) return undefined;
@@ -132,7 +133,7 @@ export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: Heade
       // A corrupt details header must not hide the status itself.
     }
   }
-  return new TripleError(code as Code, message, { metadata, details });
+  return new TripleError(code as Code, message, { metadata: metadata(), details });
 }
 
 function grpcFirst(value: string | string[] | number | undefined): string | undefined {

@@ -115,12 +115,15 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
       if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) this.stopRequest();
       return;
     }
-    this.flush();
+    this.flushScheduled = false;
+    const chunk = http2TakeChunk(this.stream, this.out);
     this.stream.once("wantTrailers", () => {
       if (this.stream.destroyed) return;
       if (serverSafely(this.stream, () => this.stream.sendTrailers(trailers))) this.stopRequest();
     });
-    this.stream.end();
+    // The last messages ride on the frame that ends the stream.
+    if (chunk === undefined) this.stream.end();
+    else this.stream.end(chunk);
   }
 
   private stopRequest(): void {

@@ -179,6 +179,41 @@ export interface SendOptions {
 }
 
 /**
+ * The response headers or trailers of a client call, turned into `Headers` only when something reads
+ * them (an error, an onHeader/onTrailer callback, the call's `headers`/`trailers` promise). Most unary
+ * calls never look at their metadata, and building `Headers` objects costs more than the rest of
+ * receiving a small response.
+ */
+export class ClientMetadata {
+  private raw: IncomingHttpHeaders | undefined;
+  private value: Headers | undefined;
+  private settled = false;
+  private promise: Promise<Headers> | undefined;
+  private resolve: ((metadata: Headers) => void) | undefined;
+
+  /** Records the received header block (undefined: none arrived); the first call wins. */
+  settle(raw: IncomingHttpHeaders | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.raw = raw;
+    this.value = undefined;
+    this.resolve?.(this.get());
+  }
+
+  /** The metadata: every field but the pseudo-headers, keys lower-case (empty when none arrived). */
+  get(): Headers {
+    this.value ??= this.raw === undefined ? new Headers() : metadataFromHttp2(this.raw);
+    return this.value;
+  }
+
+  /** Resolves with the metadata once the header block arrived or the call ended without it. */
+  get promised(): Promise<Headers> {
+    this.promise ??= this.settled ? Promise.resolve(this.get()) : new Promise((resolve) => (this.resolve = resolve));
+    return this.promise;
+  }
+}
+
+/**
  * The canonical RPC status codes shared by gRPC, Triple and Connect, as a const object (erasable
  * TypeScript). `Code.OK` is never an error code; it marks the normal end of a stream.
  */
@@ -1368,11 +1403,12 @@ export interface GrpcStatusFields {
  * Reads the status of a finished call from trailers (or a trailers-only response). Returns undefined
  * for OK, a {@link TripleError} otherwise, and INTERNAL when `grpc-status` is missing.
  * `grpc-status-details-bin` wins over the plain fields when it parses, as dubbo-go and grpc do.
+ * `metadata` builds the error's metadata, so an OK status costs no `Headers`.
  */
-export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: Headers): TripleError | undefined {
+export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: () => Headers): TripleError | undefined {
   const status = grpcFirst(fields["grpc-status"]);
   if (status === undefined) {
-    return new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer", { metadata });
+    return new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer", { metadata: metadata() });
   }
   const code = codeFromGrpcStatus(status);
   if (code === Code.OK) return undefined;
@@ -1388,7 +1424,7 @@ export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: Heade
       // A corrupt details header must not hide the status itself.
     }
   }
-  return new TripleError(code as Code, message, { metadata, details });
+  return new TripleError(code as Code, message, { metadata: metadata(), details });
 }
 
 function grpcFirst(value: string | string[] | number | undefined): string | undefined {
@@ -1496,24 +1532,24 @@ export interface ClientResponseHead {
 /**
  * Reads the response HEADERS: a trailers-only status wins over everything; otherwise a non-200 HTTP
  * status maps to a code (gRPC's HTTP mapping), a non-gRPC content type is UNKNOWN and an unsupported
- * `grpc-encoding` INTERNAL.
+ * `grpc-encoding` INTERNAL. `metadata` builds the errors' metadata, only when there is an error.
  */
-export function clientResponseHead(headers: IncomingHttpHeaders, metadata: Headers): ClientResponseHead {
+export function clientResponseHead(headers: IncomingHttpHeaders, metadata: () => Headers): ClientResponseHead {
   if (headers["grpc-status"] !== undefined) {
     return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), encoding: undefined };
   }
   const httpStatus = Number(headers[":status"]);
   let error: TripleError | undefined;
   if (httpStatus !== 200) {
-    error = new TripleError(codeFromHttpStatus(httpStatus), `HTTP status ${httpStatus}`, { metadata });
+    error = new TripleError(codeFromHttpStatus(httpStatus), `HTTP status ${httpStatus}`, { metadata: metadata() });
   } else if (!String(headers["content-type"] ?? "").startsWith("application/grpc")) {
-    error = new TripleError(Code.UNKNOWN, `unexpected content-type ${String(headers["content-type"])}`, { metadata });
+    error = new TripleError(Code.UNKNOWN, `unexpected content-type ${String(headers["content-type"])}`, { metadata: metadata() });
   }
   const raw = headers["grpc-encoding"];
   let encoding = Array.isArray(raw) ? raw[0] : raw;
   if (encoding === "identity") encoding = undefined;
   if (error === undefined && encoding !== undefined && negotiateEncoding(encoding) === undefined) {
-    error = new TripleError(Code.INTERNAL, `unsupported grpc-encoding ${encoding}`, { metadata });
+    error = new TripleError(Code.INTERNAL, `unsupported grpc-encoding ${encoding}`, { metadata: metadata() });
   }
   return { trailersOnly: false, error, encoding };
 }
@@ -2396,14 +2432,8 @@ export class ClientCall<I extends object, O extends object> {
   private clearTimer: (() => void) | undefined;
   private readonly abort: (() => void) | undefined;
   private headersReceived = false;
-  private headerMetadata: Headers | undefined;
-  private resolveHeaders!: (h: Headers) => void;
-  private resolveTrailers!: (h: Headers) => void;
-  /** Response headers; resolves with empty headers if the call fails before any arrive. */
-  readonly headers: Promise<Headers> = new Promise((resolve) => (this.resolveHeaders = resolve));
-  /** Response trailers; resolves with empty trailers if the call ends without any. */
-  readonly trailers: Promise<Headers> = new Promise((resolve) => (this.resolveTrailers = resolve));
-
+  private readonly responseHeaders = new ClientMetadata();
+  private readonly responseTrailers = new ClientMetadata();
   constructor(config: ClientCallConfig, method: MethodInfo<I, O>, options: CallOptions | undefined) {
     this.config = config;
     this.method = method;
@@ -2425,6 +2455,16 @@ export class ClientCall<I extends object, O extends object> {
       this.abort = () => this.cancel(new TripleError(Code.CANCELLED, "call was cancelled", { cause: signal.reason }));
       signal.addEventListener("abort", this.abort, { once: true });
     }
+  }
+
+  /** Response headers; resolves with empty headers if the call fails before any arrive. */
+  get headers(): Promise<Headers> {
+    return this.responseHeaders.promised;
+  }
+
+  /** Response trailers; resolves with empty trailers if the call ends without any. */
+  get trailers(): Promise<Headers> {
+    return this.responseTrailers.promised;
   }
 
   private open(): ClientHttp2Stream {
@@ -2476,8 +2516,11 @@ export class ClientCall<I extends object, O extends object> {
   closeRequest(): void {
     if (this.requestClosed) return;
     this.requestClosed = true;
-    this.flush();
-    if (!this.stream.destroyed) this.stream.end();
+    // The last messages ride on the END_STREAM frame: one DATA frame for a unary request, not two.
+    const chunk = this.takeChunk();
+    if (this.stream.destroyed) return;
+    if (chunk === undefined) this.stream.end();
+    else this.stream.end(chunk);
   }
 
   /** The next response message; rejects with the ended error ({@link isEnded}) or the call's error. */
@@ -2519,16 +2562,22 @@ export class ClientCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    const chunk = http2TakeChunk(this.stream, this.out);
+    const chunk = this.takeChunk();
     if (chunk === undefined) return;
-    if (this.replay !== undefined) {
+    if (!this.stream.write(chunk) && this.drain === undefined) {
+      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
+    }
+  }
+
+  /** The request bytes written since the last flush, kept for a replay until the response starts. */
+  private takeChunk(): Buffer | undefined {
+    const chunk = http2TakeChunk(this.stream, this.out);
+    if (chunk !== undefined && this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
       else this.replay.push(chunk);
     }
-    if (!this.stream.write(chunk) && this.drain === undefined) {
-      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
-    }
+    return chunk;
   }
 
   private take(): O {
@@ -2549,18 +2598,16 @@ export class ClientCall<I extends object, O extends object> {
   private onResponse(headers: IncomingHttpHeaders): void {
     this.headersReceived = true;
     this.replay = undefined;
-    const metadata = metadataFromHttp2(headers);
-    this.headerMetadata = metadata;
-    const head = clientResponseHead(headers, metadata);
+    this.responseHeaders.settle(headers);
+    const head = clientResponseHead(headers, () => this.responseHeaders.get());
     this.encoding = head.encoding;
     if (head.trailersOnly) this.finish(head.error);
     else if (head.error !== undefined) this.fail(head.error);
-    this.notify(this.options?.onHeader, metadata);
-    this.resolveHeaders(metadata);
+    this.notify(this.options?.onHeader, this.responseHeaders);
     if (head.trailersOnly) {
       // A trailers-only response is the headers and the trailers at once.
-      this.notify(this.options?.onTrailer, metadata);
-      this.resolveTrailers(metadata);
+      this.responseTrailers.settle(headers);
+      this.notify(this.options?.onTrailer, this.responseTrailers);
     }
   }
 
@@ -2594,20 +2641,22 @@ export class ClientCall<I extends object, O extends object> {
   }
 
   private onTrailers(trailers: IncomingHttpHeaders): void {
-    const metadata = metadataFromHttp2(trailers);
+    this.responseTrailers.settle(trailers);
     // An error carries the metadata of the whole response: headers and trailers.
-    const all = new Headers(this.headerMetadata);
-    metadata.forEach((value, name) => all.append(name, value));
+    const all = (): Headers => {
+      const metadata = new Headers(this.responseHeaders.get());
+      this.responseTrailers.get().forEach((value, name) => metadata.append(name, value));
+      return metadata;
+    };
     this.finish(grpcStatusFromTrailers(trailers, all));
-    this.notify(this.options?.onTrailer, metadata);
-    this.resolveTrailers(metadata);
+    this.notify(this.options?.onTrailer, this.responseTrailers);
   }
 
   /** Runs an onHeader/onTrailer callback; one that throws fails the call rather than the process. */
-  private notify(callback: ((metadata: Headers) => void) | undefined, metadata: Headers): void {
+  private notify(callback: ((metadata: Headers) => void) | undefined, metadata: ClientMetadata): void {
     if (callback === undefined) return;
     try {
-      callback(metadata);
+      callback(metadata.get());
     } catch (error) {
       this.cancel(toTripleError(error, "response metadata callback failed"));
     }
@@ -2667,8 +2716,8 @@ export class ClientCall<I extends object, O extends object> {
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
     }
-    this.resolveHeaders(new Headers());
-    this.resolveTrailers(new Headers());
+    this.responseHeaders.settle(undefined);
+    this.responseTrailers.settle(undefined);
     const waiter = this.waiter;
     if (waiter !== undefined && this.queue.size === 0) {
       this.waiter = undefined;
@@ -3132,8 +3181,12 @@ export function callBidiStream<I extends object, O extends object>(
     recv: () => call.recv(),
     closeRequest: () => call.closeRequest(),
     closeResponse: () => call.cancel(),
-    headers: call.headers,
-    trailers: call.trailers,
+    get headers() {
+      return call.headers;
+    },
+    get trailers() {
+      return call.trailers;
+    },
     [Symbol.asyncIterator]: () => clientStreamsIterator(call),
   };
 }
@@ -3615,12 +3668,15 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
       if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) this.stopRequest();
       return;
     }
-    this.flush();
+    this.flushScheduled = false;
+    const chunk = http2TakeChunk(this.stream, this.out);
     this.stream.once("wantTrailers", () => {
       if (this.stream.destroyed) return;
       if (serverSafely(this.stream, () => this.stream.sendTrailers(trailers))) this.stopRequest();
     });
-    this.stream.end();
+    // The last messages ride on the frame that ends the stream.
+    if (chunk === undefined) this.stream.end();
+    else this.stream.end(chunk);
   }
 
   private stopRequest(): void {

@@ -8,7 +8,7 @@
 // `isEnded`/`TripleError` from that copy of the runtime, and the runtime recognises its errors with
 // `instanceof`, so a handler written against one generated copy fails bidi streams when served by
 // another copy (see the interop report). Both copies are generated from the same runtime template.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { Http2Stream, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { join } from "node:path";
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { registerGreetService, type GreetServiceHandler } from "../../examples/streaming/gen/greet.js";
@@ -111,6 +111,20 @@ export function parseEnvelopes(chunks: readonly Uint8Array[]): WireEnvelope[] {
   return out;
 }
 
+/** Copies every chunk written to `stream` into `sink`: by `write()`, and by `end(chunk)`, which bypasses `write()`. */
+function tapWrites(stream: Http2Stream, sink: Uint8Array[]): void {
+  const write = stream.write.bind(stream) as (chunk: Uint8Array, ...rest: unknown[]) => boolean;
+  (stream as { write: (chunk: Uint8Array, ...rest: unknown[]) => boolean }).write = (chunk, ...rest) => {
+    sink.push(Uint8Array.from(chunk));
+    return write(chunk, ...rest);
+  };
+  const end = stream.end.bind(stream) as (...args: unknown[]) => Http2Stream;
+  (stream as { end: (...args: unknown[]) => Http2Stream }).end = (...args) => {
+    if (args[0] instanceof Uint8Array) sink.push(Uint8Array.from(args[0]));
+    return end(...args);
+  };
+}
+
 /** What our client put on the wire for one call (request headers and DATA), and the response DATA. */
 export interface RecordedRequest {
   readonly headers: OutgoingHttpHeaders;
@@ -128,11 +142,7 @@ export function recordingTransport(baseUrl: string): { transport: Http2ClientTra
     const recorded: RecordedRequest = { headers, chunks: [], responseChunks: [] };
     requests.push(recorded);
     stream.on("data", (chunk: Uint8Array) => recorded.responseChunks.push(Uint8Array.from(chunk)));
-    const write = stream.write.bind(stream) as (chunk: Uint8Array, ...rest: unknown[]) => boolean;
-    (stream as { write: (chunk: Uint8Array, ...rest: unknown[]) => boolean }).write = (chunk, ...rest) => {
-      recorded.chunks.push(Uint8Array.from(chunk));
-      return write(chunk, ...rest);
-    };
+    tapWrites(stream, recorded.chunks);
     return stream;
   };
   return { transport, requests };
@@ -266,17 +276,7 @@ export async function startOurServer(
       call.responseHeaders = { ...responseHeaders };
       respond(responseHeaders, respondOptions);
     };
-    const write = stream.write.bind(stream) as (chunk: Uint8Array, ...rest: unknown[]) => boolean;
-    (stream as { write: (chunk: Uint8Array, ...rest: unknown[]) => boolean }).write = (chunk, ...rest) => {
-      call.responseChunks.push(Uint8Array.from(chunk));
-      return write(chunk, ...rest);
-    };
-    // `end(chunk)` writes its chunk without going through `write()`.
-    const end = stream.end.bind(stream) as (...args: unknown[]) => ServerHttp2Stream;
-    (stream as { end: (...args: unknown[]) => ServerHttp2Stream }).end = (...args) => {
-      if (args[0] instanceof Uint8Array) call.responseChunks.push(Uint8Array.from(args[0]));
-      return end(...args);
-    };
+    tapWrites(stream, call.responseChunks);
   });
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
   return { server, port, events, wire };

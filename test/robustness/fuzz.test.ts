@@ -274,7 +274,7 @@ describe("fuzz", () => {
         return fields;
       },
       (fields) => {
-        const result = grpcStatusFromTrailers(fields, new Headers());
+        const result = grpcStatusFromTrailers(fields, () => new Headers());
         if (result !== undefined) {
           expect(result).toBeInstanceOf(TripleError);
           expect(Number.isInteger(result.code) && result.code >= 1 && result.code <= 16).toBe(true);
