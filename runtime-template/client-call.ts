@@ -1,12 +1,11 @@
 import type { ClientHttp2Stream, Http2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import type { CallOptions, SendOptions } from "./call-options.js";
+import type { ClientCallConfig } from "./client-options.js";
 import { clientRequestHeaders, clientResponseError, clientResponseHead } from "./client-wire.js";
 import { envelopeFlagCompressed, envelopePayload, EnvelopeQueue, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcStatusFromTrailers } from "./grpc-status.js";
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
-import type { Http2ClientTransport } from "./http2-client-transport.js";
 import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
-import type { MetadataInit } from "./metadata.js";
 import { ClientMetadata } from "./client-metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
@@ -15,32 +14,6 @@ import { protobufDecodeRange } from "./message-codec.js";
 import { isEnded, streamEndedError, toTripleError, TripleError } from "./triple-error.js";
 import { BinaryReader } from "./wire-reader.js";
 import { BinaryWriter } from "./wire-writer.js";
-
-/** Client settings every call of a client shares. */
-export interface ClientCallConfig {
-  readonly transport: Http2ClientTransport;
-  /** Dubbo service group / version, sent as `tri-service-group` / `tri-service-version`. */
-  readonly group?: string;
-  readonly version?: string;
-  /** `proto` (default) or `json`: the message encoding (`application/grpc+json`, `application/json`). */
-  readonly codec?: "proto" | "json";
-  /**
-   * `grpc` (default; every peer serves it for every kind) or `triple`: unary calls as Triple-unary
-   * plain POSTs, which HTTP/1 proxies and dubbo's HTTP mode also accept. Streaming calls always use gRPC.
-   */
-  readonly protocol?: "grpc" | "triple";
-  /** With `protocol: "triple"`: `2` (default) or `1.1` (keep-alive connections). */
-  readonly httpVersion?: "1.1" | "2";
-  /** Compress request messages with gzip (`grpc-encoding: gzip`). */
-  readonly sendCompression?: "gzip";
-  /** Largest response message accepted (after decompression); default 4 MiB. */
-  readonly maxReceiveMessageBytes?: number;
-  /** Default call timeout when a call sets none. */
-  readonly timeoutMs?: number;
-  /** Metadata sent with every call. */
-  readonly headers?: MetadataInit;
-  readonly userAgent?: string;
-}
 
 const clientCallResolved: Promise<void> = Promise.resolve();
 const clientCallFlushBytes = 16 * 1024;

@@ -1,5 +1,31 @@
-import type { ClientCallConfig } from "./client-call.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "./http2-client-transport.js";
+import type { MetadataInit } from "./metadata.js";
+
+/** Client settings every call of a client shares. */
+export interface ClientCallConfig {
+  readonly transport: Http2ClientTransport;
+  /** Dubbo service group / version, sent as `tri-service-group` / `tri-service-version`. */
+  readonly group?: string;
+  readonly version?: string;
+  /** `proto` (default) or `json`: the message encoding (`application/grpc+json`, `application/json`). */
+  readonly codec?: "proto" | "json";
+  /**
+   * `grpc` (default; every peer serves it for every kind) or `triple`: unary calls as Triple-unary
+   * plain POSTs, which HTTP/1 proxies and dubbo's HTTP mode also accept. Streaming calls always use gRPC.
+   */
+  readonly protocol?: "grpc" | "triple";
+  /** With `protocol: "triple"`: `2` (default) or `1.1` (keep-alive connections). */
+  readonly httpVersion?: "1.1" | "2";
+  /** Compress request messages with gzip (`grpc-encoding: gzip`). */
+  readonly sendCompression?: "gzip";
+  /** Largest response message accepted (after decompression); default 4 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Default call timeout when a call sets none. */
+  readonly timeoutMs?: number;
+  /** Metadata sent with every call. */
+  readonly headers?: MetadataInit;
+  readonly userAgent?: string;
+}
 
 /**
  * Options of a generated client: where to connect (`baseUrl`, or a shared `transport`), plus the

@@ -1,5 +1,6 @@
 import type { CallOptions, SendOptions } from "./call-options.js";
-import { ClientCall, type ClientCallConfig } from "./client-call.js";
+import { ClientCall } from "./client-call.js";
+import type { ClientCallConfig } from "./client-options.js";
 import { recvExactlyOne } from "./recv-exactly-one.js";
 import { callTripleUnary } from "./client-triple-unary.js";
 import type { MethodInfo } from "./method-info.js";

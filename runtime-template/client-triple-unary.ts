@@ -2,7 +2,7 @@ import { request as http1Request, type IncomingHttpHeaders as Http1Headers } fro
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import { request as https1Request } from "node:https";
 import type { CallOptions } from "./call-options.js";
-import type { ClientCallConfig } from "./client-call.js";
+import type { ClientCallConfig } from "./client-options.js";
 import { gzipCompress, gzipDecompress } from "./compression.js";
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import { http2CancelCode, http2ResetStream } from "./http2-codes.js";

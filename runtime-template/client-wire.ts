@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
-import type { ClientCallConfig } from "./client-call.js";
+import type { ClientCallConfig } from "./client-options.js";
 import { negotiateEncoding } from "./compression.js";
 import { grpcStatusFromTrailers } from "./grpc-status.js";
 import { grpcTimeoutEncode } from "./grpc-timeout.js";

@@ -380,6 +380,241 @@ export function toTripleError(error: unknown, fallbackMessage = "internal error"
   return new TripleError(Code.UNKNOWN, fallbackMessage, { cause: error });
 }
 
+/** TLS settings of a client (`https://` targets); PEM strings or buffers. */
+export interface ClientTlsOptions {
+  /** Trusted CA certificates; default: Node's bundled roots. */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Client certificate chain for mutual TLS. */
+  readonly cert?: string | Uint8Array;
+  /** Private key of the client certificate. */
+  readonly key?: string | Uint8Array;
+  /** Server name to verify (SNI) when it differs from the URL host. */
+  readonly servername?: string;
+  /** Verify the server certificate (default true). */
+  readonly rejectUnauthorized?: boolean;
+}
+
+/** Options of an HTTP/2 client connection. */
+export interface Http2TransportOptions {
+  /** `http://host:port` (h2c prior knowledge) or `https://host:port` (TLS, ALPN h2). */
+  readonly baseUrl: string;
+  readonly tls?: ClientTlsOptions;
+  /** Send an HTTP/2 PING when the connection has been idle this long; 0 (default) disables. */
+  readonly keepAliveIntervalMs?: number;
+  /** Close the connection when a PING is not answered within this time; default 20,000 ms. */
+  readonly keepAliveTimeoutMs?: number;
+  /** HTTP/2 receive window per stream; default 1 MiB (Node's 64 KiB default throttles streaming). */
+  readonly initialWindowSize?: number;
+}
+
+interface TransportSession {
+  readonly session: ClientHttp2Session;
+  active: number;
+  pingTimer: ReturnType<typeof setInterval> | undefined;
+}
+
+/**
+ * One multiplexed HTTP/2 connection per target, shared by every call of the clients that use this
+ * transport. A connection that received GOAWAY or closed is replaced on the next call, in-flight
+ * calls finish on the old one; idle connections do not keep the process alive.
+ */
+export class Http2ClientTransport {
+  /** The normalised target URL (`http://127.0.0.1:20000`). */
+  readonly baseUrl: string;
+  private readonly options: Http2TransportOptions;
+  private current: TransportSession | undefined;
+  private readonly sessions = new Set<TransportSession>();
+  private closed = false;
+  private agent: HttpAgent | undefined;
+
+  constructor(options: Http2TransportOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new TripleError(Code.INVALID_ARGUMENT, `unsupported target ${options.baseUrl}: use http:// or https://`);
+    }
+    this.baseUrl = url.origin;
+    this.options = options;
+  }
+
+  /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */
+  request(headers: OutgoingHttpHeaders): ClientHttp2Stream {
+    if (this.closed) throw new TripleError(Code.UNAVAILABLE, "transport is closed");
+    let state = this.session();
+    let stream: ClientHttp2Stream;
+    try {
+      stream = state.session.request(headers, { endStream: false });
+    } catch {
+      // The session went away between the check and the request (GOAWAY, socket closed): retry once.
+      this.retire(state);
+      state = this.session();
+      stream = state.session.request(headers, { endStream: false });
+    }
+    if (state.active++ === 0) state.session.ref();
+    stream.once("close", () => {
+      if (--state.active === 0 && !state.session.destroyed) state.session.unref();
+    });
+    return stream;
+  }
+
+  /** The keep-alive HTTP/1.1 agent Triple-unary calls over HTTP/1.1 use (created on first use). */
+  http1Agent(): HttpAgent {
+    if (this.agent === undefined) {
+      const tls = this.options.tls;
+      this.agent = this.baseUrl.startsWith("https:")
+        ? new HttpsAgent({
+            keepAlive: true,
+            ...(tls?.ca !== undefined ? { ca: tls.ca as string[] } : {}),
+            ...(tls?.cert !== undefined ? { cert: tls.cert as string } : {}),
+            ...(tls?.key !== undefined ? { key: tls.key as string } : {}),
+            ...(tls?.servername !== undefined ? { servername: tls.servername } : {}),
+            rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+          })
+        : new HttpAgent({ keepAlive: true });
+    }
+    return this.agent;
+  }
+
+  /** Closes every connection gracefully (in-flight calls finish) and refuses new calls. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.agent?.destroy();
+    const pending = [...this.sessions].map(
+      (state) =>
+        new Promise<void>((resolve) => {
+          if (state.session.closed || state.session.destroyed) return resolve();
+          // Keep the process alive until the close completes (idle sessions are unref'd).
+          state.session.ref();
+          state.session.close(() => resolve());
+        }),
+    );
+    for (const state of this.sessions) this.stopPing(state);
+    this.current = undefined;
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  private session(): TransportSession {
+    const current = this.current;
+    if (current !== undefined && !current.session.closed && !current.session.destroyed) return current;
+    const tls = this.options.tls;
+    const connectOptions: SecureClientSessionOptions = {
+      settings: { enablePush: false, initialWindowSize: this.options.initialWindowSize ?? 1 << 20 },
+      ...(tls === undefined
+        ? {}
+        : {
+            ca: tls.ca as SecureClientSessionOptions["ca"],
+            cert: tls.cert as SecureClientSessionOptions["cert"],
+            key: tls.key as SecureClientSessionOptions["key"],
+            ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+            rejectUnauthorized: tls.rejectUnauthorized ?? true,
+          }),
+    };
+    const session = connect(this.baseUrl, connectOptions);
+    const state: TransportSession = { session, active: 0, pingTimer: undefined };
+    this.current = state;
+    this.sessions.add(state);
+    session.unref();
+    session.on("error", () => {
+      // Streams of this session fail with their own errors; the session is replaced on next use.
+      this.retire(state);
+    });
+    session.on("goaway", () => this.retire(state));
+    session.on("close", () => {
+      this.retire(state);
+      this.sessions.delete(state);
+    });
+    session.once("connect", (_session: ClientHttp2Session, socket: Socket) => {
+      // node:http2 ends a failed connection's socket gracefully, which never completes when TLS broke
+      // after the handshake (a server refusing our certificate): the socket, and the session, would
+      // stay open for good.
+      socket.once("error", () => setImmediate(() => socket.destroy()));
+      session.setLocalWindowSize(Math.max(this.options.initialWindowSize ?? 1 << 20, 1 << 24));
+      this.startPing(state);
+    });
+    return state;
+  }
+
+  /** Stops using a session for new calls; its streams run to completion. */
+  private retire(state: TransportSession): void {
+    if (this.current === state) this.current = undefined;
+    this.stopPing(state);
+  }
+
+  private startPing(state: TransportSession): void {
+    const interval = this.options.keepAliveIntervalMs ?? 0;
+    if (interval <= 0) return;
+    const timeout = this.options.keepAliveTimeoutMs ?? 20_000;
+    state.pingTimer = setInterval(() => {
+      if (state.session.destroyed) return this.stopPing(state);
+      const deadline = setTimeout(() => state.session.destroy(), timeout);
+      deadline.unref();
+      const sent = state.session.ping((error) => {
+        clearTimeout(deadline);
+        if (error !== null) state.session.destroy();
+      });
+      if (!sent) clearTimeout(deadline);
+    }, interval);
+    state.pingTimer.unref();
+  }
+
+  private stopPing(state: TransportSession): void {
+    if (state.pingTimer !== undefined) clearInterval(state.pingTimer);
+    state.pingTimer = undefined;
+  }
+}
+
+/** Client settings every call of a client shares. */
+export interface ClientCallConfig {
+  readonly transport: Http2ClientTransport;
+  /** Dubbo service group / version, sent as `tri-service-group` / `tri-service-version`. */
+  readonly group?: string;
+  readonly version?: string;
+  /** `proto` (default) or `json`: the message encoding (`application/grpc+json`, `application/json`). */
+  readonly codec?: "proto" | "json";
+  /**
+   * `grpc` (default; every peer serves it for every kind) or `triple`: unary calls as Triple-unary
+   * plain POSTs, which HTTP/1 proxies and dubbo's HTTP mode also accept. Streaming calls always use gRPC.
+   */
+  readonly protocol?: "grpc" | "triple";
+  /** With `protocol: "triple"`: `2` (default) or `1.1` (keep-alive connections). */
+  readonly httpVersion?: "1.1" | "2";
+  /** Compress request messages with gzip (`grpc-encoding: gzip`). */
+  readonly sendCompression?: "gzip";
+  /** Largest response message accepted (after decompression); default 4 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Default call timeout when a call sets none. */
+  readonly timeoutMs?: number;
+  /** Metadata sent with every call. */
+  readonly headers?: MetadataInit;
+  readonly userAgent?: string;
+}
+
+/**
+ * Options of a generated client: where to connect (`baseUrl`, or a shared `transport`), plus the
+ * settings every call uses (Dubbo group/version, codec, compression, limits, default timeout).
+ */
+export interface ClientOptions extends Omit<ClientCallConfig, "transport">, Partial<Http2TransportOptions> {
+  /** A transport shared with other clients; when given, `baseUrl` and connection options are ignored. */
+  readonly transport?: Http2ClientTransport;
+}
+
+/** Client settings plus whether the client owns (and must close) its transport. */
+export interface ClientConfig extends ClientCallConfig {
+  readonly ownsTransport: boolean;
+}
+
+/** Resolves client options into the configuration its calls share. */
+export function createClientConfig(options: ClientOptions): ClientConfig {
+  if (options.transport !== undefined) return { ...options, transport: options.transport, ownsTransport: false };
+  if (options.baseUrl === undefined) throw new TypeError("client options need a baseUrl or a transport");
+  const transport = new Http2ClientTransport({ ...options, baseUrl: options.baseUrl });
+  return { ...options, transport, ownsTransport: true };
+}
+
+/** Closes the client's own transport (a shared transport stays open for its other users). */
+export function closeClientConfig(config: ClientConfig): Promise<void> {
+  return config.ownsTransport ? config.transport.close() : Promise.resolve();
+}
+
 /** Compression names this runtime implements (`identity` means none). */
 export const supportedEncodings: readonly string[] = ["gzip"];
 
@@ -2098,188 +2333,6 @@ export class EnvelopeQueue {
 
 const envelopeNoBytes = new Uint8Array(0);
 
-/** TLS settings of a client (`https://` targets); PEM strings or buffers. */
-export interface ClientTlsOptions {
-  /** Trusted CA certificates; default: Node's bundled roots. */
-  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
-  /** Client certificate chain for mutual TLS. */
-  readonly cert?: string | Uint8Array;
-  /** Private key of the client certificate. */
-  readonly key?: string | Uint8Array;
-  /** Server name to verify (SNI) when it differs from the URL host. */
-  readonly servername?: string;
-  /** Verify the server certificate (default true). */
-  readonly rejectUnauthorized?: boolean;
-}
-
-/** Options of an HTTP/2 client connection. */
-export interface Http2TransportOptions {
-  /** `http://host:port` (h2c prior knowledge) or `https://host:port` (TLS, ALPN h2). */
-  readonly baseUrl: string;
-  readonly tls?: ClientTlsOptions;
-  /** Send an HTTP/2 PING when the connection has been idle this long; 0 (default) disables. */
-  readonly keepAliveIntervalMs?: number;
-  /** Close the connection when a PING is not answered within this time; default 20,000 ms. */
-  readonly keepAliveTimeoutMs?: number;
-  /** HTTP/2 receive window per stream; default 1 MiB (Node's 64 KiB default throttles streaming). */
-  readonly initialWindowSize?: number;
-}
-
-interface TransportSession {
-  readonly session: ClientHttp2Session;
-  active: number;
-  pingTimer: ReturnType<typeof setInterval> | undefined;
-}
-
-/**
- * One multiplexed HTTP/2 connection per target, shared by every call of the clients that use this
- * transport. A connection that received GOAWAY or closed is replaced on the next call, in-flight
- * calls finish on the old one; idle connections do not keep the process alive.
- */
-export class Http2ClientTransport {
-  /** The normalised target URL (`http://127.0.0.1:20000`). */
-  readonly baseUrl: string;
-  private readonly options: Http2TransportOptions;
-  private current: TransportSession | undefined;
-  private readonly sessions = new Set<TransportSession>();
-  private closed = false;
-  private agent: HttpAgent | undefined;
-
-  constructor(options: Http2TransportOptions) {
-    const url = new URL(options.baseUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new TripleError(Code.INVALID_ARGUMENT, `unsupported target ${options.baseUrl}: use http:// or https://`);
-    }
-    this.baseUrl = url.origin;
-    this.options = options;
-  }
-
-  /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */
-  request(headers: OutgoingHttpHeaders): ClientHttp2Stream {
-    if (this.closed) throw new TripleError(Code.UNAVAILABLE, "transport is closed");
-    let state = this.session();
-    let stream: ClientHttp2Stream;
-    try {
-      stream = state.session.request(headers, { endStream: false });
-    } catch {
-      // The session went away between the check and the request (GOAWAY, socket closed): retry once.
-      this.retire(state);
-      state = this.session();
-      stream = state.session.request(headers, { endStream: false });
-    }
-    if (state.active++ === 0) state.session.ref();
-    stream.once("close", () => {
-      if (--state.active === 0 && !state.session.destroyed) state.session.unref();
-    });
-    return stream;
-  }
-
-  /** The keep-alive HTTP/1.1 agent Triple-unary calls over HTTP/1.1 use (created on first use). */
-  http1Agent(): HttpAgent {
-    if (this.agent === undefined) {
-      const tls = this.options.tls;
-      this.agent = this.baseUrl.startsWith("https:")
-        ? new HttpsAgent({
-            keepAlive: true,
-            ...(tls?.ca !== undefined ? { ca: tls.ca as string[] } : {}),
-            ...(tls?.cert !== undefined ? { cert: tls.cert as string } : {}),
-            ...(tls?.key !== undefined ? { key: tls.key as string } : {}),
-            ...(tls?.servername !== undefined ? { servername: tls.servername } : {}),
-            rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-          })
-        : new HttpAgent({ keepAlive: true });
-    }
-    return this.agent;
-  }
-
-  /** Closes every connection gracefully (in-flight calls finish) and refuses new calls. */
-  close(): Promise<void> {
-    this.closed = true;
-    this.agent?.destroy();
-    const pending = [...this.sessions].map(
-      (state) =>
-        new Promise<void>((resolve) => {
-          if (state.session.closed || state.session.destroyed) return resolve();
-          // Keep the process alive until the close completes (idle sessions are unref'd).
-          state.session.ref();
-          state.session.close(() => resolve());
-        }),
-    );
-    for (const state of this.sessions) this.stopPing(state);
-    this.current = undefined;
-    return Promise.all(pending).then(() => undefined);
-  }
-
-  private session(): TransportSession {
-    const current = this.current;
-    if (current !== undefined && !current.session.closed && !current.session.destroyed) return current;
-    const tls = this.options.tls;
-    const connectOptions: SecureClientSessionOptions = {
-      settings: { enablePush: false, initialWindowSize: this.options.initialWindowSize ?? 1 << 20 },
-      ...(tls === undefined
-        ? {}
-        : {
-            ca: tls.ca as SecureClientSessionOptions["ca"],
-            cert: tls.cert as SecureClientSessionOptions["cert"],
-            key: tls.key as SecureClientSessionOptions["key"],
-            ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-            rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          }),
-    };
-    const session = connect(this.baseUrl, connectOptions);
-    const state: TransportSession = { session, active: 0, pingTimer: undefined };
-    this.current = state;
-    this.sessions.add(state);
-    session.unref();
-    session.on("error", () => {
-      // Streams of this session fail with their own errors; the session is replaced on next use.
-      this.retire(state);
-    });
-    session.on("goaway", () => this.retire(state));
-    session.on("close", () => {
-      this.retire(state);
-      this.sessions.delete(state);
-    });
-    session.once("connect", (_session: ClientHttp2Session, socket: Socket) => {
-      // node:http2 ends a failed connection's socket gracefully, which never completes when TLS broke
-      // after the handshake (a server refusing our certificate): the socket, and the session, would
-      // stay open for good.
-      socket.once("error", () => setImmediate(() => socket.destroy()));
-      session.setLocalWindowSize(Math.max(this.options.initialWindowSize ?? 1 << 20, 1 << 24));
-      this.startPing(state);
-    });
-    return state;
-  }
-
-  /** Stops using a session for new calls; its streams run to completion. */
-  private retire(state: TransportSession): void {
-    if (this.current === state) this.current = undefined;
-    this.stopPing(state);
-  }
-
-  private startPing(state: TransportSession): void {
-    const interval = this.options.keepAliveIntervalMs ?? 0;
-    if (interval <= 0) return;
-    const timeout = this.options.keepAliveTimeoutMs ?? 20_000;
-    state.pingTimer = setInterval(() => {
-      if (state.session.destroyed) return this.stopPing(state);
-      const deadline = setTimeout(() => state.session.destroy(), timeout);
-      deadline.unref();
-      const sent = state.session.ping((error) => {
-        clearTimeout(deadline);
-        if (error !== null) state.session.destroy();
-      });
-      if (!sent) clearTimeout(deadline);
-    }, interval);
-    state.pingTimer.unref();
-  }
-
-  private stopPing(state: TransportSession): void {
-    if (state.pingTimer !== undefined) clearInterval(state.pingTimer);
-    state.pingTimer = undefined;
-  }
-}
-
 /** The RST_STREAM code that cancels a call (CANCEL, 0x8), used by clients and servers alike. */
 export const http2CancelCode: number = http2Constants.NGHTTP2_CANCEL;
 
@@ -2349,32 +2402,6 @@ export interface MethodInfo<I extends object, O extends object> {
   readonly kind: MethodKind;
   readonly input: MessageCodec<I>;
   readonly output: MessageCodec<O>;
-}
-
-/** Client settings every call of a client shares. */
-export interface ClientCallConfig {
-  readonly transport: Http2ClientTransport;
-  /** Dubbo service group / version, sent as `tri-service-group` / `tri-service-version`. */
-  readonly group?: string;
-  readonly version?: string;
-  /** `proto` (default) or `json`: the message encoding (`application/grpc+json`, `application/json`). */
-  readonly codec?: "proto" | "json";
-  /**
-   * `grpc` (default; every peer serves it for every kind) or `triple`: unary calls as Triple-unary
-   * plain POSTs, which HTTP/1 proxies and dubbo's HTTP mode also accept. Streaming calls always use gRPC.
-   */
-  readonly protocol?: "grpc" | "triple";
-  /** With `protocol: "triple"`: `2` (default) or `1.1` (keep-alive connections). */
-  readonly httpVersion?: "1.1" | "2";
-  /** Compress request messages with gzip (`grpc-encoding: gzip`). */
-  readonly sendCompression?: "gzip";
-  /** Largest response message accepted (after decompression); default 4 MiB. */
-  readonly maxReceiveMessageBytes?: number;
-  /** Default call timeout when a call sets none. */
-  readonly timeoutMs?: number;
-  /** Metadata sent with every call. */
-  readonly headers?: MetadataInit;
-  readonly userAgent?: string;
 }
 
 const clientCallResolved: Promise<void> = Promise.resolve();
@@ -2724,33 +2751,6 @@ export class ClientCall<I extends object, O extends object> {
       waiter.reject(this.status.code === Code.OK ? streamEndedError() : this.status);
     }
   }
-}
-
-/**
- * Options of a generated client: where to connect (`baseUrl`, or a shared `transport`), plus the
- * settings every call uses (Dubbo group/version, codec, compression, limits, default timeout).
- */
-export interface ClientOptions extends Omit<ClientCallConfig, "transport">, Partial<Http2TransportOptions> {
-  /** A transport shared with other clients; when given, `baseUrl` and connection options are ignored. */
-  readonly transport?: Http2ClientTransport;
-}
-
-/** Client settings plus whether the client owns (and must close) its transport. */
-export interface ClientConfig extends ClientCallConfig {
-  readonly ownsTransport: boolean;
-}
-
-/** Resolves client options into the configuration its calls share. */
-export function createClientConfig(options: ClientOptions): ClientConfig {
-  if (options.transport !== undefined) return { ...options, transport: options.transport, ownsTransport: false };
-  if (options.baseUrl === undefined) throw new TypeError("client options need a baseUrl or a transport");
-  const transport = new Http2ClientTransport({ ...options, baseUrl: options.baseUrl });
-  return { ...options, transport, ownsTransport: true };
-}
-
-/** Closes the client's own transport (a shared transport stays open for its other users). */
-export function closeClientConfig(config: ClientConfig): Promise<void> {
-  return config.ownsTransport ? config.transport.close() : Promise.resolve();
 }
 
 // Triple-unary ("HTTP RPC"): a unary call as a plain POST with a bare message body. The Dubbo
