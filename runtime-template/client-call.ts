@@ -11,7 +11,7 @@ import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { Code, codeFromRstStream } from "./status-code.js";
 import { protobufDecodeRange } from "./message-codec.js";
-import { isEnded, streamEndedError, toTripleError, TripleError } from "./triple-error.js";
+import { streamEndedError, streamLastStep, streamStep, toTripleError, TripleError } from "./triple-error.js";
 import { BinaryReader } from "./wire-reader.js";
 import { BinaryWriter } from "./wire-writer.js";
 
@@ -23,16 +23,6 @@ const clientCallQueueHigh = 64;
  * more is not retried, so that uploads hold at most this much each.
  */
 const clientCallReplayBytes = 64 * 1024;
-
-function clientCallStep<O>(value: O): IteratorResult<O, undefined> {
-  return { value, done: false };
-}
-
-/** Turns the normal end of a response stream into the iterator's last step; other errors propagate. */
-function clientCallLastStep(error: unknown): IteratorResult<never, undefined> {
-  if (isEnded(error)) return { value: undefined, done: true };
-  throw error;
-}
 
 /**
  * One gRPC call on an HTTP/2 stream, for every RPC kind: sends envelopes (small messages are coalesced
@@ -180,12 +170,12 @@ export class ClientCall<I extends object, O extends object> {
   next(): Promise<IteratorResult<O, undefined>> {
     if (this.waiter === undefined && this.queue.size > 0) {
       try {
-        return Promise.resolve({ value: this.take(), done: false });
+        return Promise.resolve(streamStep(this.take()));
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return this.recv().then(clientCallStep, clientCallLastStep);
+    return this.recv().then(streamStep, streamLastStep);
   }
 
   /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */

@@ -7,7 +7,7 @@ import type { HandlerContext } from "./server-context.js";
 import { type ServerCallControl, serverResponseHeaders, serverSafely, serverStatusTrailers, serverStopRequest, serverTrailersOnly } from "./server-status.js";
 import { Code } from "./status-code.js";
 import { protobufEmptyBytes } from "./message-codec.js";
-import { streamEndedError, TripleError } from "./triple-error.js";
+import { streamEndedError, streamLastStep, streamStep, TripleError } from "./triple-error.js";
 import { BinaryWriter } from "./wire-writer.js";
 
 /** Per-call settings the server derives from the request. */
@@ -81,6 +81,18 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.requestEnded) return Promise.reject(streamEndedError());
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /** `recv()` as an async iterator step; a message already received costs one resolved promise. */
+  next(): Promise<IteratorResult<I, undefined>> {
+    if (this.waiter === undefined && this.queueHead < this.queue.length) {
+      try {
+        return Promise.resolve(streamStep(this.take()));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.recv().then(streamStep, streamLastStep);
   }
 
   /** Sends a response message; resolves when the stream can take more (HTTP/2 flow control). */

@@ -2,7 +2,6 @@ import type { MethodInfo } from "./method-info.js";
 import { recvExactlyOne } from "./recv-exactly-one.js";
 import type { ServerCall } from "./server-call.js";
 import type { HandlerContext } from "./server-context.js";
-import { isEnded } from "./triple-error.js";
 
 /** A method bound to its implementation, ready to be registered on a server. */
 export interface ServerRoute {
@@ -86,15 +85,6 @@ function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Pro
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {
   return {
     recv: () => call.recv(),
-    [Symbol.asyncIterator]: () => ({
-      next: () =>
-        call.recv().then(
-          (value) => ({ value, done: false }),
-          (error: unknown) => {
-            if (isEnded(error)) return { value: undefined, done: true };
-            throw error;
-          },
-        ),
-    }),
+    [Symbol.asyncIterator]: () => ({ next: () => call.next() }),
   };
 }

@@ -380,6 +380,17 @@ export function toTripleError(error: unknown, fallbackMessage = "internal error"
   return new TripleError(Code.UNKNOWN, fallbackMessage, { cause: error });
 }
 
+/** One `{ value, done: false }` step of a message stream's async iterator. */
+export function streamStep<T>(value: T): IteratorResult<T, undefined> {
+  return { value, done: false };
+}
+
+/** Turns the normal end of a message stream ({@link isEnded}) into its iterator's last step; rethrows other errors. */
+export function streamLastStep(error: unknown): IteratorResult<never, undefined> {
+  if (isEnded(error)) return { value: undefined, done: true };
+  throw error;
+}
+
 /** TLS settings of a client (`https://` targets); PEM strings or buffers. */
 export interface ClientTlsOptions {
   /** Trusted CA certificates; default: Node's bundled roots. */
@@ -2416,16 +2427,6 @@ const clientCallQueueHigh = 64;
  */
 const clientCallReplayBytes = 64 * 1024;
 
-function clientCallStep<O>(value: O): IteratorResult<O, undefined> {
-  return { value, done: false };
-}
-
-/** Turns the normal end of a response stream into the iterator's last step; other errors propagate. */
-function clientCallLastStep(error: unknown): IteratorResult<never, undefined> {
-  if (isEnded(error)) return { value: undefined, done: true };
-  throw error;
-}
-
 /**
  * One gRPC call on an HTTP/2 stream, for every RPC kind: sends envelopes (small messages are coalesced
  * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
@@ -2572,12 +2573,12 @@ export class ClientCall<I extends object, O extends object> {
   next(): Promise<IteratorResult<O, undefined>> {
     if (this.waiter === undefined && this.queue.size > 0) {
       try {
-        return Promise.resolve({ value: this.take(), done: false });
+        return Promise.resolve(streamStep(this.take()));
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return this.recv().then(clientCallStep, clientCallLastStep);
+    return this.recv().then(streamStep, streamLastStep);
   }
 
   /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */
@@ -3636,6 +3637,18 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
 
+  /** `recv()` as an async iterator step; a message already received costs one resolved promise. */
+  next(): Promise<IteratorResult<I, undefined>> {
+    if (this.waiter === undefined && this.queueHead < this.queue.length) {
+      try {
+        return Promise.resolve(streamStep(this.take()));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.recv().then(streamStep, streamLastStep);
+  }
+
   /** Sends a response message; resolves when the stream can take more (HTTP/2 flow control). */
   send(message: O): Promise<void> {
     if (this.finished) return Promise.reject(this.failure ?? new TripleError(Code.FAILED_PRECONDITION, "call already finished"));
@@ -3843,16 +3856,7 @@ function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Pro
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {
   return {
     recv: () => call.recv(),
-    [Symbol.asyncIterator]: () => ({
-      next: () =>
-        call.recv().then(
-          (value) => ({ value, done: false }),
-          (error: unknown) => {
-            if (isEnded(error)) return { value: undefined, done: true };
-            throw error;
-          },
-        ),
-    }),
+    [Symbol.asyncIterator]: () => ({ next: () => call.next() }),
   };
 }
 
