@@ -11,11 +11,21 @@ const base64DecodeTable: Int8Array = (() => {
   return table;
 })();
 
+/** The part of Node's `Buffer` that base64-encodes a view without copying it. */
+interface Base64NodeBuffer {
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: "base64"): string };
+}
+
+/** Node's `Buffer` where there is one (not in browsers), for its native base64 encoder. */
+const base64NodeBuffer: Base64NodeBuffer | undefined = (globalThis as { Buffer?: Base64NodeBuffer }).Buffer;
+
 /**
  * Encodes bytes as standard base64 with padding: the proto3 JSON form of `bytes`, and the form of
- * binary metadata (`-bin` headers). Written out so the generated code needs no `Buffer`.
+ * binary metadata (`-bin` headers). Uses Node's native encoder when there is one; written out
+ * otherwise, so the generated code does not need `Buffer`.
  */
 export function base64Encode(bytes: Uint8Array): string {
+  if (base64NodeBuffer !== undefined) return base64NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64");
   const n = bytes.length;
   const codes: number[] = new Array<number>(Math.ceil(n / 3) * 4);
   let o = 0;

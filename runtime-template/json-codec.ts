@@ -97,9 +97,16 @@ function jsonInField(error: unknown, path: string): unknown {
   return new ProtobufError(`${path}: ${error.message}`, { cause: error });
 }
 
-/** Encodes a message to JSON text: the body of every generated `toJsonString()`. */
+/**
+ * Encodes a message to JSON text: the body of every generated `toJsonString()`. Compact text is
+ * written directly by the codec's `writeJson`; indented text (`prettySpaces` of 1 or more) is
+ * `JSON.stringify` of `toJson`.
+ */
 export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
-  return JSON.stringify(codec.toJson(message, options), null, options?.prettySpaces ?? 0);
+  const spaces = options?.prettySpaces;
+  // JSON.stringify indents only for a space count of at least 1 (after truncation).
+  if (spaces === undefined || (typeof spaces === "number" && !(spaces >= 1))) return codec.writeJson(message, options);
+  return JSON.stringify(codec.toJson(message, options), null, spaces);
 }
 
 /** Fails a JSON decode nested deeper than allowed. */

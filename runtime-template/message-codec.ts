@@ -7,8 +7,8 @@ import { BinaryWriter } from "./wire-writer.js";
 /**
  * The generated companion of every message type: construction, binary and proto3 JSON codecs.
  *
- * `create`, `encode`/`decode` and the `toJson`/`fromJson` family are the public API. `write`, `read`
- * and `readJson` are the per-field code the generator emits; `write`/`read` work on a shared
+ * `create`, `encode`/`decode` and the `toJson`/`fromJson` family are the public API. `write`, `read`,
+ * `writeJson` and `readJson` are the per-field code the generator emits; `write`/`read` work on a shared
  * writer/reader so that nested messages, RPC envelopes and length prefixes are written in place
  * without intermediate buffers.
  */
@@ -32,6 +32,11 @@ export interface MessageCodec<T extends object> {
   toJson(message: T, options?: JsonWriteOptions): JsonValue;
   /** Serializes to proto3 JSON text. */
   toJsonString(message: T, options?: JsonWriteOptions): string;
+  /**
+   * Writes compact proto3 JSON text, exactly `JSON.stringify(toJson(message, options))` but without the
+   * intermediate JSON value: the generated per-field code behind `toJsonString`.
+   */
+  writeJson(message: T, options: JsonWriteOptions | undefined): string;
   /** Reads a proto3 JSON value (as `JSON.parse` returns it); throws {@link ProtobufError} on bad input. */
   fromJson(json: JsonValue, options?: JsonReadOptions): T;
   /** Parses proto3 JSON text. */

@@ -937,3 +937,78 @@ describe("malformed input", () => {
     expect(message.struct).toEqual({ a: { b: [1] } });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// toJsonString writes its text directly (generated writeJson), not through JSON.stringify(toJson()):
+// the two must agree character for character.
+// ---------------------------------------------------------------------------------------------
+
+describe("toJsonString ≡ JSON.stringify(toJson())", () => {
+  const sc = (init: Partial<ImplicitScalars>): ImplicitScalars => ImplicitScalars.create(init);
+  const optionSets = [false, true].flatMap((useProtoFieldName) =>
+    [false, true].flatMap((emitDefaultValues) => [false, true].map((enumAsInteger) => ({ useProtoFieldName, emitDefaultValues, enumAsInteger }))),
+  );
+  const awkward = ['a"b\\c', "\u0000\u0001\u001f\u007f", "\ud800", "x\udc00y", "\udbff\udfff", "\u2028\u2029", "tab\there\nnew", "😀é", "</script>", ""];
+  interface TextCodec<T> {
+    toJson(message: T, options?: object): unknown;
+    toJsonString(message: T, options?: object): string;
+  }
+  const same = <T extends object>(codec: TextCodec<T>, message: T): void => {
+    for (const options of [undefined, ...optionSets]) {
+      expect(codec.toJsonString(message, options), JSON.stringify(options)).toBe(JSON.stringify(codec.toJson(message, options)));
+    }
+  };
+  test("strings that need escapes: quotes, backslashes, controls, lone surrogates, U+2028", () => {
+    for (const s of awkward) same(ImplicitScalars, ImplicitScalars.create({ stringField: s }));
+    expect(ImplicitScalars.toJsonString(ImplicitScalars.create({ stringField: 'a"\\\u0001\ud800\u2028' }))).toBe('{"stringField":"a\\"\\\\\\u0001\\ud800\u2028"}');
+  });
+  test("-0, NaN, ±Infinity, 64-bit extremes, bytes", () => {
+    const cases = [
+      sc({ doubleField: -0, floatField: -0, int32Field: -0 }),
+      sc({ doubleField: NaN, floatField: Infinity }),
+      sc({ doubleField: -Infinity, floatField: 1e-7, int32Field: -2147483648, uint32Field: 4294967295 }),
+      sc({ doubleField: 1.7976931348623157e308, floatField: 5e-324 }),
+      sc({ int64Field: -9223372036854775808n, uint64Field: 18446744073709551615n, sint64Field: 9223372036854775807n, fixed64Field: 1n, sfixed64Field: -1n }),
+      sc({ bytesField: new Uint8Array([0xfb, 0xff]) }),
+      sc({ bytesField: new Uint8Array(256).map((_, i) => i), boolField: true }),
+    ];
+    for (const message of cases) same(ImplicitScalars, message);
+    expect(ImplicitScalars.toJsonString(sc({ doubleField: -0, floatField: NaN, int64Field: -9223372036854775808n }))).toBe('{"doubleField":0,"floatField":"NaN","int64Field":"-9223372036854775808"}');
+    expect(ImplicitScalars.toJsonString(sc({}))).toBe("{}");
+  });
+  test("enums: names, undeclared numbers, lists, maps and oneofs of them", () => {
+    same(EnumFields, EnumFields.fromJson({ planet: 99, optionalPlanet: 0, planets: [1, 77, 0], planetByName: { a: 2, "\"": 55 }, signedById: { "-3": -1 } } as never));
+  });
+  test("maps: __proto__ and escaped keys, integer key order, non-finite and 64-bit values", () => {
+    const keys = MapKeys.fromJsonString('{"stringKey":{"__proto__":"p","":"e","a\\"b":"\\u0000","10":"x","9":"y"},"int32Key":{"5":"a","-1":"b","0":"c"},"boolKey":{"true":"t"},"int64Key":{"-9223372036854775808":"m"}}');
+    same(MapKeys, keys);
+    expect(MapKeys.toJsonString(keys)).toContain('"stringKey":{"9":"y","10":"x","__proto__":"p","":"e","a\\"b":"\\u0000"}');
+    for (const s of awkward) same(MapKeys, MapKeys.create({ stringKey: { [s]: s } }));
+    same(MapValues, MapValues.fromJson({ doubleValue: { a: "NaN", b: "-Infinity", c: -0 }, int64Value: { a: "-9223372036854775808" }, uint64Value: { z: "18446744073709551615" } }));
+  });
+  test("empty lists and maps (written with emitDefaultValues), nested and repeated messages", () => {
+    same(MapKeys, MapKeys.create({}));
+    same(MapCombinations, MapCombinations.create({}));
+    same(Repeateds, Repeateds.create({}));
+    same(EmptyMessage, EmptyMessage.create({}));
+    same(RecursiveOneof, RecursiveOneof.fromJson({ child: { child: {} } } as never));
+    expect(MapKeys.toJsonString(MapKeys.create({}), { emitDefaultValues: true })).toBe(JSON.stringify(MapKeys.toJson(MapKeys.create({}), { emitDefaultValues: true })));
+  });
+  test("well-known types, Struct, Value and wrappers", () => {
+    const wkt = WellKnownTypes.fromJsonString(
+      '{"timestamp":"2024-01-02T03:04:05.060Z","duration":"-1.5s","struct":{"a":[1,"x",null,{"\\u2028":true}]},"value":null,"listValue":[1,2],"fieldMask":"a.b,c","empty":{},"nullValue":null}',
+    );
+    same(WellKnownTypes, wkt);
+    same(Wrappers, Wrappers.create({ int64Value: -5n, stringValue: "\ud800", bytesValue: new Uint8Array([1]), doubleValue: NaN }));
+    same(Value, Value.fromJsonString('{"a":{"b":[1.5,"\\"",false]}}'));
+    const nan = Value.create({ kind: { case: "numberValue", value: NaN } });
+    expect(() => Value.toJsonString(nan)).toThrow(WktError);
+    expect(() => Struct.toJsonString(Struct.create({ fields: { x: nan } }))).toThrow("google.protobuf.Value");
+  });
+  test("prettySpaces: ≥ 1 indents (through toJson), anything below is compact", () => {
+    const message = ImplicitScalars.create({ stringField: "x", int32Field: 5 });
+    expect(ImplicitScalars.toJsonString(message, { prettySpaces: 0.5 })).toBe('{"int32Field":5,"stringField":"x"}');
+    expect(ImplicitScalars.toJsonString(message, { prettySpaces: -1 })).toBe('{"int32Field":5,"stringField":"x"}');
+    expect(ImplicitScalars.toJsonString(message, { prettySpaces: 1 })).toBe('{\n "int32Field": 5,\n "stringField": "x"\n}');
+  });
+});

@@ -17,6 +17,22 @@ const optionSets = [
   { useProtoFieldName: true, emitDefaultValues: true, enumAsInteger: true },
 ];
 
+/** Every combination of the write options, compact (the direct text writer) and pretty (via toJson). */
+const textOptionSets = [false, true].flatMap((useProtoFieldName) =>
+  [false, true].flatMap((emitDefaultValues) =>
+    [false, true].flatMap((enumAsInteger) => [0, 2].map((prettySpaces) => ({ useProtoFieldName, emitDefaultValues, enumAsInteger, prettySpaces }))),
+  ),
+);
+
+/** The text a call returns, or the class and message of what it throws. */
+function outcome(run: () => string): string {
+  try {
+    return `text ${run()}`;
+  } catch (error) {
+    return `throws ${(error as Error).name}: ${(error as Error).message}`;
+  }
+}
+
 for (const concern of concerns) {
   describe(`JSON codec ≡ protobuf-es: ${concern}`, async () => {
     const { registry: files } = await compileFixture(concern);
@@ -33,6 +49,13 @@ for (const concern of concerns) {
           const options = optionSets[i % optionSets.length] ?? {};
           const esOptions = { registry: esRegistry, useProtoFieldName: options.useProtoFieldName === true, alwaysEmitImplicit: options.emitDefaultValues === true, enumAsInteger: options.enumAsInteger === true };
           const ours = codec.decode(codec.encode(fromEsPlain(desc, original)));
+          // The direct text writer behind toJsonString ≡ JSON.stringify(toJson()), for every option set.
+          for (const set of textOptionSets) {
+            const textOptions = { ...set, registry: ourRegistry };
+            const direct = outcome(() => codec.toJsonString(ours, textOptions));
+            const viaValue = outcome(() => JSON.stringify(codec.toJson(ours, textOptions), null, set.prettySpaces ?? 0));
+            if (direct !== viaValue) expect.fail(`${desc.typeName} #${i} toJsonString ${JSON.stringify(set)}: ${direct} ≠ ${viaValue}`);
+          }
           let esJson: unknown;
           try {
             esJson = toJson(desc, original, esOptions);

@@ -5,6 +5,7 @@ import { emitReadBody } from "./codec-read.js";
 import { emitWriteBody } from "./codec-write.js";
 import { declaredDefault, initialLiteral, isOptionalProperty, oneofType, propertyType } from "./field-types.js";
 import { emitReadJsonBody } from "./codec-json-read.js";
+import { emitWriteJsonBody } from "./codec-json-text.js";
 import { emitToJsonBody } from "./codec-json-write.js";
 import { jsDocOf } from "./jsdoc.js";
 import { wktJsonBodies } from "./wkt-json.js";
@@ -24,6 +25,8 @@ export function emitMessage(message: DescMessage, scope: FileScope): string {
   const wkt = wktJsonBodies(message, scope);
   const toJsonBody = wkt?.toJson ?? emitToJsonBody(message, scope);
   const readJsonBody = wkt?.readJson ?? emitReadJsonBody(message, scope);
+  // Well-known types have few fields and special JSON forms: their text is that of their JSON value.
+  const writeJsonBody = wkt !== undefined ? `    return JSON.stringify(${name}.toJson(message, options));` : emitWriteJsonBody(message, scope);
   const rt = Object.fromEntries(
     [
       ["MessageCodec", false], ["BinaryDecodeOptions", false], ["BinaryWriter", false], ["BinaryReader", false],
@@ -43,9 +46,17 @@ export function emitMessage(message: DescMessage, scope: FileScope): string {
     readBody: emitReadBody(message, scope),
     toJsonBody,
     readJsonBody,
+    writeJsonBody,
     // Unused parameters are prefixed with `_` so that strict `noUnusedParameters` builds accept them.
     toJsonMessage: /\bmessage\b/.test(toJsonBody) ? "message" : "_message",
     toJsonOptions: /\boptions\b/.test(toJsonBody) ? "options" : "_options",
     readJsonOptions: /\boptions\b/.test(readJsonBody) ? "options" : "_options",
+    writeJsonMessage: usesName(writeJsonBody, "message") ? "message" : "_message",
+    writeJsonOptions: usesName(writeJsonBody, "options") ? "options" : "_options",
   });
+}
+
+/** Does the body use the variable `name` (not a property or a quoted key of that name)? */
+function usesName(body: string, name: string): boolean {
+  return new RegExp(`(?<![\\w$."])${name}(?![\\w$"])`).test(body);
 }

@@ -60,6 +60,9 @@ export const Empty: MessageCodec<Empty> = {
   toJsonString(message: Empty, options?: JsonWriteOptions): string {
     return jsonEncodeString(Empty, message, options);
   },
+  writeJson(_message: Empty, _options: JsonWriteOptions | undefined): string {
+    return "{}";
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Empty {
     return jsonDecode(Empty, json, options);
   },

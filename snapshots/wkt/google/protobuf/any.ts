@@ -146,6 +146,9 @@ export const Any: MessageCodec<Any> = {
   toJsonString(message: Any, options?: JsonWriteOptions): string {
     return jsonEncodeString(Any, message, options);
   },
+  writeJson(message: Any, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(Any.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Any {
     return jsonDecode(Any, json, options);
   },

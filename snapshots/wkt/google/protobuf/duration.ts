@@ -153,6 +153,9 @@ export const Duration: MessageCodec<Duration> = {
   toJsonString(message: Duration, options?: JsonWriteOptions): string {
     return jsonEncodeString(Duration, message, options);
   },
+  writeJson(message: Duration, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(Duration.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Duration {
     return jsonDecode(Duration, json, options);
   },

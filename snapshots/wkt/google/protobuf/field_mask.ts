@@ -266,6 +266,9 @@ export const FieldMask: MessageCodec<FieldMask> = {
   toJsonString(message: FieldMask, options?: JsonWriteOptions): string {
     return jsonEncodeString(FieldMask, message, options);
   },
+  writeJson(message: FieldMask, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(FieldMask.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): FieldMask {
     return jsonDecode(FieldMask, json, options);
   },

@@ -144,6 +144,9 @@ export const Struct: MessageCodec<Struct> = {
   toJsonString(message: Struct, options?: JsonWriteOptions): string {
     return jsonEncodeString(Struct, message, options);
   },
+  writeJson(message: Struct, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(Struct.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Struct {
     return jsonDecode(Struct, json, options);
   },
@@ -299,6 +302,9 @@ export const Value: MessageCodec<Value> = {
   toJsonString(message: Value, options?: JsonWriteOptions): string {
     return jsonEncodeString(Value, message, options);
   },
+  writeJson(message: Value, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(Value.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Value {
     return jsonDecode(Value, json, options);
   },
@@ -386,6 +392,9 @@ export const ListValue: MessageCodec<ListValue> = {
   },
   toJsonString(message: ListValue, options?: JsonWriteOptions): string {
     return jsonEncodeString(ListValue, message, options);
+  },
+  writeJson(message: ListValue, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(ListValue.toJson(message, options));
   },
   fromJson(json: JsonValue, options?: JsonReadOptions): ListValue {
     return jsonDecode(ListValue, json, options);

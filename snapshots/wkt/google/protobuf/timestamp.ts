@@ -183,6 +183,9 @@ export const Timestamp: MessageCodec<Timestamp> = {
   toJsonString(message: Timestamp, options?: JsonWriteOptions): string {
     return jsonEncodeString(Timestamp, message, options);
   },
+  writeJson(message: Timestamp, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(Timestamp.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Timestamp {
     return jsonDecode(Timestamp, json, options);
   },

@@ -78,6 +78,9 @@ export const DoubleValue: MessageCodec<DoubleValue> = {
   toJsonString(message: DoubleValue, options?: JsonWriteOptions): string {
     return jsonEncodeString(DoubleValue, message, options);
   },
+  writeJson(message: DoubleValue, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(DoubleValue.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): DoubleValue {
     return jsonDecode(DoubleValue, json, options);
   },
@@ -166,6 +169,9 @@ export const FloatValue: MessageCodec<FloatValue> = {
   },
   toJsonString(message: FloatValue, options?: JsonWriteOptions): string {
     return jsonEncodeString(FloatValue, message, options);
+  },
+  writeJson(message: FloatValue, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(FloatValue.toJson(message, options));
   },
   fromJson(json: JsonValue, options?: JsonReadOptions): FloatValue {
     return jsonDecode(FloatValue, json, options);
@@ -256,6 +262,9 @@ export const Int64Value: MessageCodec<Int64Value> = {
   toJsonString(message: Int64Value, options?: JsonWriteOptions): string {
     return jsonEncodeString(Int64Value, message, options);
   },
+  writeJson(message: Int64Value, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(Int64Value.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Int64Value {
     return jsonDecode(Int64Value, json, options);
   },
@@ -344,6 +353,9 @@ export const UInt64Value: MessageCodec<UInt64Value> = {
   },
   toJsonString(message: UInt64Value, options?: JsonWriteOptions): string {
     return jsonEncodeString(UInt64Value, message, options);
+  },
+  writeJson(message: UInt64Value, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(UInt64Value.toJson(message, options));
   },
   fromJson(json: JsonValue, options?: JsonReadOptions): UInt64Value {
     return jsonDecode(UInt64Value, json, options);
@@ -434,6 +446,9 @@ export const Int32Value: MessageCodec<Int32Value> = {
   toJsonString(message: Int32Value, options?: JsonWriteOptions): string {
     return jsonEncodeString(Int32Value, message, options);
   },
+  writeJson(message: Int32Value, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(Int32Value.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): Int32Value {
     return jsonDecode(Int32Value, json, options);
   },
@@ -522,6 +537,9 @@ export const UInt32Value: MessageCodec<UInt32Value> = {
   },
   toJsonString(message: UInt32Value, options?: JsonWriteOptions): string {
     return jsonEncodeString(UInt32Value, message, options);
+  },
+  writeJson(message: UInt32Value, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(UInt32Value.toJson(message, options));
   },
   fromJson(json: JsonValue, options?: JsonReadOptions): UInt32Value {
     return jsonDecode(UInt32Value, json, options);
@@ -612,6 +630,9 @@ export const BoolValue: MessageCodec<BoolValue> = {
   toJsonString(message: BoolValue, options?: JsonWriteOptions): string {
     return jsonEncodeString(BoolValue, message, options);
   },
+  writeJson(message: BoolValue, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(BoolValue.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): BoolValue {
     return jsonDecode(BoolValue, json, options);
   },
@@ -701,6 +722,9 @@ export const StringValue: MessageCodec<StringValue> = {
   toJsonString(message: StringValue, options?: JsonWriteOptions): string {
     return jsonEncodeString(StringValue, message, options);
   },
+  writeJson(message: StringValue, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(StringValue.toJson(message, options));
+  },
   fromJson(json: JsonValue, options?: JsonReadOptions): StringValue {
     return jsonDecode(StringValue, json, options);
   },
@@ -789,6 +813,9 @@ export const BytesValue: MessageCodec<BytesValue> = {
   },
   toJsonString(message: BytesValue, options?: JsonWriteOptions): string {
     return jsonEncodeString(BytesValue, message, options);
+  },
+  writeJson(message: BytesValue, options: JsonWriteOptions | undefined): string {
+    return JSON.stringify(BytesValue.toJson(message, options));
   },
   fromJson(json: JsonValue, options?: JsonReadOptions): BytesValue {
     return jsonDecode(BytesValue, json, options);
