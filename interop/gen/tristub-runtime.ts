@@ -3439,14 +3439,14 @@ export function jsonWriteBytes(value: Uint8Array): string {
   return base64Encode(value);
 }
 
-/** Reads a map key of a 32-bit integer type, returned as the canonical decimal string. */
-export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): string {
-  return String(unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path));
+/** Reads a map key of a 32-bit integer type as its number ("01" → 1), the index the map object is set at. */
+export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): number {
+  return unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path);
 }
 
 /** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadMapKeyString(key: string, path: string): string {
-  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  if (!jsonWellFormed(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
   return key;
 }
 

@@ -1018,11 +1018,11 @@ export const Legacy: MessageCodec<Legacy> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.editions.legacy.Legacy.leaf_map");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.editions.legacy.Legacy.leaf_map", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.editions.legacy.Legacy.leaf_map");
-          message.leafMap[+mapKey] = Leaf.readJson(item, options, depth + 1);
+          message.leafMap[mapKey] = Leaf.readJson(item, options, depth + 1);
         }
       }
     }

@@ -1421,6 +1421,8 @@ function jsonDecimalToBigInt(text: string): bigint | undefined {
 
 /** Reads an int64, sint64 or sfixed64 (decimal string or integral number). */
 export function jsonReadInt64(value: JsonValue, path: string): bigint {
+  // Up to 18 digits (and a sign) is always in range: no range check.
+  if (typeof value === "string" && value.length < 19 && jsonIsDecimalInteger(value)) return BigInt(value);
   const n = jsonBigInt(value, path);
   if (n < jsonInt64Min || n > jsonInt64Max) throw jsonError(path, "int64 out of range", value);
   return n;
@@ -1428,6 +1430,8 @@ export function jsonReadInt64(value: JsonValue, path: string): bigint {
 
 /** Reads a uint64 or fixed64 (decimal string or integral number). */
 export function jsonReadUint64(value: JsonValue, path: string): bigint {
+  // Up to 19 digits without a sign is always in range: no range check.
+  if (typeof value === "string" && value.length < 20 && value.charCodeAt(0) !== 45 && jsonIsDecimalInteger(value)) return BigInt(value);
   const n = jsonBigInt(value, path);
   if (n < 0n || n > jsonUint64Max) throw jsonError(path, "uint64 out of range", value);
   return n;
@@ -1513,14 +1517,14 @@ export function jsonWriteBytes(value: Uint8Array): string {
   return base64Encode(value);
 }
 
-/** Reads a map key of a 32-bit integer type, returned as the canonical decimal string. */
-export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): string {
-  return String(unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path));
+/** Reads a map key of a 32-bit integer type as its number ("01" → 1), the index the map object is set at. */
+export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): number {
+  return unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path);
 }
 
 /** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadMapKeyString(key: string, path: string): string {
-  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  if (!jsonWellFormed(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
   return key;
 }
 

@@ -1478,12 +1478,12 @@ export const EnumFields: MessageCodec<EnumFields> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.enums.EnumFields.signed_by_id");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.enums.EnumFields.signed_by_id", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.enums.EnumFields.signed_by_id");
           const e = jsonReadEnum(Signed, item, true, ignoreUnknown, "fixtures.enums.EnumFields.signed_by_id");
-          if (e !== undefined) message.signedById[+mapKey] = e as Signed;
+          if (e !== undefined) message.signedById[mapKey] = e as Signed;
         }
       }
     }

@@ -1275,6 +1275,12 @@ export function jsonReadUint32(value: JsonValue, path: string): number {
   return n + 0;
 }
 
+/** Whether a string has no lone surrogates (so it can be UTF-8 encoded); native where available. */
+function jsonWellFormed(value: string): boolean {
+  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
+  return native !== undefined ? native.call(value) : !/\p{Cs}/u.test(value);
+}
+
 /**
  * Reads an enum value: a value name of `values`, or an integer. Returns undefined for an unknown name
  * when unknown input is ignored; closed enums (`open` false) also reject undeclared numbers.
@@ -1305,14 +1311,14 @@ export function jsonWriteEnum(names: { readonly [n: number]: string }, value: nu
   return names[value] ?? value;
 }
 
-/** Reads a map key of a 32-bit integer type, returned as the canonical decimal string. */
-export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): string {
-  return String(unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path));
+/** Reads a map key of a 32-bit integer type as its number ("01" → 1), the index the map object is set at. */
+export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): number {
+  return unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path);
 }
 
 /** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadMapKeyString(key: string, path: string): string {
-  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  if (!jsonWellFormed(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
   return key;
 }
 

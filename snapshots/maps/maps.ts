@@ -956,11 +956,11 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.int32_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.int32_key", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.maps.MapKeys.int32_key");
-          message.int32Key[+mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.int32_key");
+          message.int32Key[mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.int32_key");
         }
       }
     }
@@ -970,7 +970,7 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.int64_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.int64_key", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, false, "fixtures.maps.MapKeys.int64_key");
@@ -984,11 +984,11 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.uint32_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.uint32_key", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, true, "fixtures.maps.MapKeys.uint32_key");
-          message.uint32Key[+mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.uint32_key");
+          message.uint32Key[mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.uint32_key");
         }
       }
     }
@@ -998,7 +998,7 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.uint64_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.uint64_key", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, true, "fixtures.maps.MapKeys.uint64_key");
@@ -1012,11 +1012,11 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.sint32_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.sint32_key", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.maps.MapKeys.sint32_key");
-          message.sint32Key[+mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.sint32_key");
+          message.sint32Key[mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.sint32_key");
         }
       }
     }
@@ -1026,7 +1026,7 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.sint64_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.sint64_key", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, false, "fixtures.maps.MapKeys.sint64_key");
@@ -1040,11 +1040,11 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.fixed32_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.fixed32_key", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, true, "fixtures.maps.MapKeys.fixed32_key");
-          message.fixed32Key[+mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.fixed32_key");
+          message.fixed32Key[mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.fixed32_key");
         }
       }
     }
@@ -1054,7 +1054,7 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.fixed64_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.fixed64_key", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, true, "fixtures.maps.MapKeys.fixed64_key");
@@ -1068,11 +1068,11 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.sfixed32_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.sfixed32_key", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.maps.MapKeys.sfixed32_key");
-          message.sfixed32Key[+mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.sfixed32_key");
+          message.sfixed32Key[mapKey] = jsonReadString(item, "fixtures.maps.MapKeys.sfixed32_key");
         }
       }
     }
@@ -1082,7 +1082,7 @@ export const MapKeys: MessageCodec<MapKeys> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapKeys.sfixed64_key");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapKeys.sfixed64_key", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, false, "fixtures.maps.MapKeys.sfixed64_key");
@@ -2961,7 +2961,7 @@ export const MapCombinations: MessageCodec<MapCombinations> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapCombinations.int64_to_message");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapCombinations.int64_to_message", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, false, "fixtures.maps.MapCombinations.int64_to_message");
@@ -2990,11 +2990,11 @@ export const MapCombinations: MessageCodec<MapCombinations> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapCombinations.uint32_to_bytes");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapCombinations.uint32_to_bytes", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, true, "fixtures.maps.MapCombinations.uint32_to_bytes");
-          message.uint32ToBytes[+mapKey] = jsonReadBytes(item, "fixtures.maps.MapCombinations.uint32_to_bytes");
+          message.uint32ToBytes[mapKey] = jsonReadBytes(item, "fixtures.maps.MapCombinations.uint32_to_bytes");
         }
       }
     }
@@ -3004,7 +3004,7 @@ export const MapCombinations: MessageCodec<MapCombinations> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapCombinations.sint64_to_sint64");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapCombinations.sint64_to_sint64", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, false, "fixtures.maps.MapCombinations.sint64_to_sint64");
@@ -3018,7 +3018,7 @@ export const MapCombinations: MessageCodec<MapCombinations> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapCombinations.fixed64_to_double");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapCombinations.fixed64_to_double", "map value must not be null");
           const mapKey = jsonReadMapKeyLong(k, true, "fixtures.maps.MapCombinations.fixed64_to_double");
@@ -3031,11 +3031,11 @@ export const MapCombinations: MessageCodec<MapCombinations> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.maps.MapCombinations.recursive");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapCombinations.recursive", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.maps.MapCombinations.recursive");
-          message.recursive[+mapKey] = MapCombinations.readJson(item, options, depth + 1);
+          message.recursive[mapKey] = MapCombinations.readJson(item, options, depth + 1);
         }
       }
     }

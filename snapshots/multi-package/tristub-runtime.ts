@@ -3292,6 +3292,8 @@ function jsonDecimalToBigInt(text: string): bigint | undefined {
 
 /** Reads an int64, sint64 or sfixed64 (decimal string or integral number). */
 export function jsonReadInt64(value: JsonValue, path: string): bigint {
+  // Up to 18 digits (and a sign) is always in range: no range check.
+  if (typeof value === "string" && value.length < 19 && jsonIsDecimalInteger(value)) return BigInt(value);
   const n = jsonBigInt(value, path);
   if (n < jsonInt64Min || n > jsonInt64Max) throw jsonError(path, "int64 out of range", value);
   return n;
@@ -3342,7 +3344,7 @@ export function jsonWriteEnum(names: { readonly [n: number]: string }, value: nu
 
 /** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadMapKeyString(key: string, path: string): string {
-  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  if (!jsonWellFormed(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
   return key;
 }
 

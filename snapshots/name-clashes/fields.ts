@@ -1810,11 +1810,11 @@ export const SpecialFieldKinds: MessageCodec<SpecialFieldKinds> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.name_clashes.SpecialFieldKinds.new");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.name_clashes.SpecialFieldKinds.new", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.name_clashes.SpecialFieldKinds.new");
-          message.new[+mapKey] = SpecialFieldKinds.readJson(item, options, depth + 1);
+          message.new[mapKey] = SpecialFieldKinds.readJson(item, options, depth + 1);
         }
       }
     }

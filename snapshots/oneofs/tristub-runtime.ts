@@ -1376,6 +1376,8 @@ function jsonDecimalToBigInt(text: string): bigint | undefined {
 
 /** Reads an int64, sint64 or sfixed64 (decimal string or integral number). */
 export function jsonReadInt64(value: JsonValue, path: string): bigint {
+  // Up to 18 digits (and a sign) is always in range: no range check.
+  if (typeof value === "string" && value.length < 19 && jsonIsDecimalInteger(value)) return BigInt(value);
   const n = jsonBigInt(value, path);
   if (n < jsonInt64Min || n > jsonInt64Max) throw jsonError(path, "int64 out of range", value);
   return n;
@@ -1383,6 +1385,8 @@ export function jsonReadInt64(value: JsonValue, path: string): bigint {
 
 /** Reads a uint64 or fixed64 (decimal string or integral number). */
 export function jsonReadUint64(value: JsonValue, path: string): bigint {
+  // Up to 19 digits without a sign is always in range: no range check.
+  if (typeof value === "string" && value.length < 20 && value.charCodeAt(0) !== 45 && jsonIsDecimalInteger(value)) return BigInt(value);
   const n = jsonBigInt(value, path);
   if (n < 0n || n > jsonUint64Max) throw jsonError(path, "uint64 out of range", value);
   return n;

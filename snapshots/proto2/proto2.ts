@@ -3945,11 +3945,11 @@ export const Repeateds: MessageCodec<Repeateds> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.proto2.Repeateds.message_map");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.proto2.Repeateds.message_map", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.proto2.Repeateds.message_map");
-          message.messageMap[+mapKey] = Sub.readJson(item, options, depth + 1);
+          message.messageMap[mapKey] = Sub.readJson(item, options, depth + 1);
         }
       }
     }

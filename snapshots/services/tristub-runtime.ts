@@ -3402,7 +3402,7 @@ export function jsonWriteEnum(names: { readonly [n: number]: string }, value: nu
 
 /** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadMapKeyString(key: string, path: string): string {
-  if (/\p{Cs}/u.test(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  if (!jsonWellFormed(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
   return key;
 }
 

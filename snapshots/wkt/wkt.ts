@@ -1607,11 +1607,11 @@ export const MapWellKnownTypes: MessageCodec<MapWellKnownTypes> = {
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "fixtures.wkt.MapWellKnownTypes.bytes_values");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.wkt.MapWellKnownTypes.bytes_values", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "fixtures.wkt.MapWellKnownTypes.bytes_values");
-          message.bytesValues[+mapKey] = jsonReadWellKnown(BytesValue, item, options, depth + 1, "fixtures.wkt.MapWellKnownTypes.bytes_values");
+          message.bytesValues[mapKey] = jsonReadWellKnown(BytesValue, item, options, depth + 1, "fixtures.wkt.MapWellKnownTypes.bytes_values");
         }
       }
     }

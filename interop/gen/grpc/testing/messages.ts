@@ -3412,11 +3412,11 @@ export const LoadBalancerAccumulatedStatsResponse_MethodStats: MessageCodec<Load
       seen++;
       if (v !== null) {
         const entries = jsonExpectObject(v, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result");
-        for (const k in entries) {
+        for (const k of Object.keys(entries)) {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result", "map value must not be null");
           const mapKey = jsonReadMapKeyInt(k, false, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result");
-          message.result[+mapKey] = (typeof item === "number" && (item | 0) === item ? item | 0 : jsonReadInt32(item, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result"));
+          message.result[mapKey] = (typeof item === "number" && (item | 0) === item ? item | 0 : jsonReadInt32(item, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result"));
         }
       }
     }
