@@ -10,7 +10,7 @@ import { ClientMetadata } from "./client-metadata.js";
 import type { MethodInfo } from "./method-info.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { Code, codeFromRstStream } from "./status-code.js";
-import { protobufDecodeRange } from "./message-codec.js";
+import { protobufDecodeRange, protobufDefaultMaxDepth } from "./message-codec.js";
 import { streamEndedError, streamLastStep, streamStep, toTripleError, TripleError } from "./triple-error.js";
 import { BinaryReader } from "./wire-reader.js";
 import { BinaryWriter } from "./wire-writer.js";
@@ -210,9 +210,10 @@ export class ClientCall<I extends object, O extends object> {
     queue.shift();
     if (queue.size === 0 && !this.closed && this.stream.isPaused()) this.stream.resume();
     try {
+      const maxDepth = this.config.maxMessageDepth ?? protobufDefaultMaxDepth;
       return this.json
-        ? this.method.output.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true })
-        : protobufDecodeRange(this.method.output, (this.decodeReader ??= new BinaryReader(queue.buf)), queue.buf, queue.start, queue.end);
+        ? this.method.output.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true, maxDepth })
+        : protobufDecodeRange(this.method.output, (this.decodeReader ??= new BinaryReader(queue.buf, maxDepth)), queue.buf, queue.start, queue.end);
     } catch (error) {
       const failure = new TripleError(Code.INTERNAL, `failed to decode ${this.method.output.typeName}: ${(error as ProtobufError).message}`, { cause: error });
       this.cancel(failure);

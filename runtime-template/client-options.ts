@@ -20,6 +20,8 @@ export interface ClientCallConfig {
   readonly sendCompression?: "gzip";
   /** Largest response message accepted (after decompression); default 4 MiB. */
   readonly maxReceiveMessageBytes?: number;
+  /** Deepest nesting of response messages accepted (binary and JSON); default 100. */
+  readonly maxMessageDepth?: number;
   /** Default call timeout when a call sets none. */
   readonly timeoutMs?: number;
   /** Metadata sent with every call. */

@@ -11,6 +11,7 @@ import type { MethodInfo } from "./method-info.js";
 import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
 import { tripleConcat, tripleErrorFromBody, tripleHeader, tripleTrailerPrefix } from "./triple-unary-protocol.js";
+import { protobufDefaultMaxDepth } from "./message-codec.js";
 
 /** What came back from a plain-HTTP exchange. */
 interface TripleUnaryResponse {
@@ -105,7 +106,10 @@ export async function callTripleUnary<I extends object, O extends object>(
     throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), all);
   }
   try {
-    return json ? method.output.fromJsonString(new TextDecoder().decode(payload), { ignoreUnknownFields: true }) : method.output.decode(payload);
+    const maxDepth = config.maxMessageDepth ?? protobufDefaultMaxDepth;
+    return json
+      ? method.output.fromJsonString(new TextDecoder().decode(payload), { ignoreUnknownFields: true, maxDepth })
+      : method.output.decode(payload, { maxDepth });
   } catch (error) {
     throw new TripleError(Code.INTERNAL, `failed to decode ${method.output.typeName}: ${(error as Error).message}`, { cause: error });
   }

@@ -2,8 +2,8 @@ import type { ServerHttp2Stream } from "node:http2";
 import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { http2CancelCode, http2Drained, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
 import type { MethodInfo } from "./method-info.js";
-import { ProtobufError } from "./protobuf-error.js";
 import type { HandlerContext } from "./server-context.js";
+import { serverDecodeRequest } from "./server-decode.js";
 import { type ServerCallControl, serverResponseHeaders, serverSafely, serverStatusTrailers, serverStopRequest, serverTrailersOnly } from "./server-status.js";
 import { Code } from "./status-code.js";
 import { protobufEmptyBytes } from "./message-codec.js";
@@ -13,6 +13,8 @@ import { BinaryWriter } from "./wire-writer.js";
 /** Per-call settings the server derives from the request. */
 export interface ServerCallSettings {
   readonly maxReceiveMessageBytes: number;
+  /** Deepest nesting of request messages accepted (binary and JSON). */
+  readonly maxMessageDepth: number;
   /** Request messages are proto3 JSON (`application/grpc+json`). */
   readonly json: boolean;
   /** The response `content-type` (echoes the request's gRPC subtype). */
@@ -186,15 +188,10 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
       if (!this.requestEnded && this.stream.isPaused()) this.stream.resume();
     }
     try {
-      return this.settings.json
-        ? this.method.input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true })
-        : this.method.input.decode(data);
+      return serverDecodeRequest(this.method.input, data, this.settings.json, this.settings.maxMessageDepth);
     } catch (error) {
-      // The codec's own message describes the client's bad input; anything else is not for the peer.
-      const reason = error instanceof ProtobufError ? error.message : "internal error";
-      const failure = new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${this.method.input.typeName}: ${reason}`, { cause: error });
-      this.abortReceive(failure);
-      throw failure;
+      this.abortReceive(error as TripleError);
+      throw error;
     }
   }
 

@@ -3,6 +3,9 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from
 import type { Socket } from "node:net";
 import { http2NoErrorCode } from "./http2-codes.js";
 import type { TripleUnaryExchange } from "./server-triple-unary.js";
+import { Code } from "./status-code.js";
+import { TripleError } from "./triple-error.js";
+import { tripleErrorBody } from "./triple-unary-protocol.js";
 
 /** How long a connection closed after an early response keeps discarding request bytes (see below). */
 const exchangeLingerMs = 2_000;
@@ -142,4 +145,24 @@ export function exchangeSniff(socket: Socket, idleMs: number, decided: (http2: b
     decided(head === preface);
   };
   socket.on("data", onData);
+}
+
+/**
+ * Answers an HTTP/1.1 request node:http could not parse, then closes the connection: a header block
+ * over `maxHeaderListBytes` gets 431 with a Triple JSON RESOURCE_EXHAUSTED error (as over HTTP/2),
+ * any other malformed request 400. A socket that can no longer be written to is just destroyed.
+ */
+export function exchangeHttp1ClientError(error: Error & { code?: string }, socket: Socket, maxHeaderBytes: number): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const overflow = error.code === "HPE_HEADER_OVERFLOW";
+  const status = overflow ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  const body = tripleErrorBody(
+    overflow
+      ? new TripleError(Code.RESOURCE_EXHAUSTED, `request headers exceed the maximum of ${maxHeaderBytes} bytes`)
+      : new TripleError(Code.INVALID_ARGUMENT, "malformed HTTP/1.1 request"),
+  );
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

@@ -6,6 +6,7 @@ import { http2InternalErrorCode, http2ResetStream } from "./http2-codes.js";
 import { Code } from "./status-code.js";
 import { TripleError } from "./triple-error.js";
 import { tripleErrorBody } from "./triple-unary-protocol.js";
+import { protobufDefaultMaxDepth } from "./message-codec.js";
 
 /** Dubbo service isolation: the group and version a service implementation is exported under. */
 export interface ServerRegistration {
@@ -26,6 +27,7 @@ export type ServerRouteTable = Map<string, RegisteredRoute[]>;
 /** Options the route resolution reads. */
 interface ServerRoutingOptions {
   readonly maxReceiveMessageBytes?: number;
+  readonly maxMessageDepth?: number;
   readonly compressMinBytes?: number;
   readonly disableCompression?: boolean;
   readonly versionFallback?: boolean;
@@ -94,6 +96,7 @@ export function serverRoutesResolve(
     match.route,
     {
       maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+      maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
       json: subtype === "json",
       contentType: responseType,
       requestEncoding: encoding === "gzip" ? "gzip" : undefined,

@@ -4,6 +4,7 @@ import { gzipCompress, gzipDecompress } from "./compression.js";
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import { metadataToHttp2 } from "./metadata.js";
 import { HandlerContext } from "./server-context.js";
+import { serverDecodeRequest } from "./server-decode.js";
 import type { ServerRoute } from "./server-handlers.js";
 import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
@@ -36,6 +37,8 @@ export interface TripleUnaryExchange {
 /** Settings of the Triple-unary path (a subset of the server's options). */
 export interface TripleUnarySettings {
   readonly maxReceiveMessageBytes: number;
+  /** Deepest nesting of request messages accepted (binary and JSON). */
+  readonly maxMessageDepth: number;
   readonly compressMinBytes: number;
   readonly disableCompression: boolean;
   /** Write JSON responses with proto field names (as dubbo-go does) instead of lowerCamelCase. */
@@ -158,15 +161,7 @@ async function tripleUnaryRun(
   settings: TripleUnarySettings,
 ): Promise<void> {
   const method = route.method;
-  let request: object;
-  try {
-    request =
-      codec === "json"
-        ? method.input.fromJsonString(body.length === 0 ? "{}" : new TextDecoder().decode(body), { ignoreUnknownFields: true })
-        : method.input.decode(body);
-  } catch (error) {
-    throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${method.input.typeName}: ${(error as Error).message}`, { cause: error });
-  }
+  const request = serverDecodeRequest(method.input, body, codec === "json", settings.maxMessageDepth);
   const ctx = new HandlerContext(method, exchange.socket, exchange.headers, call.deadline);
   call.ctx = ctx;
   let response: object;

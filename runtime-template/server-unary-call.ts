@@ -3,9 +3,9 @@ import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTrunca
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import { http2TakeChunk } from "./http2-codes.js";
 import type { MethodInfo } from "./method-info.js";
-import { ProtobufError } from "./protobuf-error.js";
 import type { ServerCallSettings } from "./server-call.js";
 import type { HandlerContext } from "./server-context.js";
+import { serverDecodeRequest } from "./server-decode.js";
 import {
   type ServerCallControl,
   type ServerCallHost,
@@ -101,22 +101,12 @@ export class ServerUnaryCall implements ServerCallControl {
         if (this.request !== undefined) throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
         const s = this.settings;
         this.ctx.requestCompressed = (reader.flags & envelopeFlagCompressed) !== 0;
-        this.request = this.decode(envelopePayload(data, reader.flags, s.requestEncoding, s.maxReceiveMessageBytes));
+        const payload = envelopePayload(data, reader.flags, s.requestEncoding, s.maxReceiveMessageBytes);
+        this.request = serverDecodeRequest(this.method.input, payload, s.json, s.maxMessageDepth);
       }
     } catch (error) {
       this.receiveFailed = true;
       this.finish(error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error }));
-    }
-  }
-
-  private decode(data: Uint8Array): object {
-    const input = this.method.input;
-    try {
-      return this.settings.json ? input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true }) : input.decode(data);
-    } catch (error) {
-      // The codec's own message describes the client's bad input; anything else is not for the peer.
-      const reason = error instanceof ProtobufError ? error.message : "internal error";
-      throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${input.typeName}: ${reason}`, { cause: error });
     }
   }
 

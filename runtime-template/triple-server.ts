@@ -19,10 +19,11 @@ import {
   type ServerRouteTable,
 } from "./server-routing.js";
 import { serveTripleUnary, type TripleUnaryExchange, type TripleUnarySettings } from "./server-triple-unary.js";
-import { exchangeSniff, http1Exchange, http2Exchange } from "./server-exchanges.js";
+import { exchangeHttp1ClientError, exchangeSniff, http1Exchange, http2Exchange } from "./server-exchanges.js";
 import { tripleErrorBody } from "./triple-unary-protocol.js";
 import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
+import { protobufDefaultMaxDepth } from "./message-codec.js";
 
 /** TLS settings of a server; PEM strings or buffers. */
 export interface ServerTlsOptions {
@@ -41,6 +42,8 @@ export interface ServerOptions {
   readonly tls?: ServerTlsOptions;
   /** Largest request message (after decompression); default 4 MiB, larger → RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes?: number;
+  /** Deepest nesting of request messages accepted, binary and JSON; default 100, deeper → INVALID_ARGUMENT. */
+  readonly maxMessageDepth?: number;
   /** Concurrent calls per connection (HTTP/2 SETTINGS); default 4096. */
   readonly maxConcurrentStreams?: number;
   /** Largest request header block; default 32 KiB. */
@@ -89,6 +92,7 @@ export class TripleServer {
     this.options = options;
     this.unarySettings = {
       maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+      maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
       compressMinBytes: options.compressMinBytes ?? 1024,
       disableCompression: options.disableCompression === true,
       jsonUseProtoNames: options.jsonUseProtoNames === true,
@@ -109,7 +113,9 @@ export class TripleServer {
       { maxHeaderSize: options.maxHeaderListBytes ?? 32 * 1024, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
       (request, response) => this.onHttp1(request, response),
     );
-    this.http1.on("clientError", (_error, socket) => socket.destroy());
+    this.http1.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
+      exchangeHttp1ClientError(error, socket, options.maxHeaderListBytes ?? 32 * 1024),
+    );
     // `Expect: 100-continue`: the exchange sends `100 Continue` only once it wants the body.
     this.http1.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => this.onHttp1(request, response, true));
     const tls = options.tls;

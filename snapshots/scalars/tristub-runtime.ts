@@ -1177,13 +1177,16 @@ export function protobufEncode<T extends object>(codec: MessageCodec<T>, message
   return writer.finish();
 }
 
+/** How deep messages may nest when a decode sets no `maxDepth`. */
+export const protobufDefaultMaxDepth = 100;
+
 /** Decodes a whole buffer with a codec: the body of every generated `decode()`. */
 export function protobufDecode<T extends object>(
   codec: MessageCodec<T>,
   bytes: Uint8Array,
   options: BinaryDecodeOptions | undefined,
 ): T {
-  const reader = new BinaryReader(bytes, options?.maxDepth ?? 100);
+  const reader = new BinaryReader(bytes, options?.maxDepth ?? protobufDefaultMaxDepth);
   try {
     return codec.read(reader, reader.end, 0, undefined, 0);
   } catch (error) {

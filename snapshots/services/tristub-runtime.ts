@@ -602,6 +602,8 @@ export interface ClientCallConfig {
   readonly sendCompression?: "gzip";
   /** Largest response message accepted (after decompression); default 4 MiB. */
   readonly maxReceiveMessageBytes?: number;
+  /** Deepest nesting of response messages accepted (binary and JSON); default 100. */
+  readonly maxMessageDepth?: number;
   /** Default call timeout when a call sets none. */
   readonly timeoutMs?: number;
   /** Metadata sent with every call. */
@@ -2028,13 +2030,16 @@ export function protobufEncode<T extends object>(codec: MessageCodec<T>, message
   return writer.finish();
 }
 
+/** How deep messages may nest when a decode sets no `maxDepth`. */
+export const protobufDefaultMaxDepth = 100;
+
 /** Decodes a whole buffer with a codec: the body of every generated `decode()`. */
 export function protobufDecode<T extends object>(
   codec: MessageCodec<T>,
   bytes: Uint8Array,
   options: BinaryDecodeOptions | undefined,
 ): T {
-  const reader = new BinaryReader(bytes, options?.maxDepth ?? 100);
+  const reader = new BinaryReader(bytes, options?.maxDepth ?? protobufDefaultMaxDepth);
   try {
     return codec.read(reader, reader.end, 0, undefined, 0);
   } catch (error) {
@@ -2654,9 +2659,10 @@ export class ClientCall<I extends object, O extends object> {
     queue.shift();
     if (queue.size === 0 && !this.closed && this.stream.isPaused()) this.stream.resume();
     try {
+      const maxDepth = this.config.maxMessageDepth ?? protobufDefaultMaxDepth;
       return this.json
-        ? this.method.output.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true })
-        : protobufDecodeRange(this.method.output, (this.decodeReader ??= new BinaryReader(queue.buf)), queue.buf, queue.start, queue.end);
+        ? this.method.output.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true, maxDepth })
+        : protobufDecodeRange(this.method.output, (this.decodeReader ??= new BinaryReader(queue.buf, maxDepth)), queue.buf, queue.start, queue.end);
     } catch (error) {
       const failure = new TripleError(Code.INTERNAL, `failed to decode ${this.method.output.typeName}: ${(error as ProtobufError).message}`, { cause: error });
       this.cancel(failure);
@@ -3070,7 +3076,10 @@ export async function callTripleUnary<I extends object, O extends object>(
     throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), all);
   }
   try {
-    return json ? method.output.fromJsonString(new TextDecoder().decode(payload), { ignoreUnknownFields: true }) : method.output.decode(payload);
+    const maxDepth = config.maxMessageDepth ?? protobufDefaultMaxDepth;
+    return json
+      ? method.output.fromJsonString(new TextDecoder().decode(payload), { ignoreUnknownFields: true, maxDepth })
+      : method.output.decode(payload, { maxDepth });
   } catch (error) {
     throw new TripleError(Code.INTERNAL, `failed to decode ${method.output.typeName}: ${(error as Error).message}`, { cause: error });
   }
@@ -3570,6 +3579,25 @@ export class HandlerContext {
 }
 
 /**
+ * Decodes one request message: binary, or proto3 JSON with unknown fields ignored (as dubbo-java and
+ * dubbo-js read Triple JSON; an empty JSON body is the empty message), nested at most `maxDepth` deep.
+ * Bad input is INVALID_ARGUMENT naming the type; the codec's own message describes what was wrong,
+ * anything else (not the client's doing) is only "internal error".
+ */
+export function serverDecodeRequest<T extends object>(codec: MessageCodec<T>, data: Uint8Array, json: boolean, maxDepth: number): T {
+  try {
+    if (json) {
+      const text = data.length === 0 ? "{}" : new TextDecoder().decode(data);
+      return codec.fromJsonString(text, { ignoreUnknownFields: true, maxDepth });
+    }
+    return maxDepth === protobufDefaultMaxDepth ? codec.decode(data) : codec.decode(data, { maxDepth });
+  } catch (error) {
+    const reason = error instanceof ProtobufError ? error.message : "internal error";
+    throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${codec.typeName}: ${reason}`, { cause: error });
+  }
+}
+
+/**
  * What the server needs from a call in flight to shut it down: both the streaming `ServerCall` and
  * the lean `ServerUnaryCall` implement it.
  */
@@ -3657,6 +3685,8 @@ export function serverStopRequest(stream: ServerHttp2Stream, requestEnded: () =>
 /** Per-call settings the server derives from the request. */
 export interface ServerCallSettings {
   readonly maxReceiveMessageBytes: number;
+  /** Deepest nesting of request messages accepted (binary and JSON). */
+  readonly maxMessageDepth: number;
   /** Request messages are proto3 JSON (`application/grpc+json`). */
   readonly json: boolean;
   /** The response `content-type` (echoes the request's gRPC subtype). */
@@ -3832,15 +3862,10 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
       if (!this.requestEnded && this.stream.isPaused()) this.stream.resume();
     }
     try {
-      return this.settings.json
-        ? this.method.input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true })
-        : this.method.input.decode(data);
+      return serverDecodeRequest(this.method.input, data, this.settings.json, this.settings.maxMessageDepth);
     } catch (error) {
-      // The codec's own message describes the client's bad input; anything else is not for the peer.
-      const reason = error instanceof ProtobufError ? error.message : "internal error";
-      const failure = new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${this.method.input.typeName}: ${reason}`, { cause: error });
-      this.abortReceive(failure);
-      throw failure;
+      this.abortReceive(error as TripleError);
+      throw error;
     }
   }
 
@@ -3991,6 +4016,8 @@ export interface TripleUnaryExchange {
 /** Settings of the Triple-unary path (a subset of the server's options). */
 export interface TripleUnarySettings {
   readonly maxReceiveMessageBytes: number;
+  /** Deepest nesting of request messages accepted (binary and JSON). */
+  readonly maxMessageDepth: number;
   readonly compressMinBytes: number;
   readonly disableCompression: boolean;
   /** Write JSON responses with proto field names (as dubbo-go does) instead of lowerCamelCase. */
@@ -4113,15 +4140,7 @@ async function tripleUnaryRun(
   settings: TripleUnarySettings,
 ): Promise<void> {
   const method = route.method;
-  let request: object;
-  try {
-    request =
-      codec === "json"
-        ? method.input.fromJsonString(body.length === 0 ? "{}" : new TextDecoder().decode(body), { ignoreUnknownFields: true })
-        : method.input.decode(body);
-  } catch (error) {
-    throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${method.input.typeName}: ${(error as Error).message}`, { cause: error });
-  }
+  const request = serverDecodeRequest(method.input, body, codec === "json", settings.maxMessageDepth);
   const ctx = new HandlerContext(method, exchange.socket, exchange.headers, call.deadline);
   call.ctx = ctx;
   let response: object;
@@ -4309,6 +4328,26 @@ export function exchangeSniff(socket: Socket, idleMs: number, decided: (http2: b
   socket.on("data", onData);
 }
 
+/**
+ * Answers an HTTP/1.1 request node:http could not parse, then closes the connection: a header block
+ * over `maxHeaderListBytes` gets 431 with a Triple JSON RESOURCE_EXHAUSTED error (as over HTTP/2),
+ * any other malformed request 400. A socket that can no longer be written to is just destroyed.
+ */
+export function exchangeHttp1ClientError(error: Error & { code?: string }, socket: Socket, maxHeaderBytes: number): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const overflow = error.code === "HPE_HEADER_OVERFLOW";
+  const status = overflow ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  const body = tripleErrorBody(
+    overflow
+      ? new TripleError(Code.RESOURCE_EXHAUSTED, `request headers exceed the maximum of ${maxHeaderBytes} bytes`)
+      : new TripleError(Code.INVALID_ARGUMENT, "malformed HTTP/1.1 request"),
+  );
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
 /** Dubbo service isolation: the group and version a service implementation is exported under. */
 export interface ServerRegistration {
   readonly group?: string;
@@ -4328,6 +4367,7 @@ export type ServerRouteTable = Map<string, RegisteredRoute[]>;
 /** Options the route resolution reads. */
 interface ServerRoutingOptions {
   readonly maxReceiveMessageBytes?: number;
+  readonly maxMessageDepth?: number;
   readonly compressMinBytes?: number;
   readonly disableCompression?: boolean;
   readonly versionFallback?: boolean;
@@ -4396,6 +4436,7 @@ export function serverRoutesResolve(
     match.route,
     {
       maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+      maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
       json: subtype === "json",
       contentType: responseType,
       requestEncoding: encoding === "gzip" ? "gzip" : undefined,
@@ -4591,22 +4632,12 @@ export class ServerUnaryCall implements ServerCallControl {
         if (this.request !== undefined) throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
         const s = this.settings;
         this.ctx.requestCompressed = (reader.flags & envelopeFlagCompressed) !== 0;
-        this.request = this.decode(envelopePayload(data, reader.flags, s.requestEncoding, s.maxReceiveMessageBytes));
+        const payload = envelopePayload(data, reader.flags, s.requestEncoding, s.maxReceiveMessageBytes);
+        this.request = serverDecodeRequest(this.method.input, payload, s.json, s.maxMessageDepth);
       }
     } catch (error) {
       this.receiveFailed = true;
       this.finish(error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error }));
-    }
-  }
-
-  private decode(data: Uint8Array): object {
-    const input = this.method.input;
-    try {
-      return this.settings.json ? input.fromJsonString(new TextDecoder().decode(data), { ignoreUnknownFields: true }) : input.decode(data);
-    } catch (error) {
-      // The codec's own message describes the client's bad input; anything else is not for the peer.
-      const reason = error instanceof ProtobufError ? error.message : "internal error";
-      throw new TripleError(Code.INVALID_ARGUMENT, `failed to decode ${input.typeName}: ${reason}`, { cause: error });
     }
   }
 
@@ -4695,6 +4726,8 @@ export interface ServerOptions {
   readonly tls?: ServerTlsOptions;
   /** Largest request message (after decompression); default 4 MiB, larger → RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes?: number;
+  /** Deepest nesting of request messages accepted, binary and JSON; default 100, deeper → INVALID_ARGUMENT. */
+  readonly maxMessageDepth?: number;
   /** Concurrent calls per connection (HTTP/2 SETTINGS); default 4096. */
   readonly maxConcurrentStreams?: number;
   /** Largest request header block; default 32 KiB. */
@@ -4743,6 +4776,7 @@ export class TripleServer {
     this.options = options;
     this.unarySettings = {
       maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+      maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
       compressMinBytes: options.compressMinBytes ?? 1024,
       disableCompression: options.disableCompression === true,
       jsonUseProtoNames: options.jsonUseProtoNames === true,
@@ -4763,7 +4797,9 @@ export class TripleServer {
       { maxHeaderSize: options.maxHeaderListBytes ?? 32 * 1024, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
       (request, response) => this.onHttp1(request, response),
     );
-    this.http1.on("clientError", (_error, socket) => socket.destroy());
+    this.http1.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
+      exchangeHttp1ClientError(error, socket, options.maxHeaderListBytes ?? 32 * 1024),
+    );
     // `Expect: 100-continue`: the exchange sends `100 Continue` only once it wants the body.
     this.http1.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => this.onHttp1(request, response, true));
     const tls = options.tls;

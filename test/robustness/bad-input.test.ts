@@ -131,6 +131,40 @@ describe("server: malformed request envelopes", () => {
     await expectAlive(e2e.client(target));
   });
 
+  it("maxMessageDepth bounds nesting on both sides and can be raised or lowered (gRPC unary and streaming, Triple-unary, client)", async () => {
+    /** A GreetRequest/GreetResponse (field 1 = "n") followed by `depth` properly closed nested unknown groups. */
+    const nestedGroups = (depth: number): Buffer =>
+      Buffer.concat([Buffer.from(GreetRequest.encode({ name: "n" })), Buffer.alloc(depth, 0x13), Buffer.alloc(depth, 0x14)]);
+    const strict = await e2e.start({ options: { maxMessageDepth: 10 } });
+    const lenient = await e2e.start({ options: { maxMessageDepth: 500 } });
+    const bySession = [e2e.connect(strict), e2e.connect(lenient)] as const;
+    for (const method of ["Greet", "GreetClientStream"]) {
+      const [strictSession, lenientSession] = bySession;
+      expect(statusOf(await rawRequest(strictSession, grpcHeaders(method), envelope(nestedGroups(5)))), method).toBe("0");
+      const refused = await rawRequest(strictSession, grpcHeaders(method), envelope(nestedGroups(20)));
+      expect(statusOf(refused), method).toBe(String(Code.INVALID_ARGUMENT));
+      expect(messageOf(refused)).toMatch(/depth (of )?10\b/);
+      // 200 levels: beyond the default of 100, within the raised limit.
+      expect(statusOf(await rawRequest(lenientSession, grpcHeaders(method), envelope(nestedGroups(200)))), method).toBe("0");
+    }
+    const tripleHeaders = { ":method": "POST", ":path": "/greet.GreetService/Greet", "content-type": "application/proto" };
+    const tripleRefused = await rawRequest(bySession[0], tripleHeaders, nestedGroups(20));
+    expect(tripleRefused.headers[":status"]).toBe(400);
+    expect(Buffer.from(tripleRefused.body).toString()).toMatch(/depth (of )?10\b/);
+    expect((await rawRequest(bySession[1], tripleHeaders, nestedGroups(200))).headers[":status"]).toBe(200);
+
+    // Client side: a server answering with 20 nested groups.
+    const raw = await e2e.rawServer((stream) => {
+      stream.resume();
+      respond(stream, envelope(nestedGroups(20)));
+    });
+    expect((await e2e.client(raw).greet({ name: "" })).greeting).toBe("n");
+    const error = await expectCode(e2e.client(raw, { maxMessageDepth: 10 }).greet({ name: "" }), Code.INTERNAL);
+    expect(error.rawMessage).toMatch(/depth (of )?10\b/);
+    const stream = e2e.client(raw, { maxMessageDepth: 10 }).greetServerStream({ name: "" });
+    await expectCode(stream.recv(), Code.INTERNAL);
+  });
+
   it("decodes huge repeated counts in linear time (a million unknown fields, a field repeated 500,000 times)", async () => {
     const target = await e2e.start();
     const session = e2e.connect(target);

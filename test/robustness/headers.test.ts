@@ -3,6 +3,7 @@
 // lists over the server's limit, broken grpc-status/grpc-message/details from a server, and unary
 // calls whose request or response has zero or two messages.
 import { connect, constants, type ServerHttp2Stream } from "node:http2";
+import { connect as netConnect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { GreetRequest, GreetResponse, GreetServerStreamRequest } from "../../snapshots/services/greet.js";
 import { Code } from "../../snapshots/services/tristub-runtime.js";
@@ -163,6 +164,27 @@ describe("header list size", () => {
     await expectCode(fresh.greet({ name: "" }, { headers: { "x-big": "b".repeat(40 * KiB) } }), Code.RESOURCE_EXHAUSTED);
     await expectCode(fresh.greetServerStream({ name: "" }, { headers: { "x-big": "b".repeat(40 * KiB) } }).recv(), Code.RESOURCE_EXHAUSTED);
     await expectAlive(fresh);
+  });
+
+  it("answers HTTP/1.1 requests with oversized headers 431 and unparsable ones 400, then serves new connections", async () => {
+    const target = await e2e.start({ options: { maxHeaderListBytes: 4 * KiB } });
+    /** Sends raw bytes on a fresh connection; resolves with everything the server wrote before closing. */
+    const exchange = (request: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = netConnect(target.port, "127.0.0.1", () => socket.end(request));
+        let text = "";
+        socket.setEncoding("utf8");
+        socket.on("data", (chunk: string) => (text += chunk));
+        socket.on("error", reject);
+        socket.on("close", () => resolve(text));
+      });
+    const oversized = await exchange(`POST /greet.GreetService/Greet HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(8 * KiB)}\r\ncontent-length: 0\r\n\r\n`);
+    expect(oversized).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(oversized.slice(oversized.indexOf("\r\n\r\n") + 4))).toMatchObject({ code: "resource_exhausted", message: expect.stringContaining("4096 bytes") });
+    const garbage = await exchange("POST /greet.GreetService/Greet HTTP/1.1\r\nhost x\r\n\r\n");
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(garbage.slice(garbage.indexOf("\r\n\r\n") + 4))).toMatchObject({ code: "invalid_argument" });
+    await expectAlive(e2e.client(target));
   });
 
   it("honours a configured maxHeaderListBytes", async () => {
