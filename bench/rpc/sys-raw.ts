@@ -2,7 +2,8 @@
 //
 // Server: Greet answers every request with one pre-built gRPC-framed GreetResponse{greeting:"triple"}
 // and `grpc-status: 0` trailers once the request body has ended. GreetServerStream reads the count
-// from the request and writes pre-built envelopes in 64 KiB chunks, honouring backpressure. GreetStream
+// from the request and writes pre-built envelopes in 64 KiB chunks, honouring backpressure (or, asked
+// for `each:<count>`, one write per envelope: the per-message floor). GreetStream
 // answers each complete request envelope with the pre-built response envelope.
 // Client: writes pre-built request frames and splits the response body into envelopes (a payload view
 // per message, no protobuf decoding),
@@ -111,6 +112,21 @@ async function writeStream(stream: ServerHttp2Stream, count: number): Promise<vo
   stream.end();
 }
 
+/**
+ * The per-message floor: one `write()` of one pre-built envelope per message, as any server API that
+ * sends message by message must at least do (no coalescing), honouring backpressure.
+ */
+async function writeEach(stream: ServerHttp2Stream, count: number): Promise<void> {
+  respondOk(stream);
+  for (let i = 0; i < count && !stream.destroyed; i++) {
+    if (!stream.write(tripleFrame)) await once(stream, "drain");
+  }
+  stream.end();
+}
+
+/** `RAW_STREAM_WRITES=each` makes the raw client ask for per-message writes (`each:<count>`). */
+const streamRequestPrefix = process.env["RAW_STREAM_WRITES"] === "each" ? "each:" : "";
+
 function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   stream.on("error", () => undefined);
   const path = headers[HTTP2_HEADER_PATH];
@@ -123,7 +139,10 @@ function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
   } else if (path === paths.serverStream) {
     const chunks: Buffer[] = [];
     stream.on("data", (c: Buffer) => chunks.push(c));
-    stream.once("end", () => void writeStream(stream, Number(stringOfFrame(Buffer.concat(chunks)))));
+    stream.once("end", () => {
+      const asked = stringOfFrame(Buffer.concat(chunks));
+      void (asked.startsWith("each:") ? writeEach(stream, Number(asked.slice(5))) : writeStream(stream, Number(asked)));
+    });
   } else if (path === paths.bidi) {
     respondOk(stream);
     const counter = new EnvelopeSplitter();
@@ -200,7 +219,7 @@ async function connectClient(baseUrl: string): Promise<BenchClient> {
       const counter = new EnvelopeSplitter();
       stream.on("data", (c: Buffer) => counter.push(c));
       const done = callStatus(stream);
-      stream.end(frameString(String(count)));
+      stream.end(frameString(streamRequestPrefix + String(count)));
       await done;
       if (counter.pending) throw new Error("raw: truncated envelope");
       return counter.count;
