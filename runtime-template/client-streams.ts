@@ -1,7 +1,6 @@
 import type { CallOptions, SendOptions } from "./call-options.js";
 import { ClientCall } from "./client-call.js";
 import type { ClientCallConfig } from "./client-options.js";
-import { recvExactlyOne } from "./recv-exactly-one.js";
 import { callTripleUnary } from "./client-triple-unary.js";
 import type { MethodInfo } from "./method-info.js";
 import { isEnded, TripleError } from "./triple-error.js";
@@ -45,17 +44,20 @@ export interface BidiStreamingCall<I, O> extends ResponseStream<O> {
 }
 
 /** Calls a unary method: one request, one response; rejects with {@link TripleError}. */
-export async function callUnary<I extends object, O extends object>(
+export function callUnary<I extends object, O extends object>(
   config: ClientCallConfig,
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
 ): Promise<O> {
-  if (config.protocol === "triple") return callTripleUnary(config, method, request, options);
-  const call = new ClientCall(config, method, options);
-  void call.send(request);
-  call.closeRequest();
-  return clientStreamsSingle(call);
+  try {
+    if (config.protocol === "triple") return callTripleUnary(config, method, request, options);
+    const call = new ClientCall(config, method, options);
+    call.sendOnly(request);
+    return call.single();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Starts a server-streaming call. */
@@ -66,8 +68,7 @@ export function callServerStream<I extends object, O extends object>(
   options?: CallOptions,
 ): ServerStreamingCall<O> {
   const call = new ClientCall(config, method, options);
-  void call.send(request);
-  call.closeRequest();
+  call.sendOnly(request);
   return {
     recv: () => call.recv(),
     close: () => call.cancel(),
@@ -92,7 +93,7 @@ export function callClientStream<I extends object, O extends object>(
     send: (message, options) => call.send(message, options),
     closeAndRecv: () => {
       call.closeRequest();
-      return clientStreamsSingle(call);
+      return call.single();
     },
     cancel: () => call.cancel(),
     get headers() {
@@ -124,11 +125,6 @@ export function callBidiStream<I extends object, O extends object>(
     },
     [Symbol.asyncIterator]: () => clientStreamsIterator(call),
   };
-}
-
-/** Reads exactly one response message followed by a normal end (unary and client-streaming). */
-function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Promise<O> {
-  return recvExactlyOne(() => call.recv(), "response", (error) => call.cancel(error));
 }
 
 function clientStreamsIterator<O extends object>(call: ClientCall<object, O>): AsyncIterator<O> {

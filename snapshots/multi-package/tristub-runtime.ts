@@ -2478,6 +2478,9 @@ const clientCallQueueHigh = 64;
  */
 const clientCallReplayBytes = 64 * 1024;
 
+/** Encodes the request of unary and server-streaming calls (`sendOnly`); emptied right after each use. */
+const clientCallSharedWriter = new BinaryWriter(256);
+
 /**
  * One gRPC call on an HTTP/2 stream, for every RPC kind: sends envelopes (small messages are coalesced
  * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
@@ -2497,11 +2500,14 @@ export class ClientCall<I extends object, O extends object> {
   private readonly maxBytes: number;
   private readonly json: boolean;
   private readonly options: CallOptions | undefined;
-  private readonly out = new BinaryWriter(64);
+  /** Request messages not yet written to the stream (created with the first `send()`). */
+  private out: BinaryWriter | undefined;
   private readonly queue = new EnvelopeQueue();
   /** Decodes the response messages (created with the first one). */
   private decodeReader: BinaryReader | undefined;
   private waiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
+  /** A pending `single()`. */
+  private singleWaiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
   private encoding: string | undefined;
   private status: TripleError | undefined; // Code.OK once the call ended normally
   private closed = false;
@@ -2582,8 +2588,9 @@ export class ClientCall<I extends object, O extends object> {
     // The server already ended the call: nothing sent now would be read (grpc-go's io.EOF on Send).
     if (this.closed) return Promise.reject(streamEndedError());
     if (this.requestClosed) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "request stream is closed"));
-    envelopeWrite(this.out, this.method.input, message, this.config.sendCompression === "gzip" && options?.compress !== false, 0, this.json);
-    if (this.out.pos >= clientCallFlushBytes) this.flush();
+    const out = (this.out ??= new BinaryWriter(64));
+    envelopeWrite(out, this.method.input, message, this.config.sendCompression === "gzip" && options?.compress !== false, 0, this.json);
+    if (out.pos >= clientCallFlushBytes) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());
@@ -2591,12 +2598,29 @@ export class ClientCall<I extends object, O extends object> {
     return this.drain ?? clientCallResolved;
   }
 
+  /**
+   * Sends the one request of a unary or server-streaming call and half-closes, in one DATA frame
+   * with END_STREAM and without waiting a tick: the message is encoded into a writer all calls share.
+   */
+  sendOnly(message: I): void {
+    const writer = clientCallSharedWriter;
+    try {
+      envelopeWrite(writer, this.method.input, message, this.config.sendCompression === "gzip", 0, this.json);
+    } catch (error) {
+      // A message that cannot be encoded: nothing was sent, and the opened stream is reset.
+      writer.reset();
+      this.cancel(toTripleError(error, "request could not be encoded"));
+      throw error;
+    }
+    this.closeRequest(writer);
+  }
+
   /** Half-closes the request side (END_STREAM) after what was sent. */
-  closeRequest(): void {
+  closeRequest(pending: BinaryWriter | undefined = this.out): void {
     if (this.requestClosed) return;
     this.requestClosed = true;
     // The last messages ride on the END_STREAM frame: one DATA frame for a unary request, not two.
-    const chunk = this.takeChunk();
+    const chunk = this.takeChunk(pending);
     if (this.stream.destroyed) return;
     if (chunk === undefined) this.stream.end();
     else this.stream.end(chunk);
@@ -2632,6 +2656,32 @@ export class ClientCall<I extends object, O extends object> {
     return this.recv().then(streamStep, streamLastStep);
   }
 
+  /**
+   * The one response of a unary or client-streaming call, settled when the call ends: none, or a
+   * second message, is a protocol error (INTERNAL; a second one cancels the call at once). One promise
+   * per call instead of a `recv()` per message plus one for the end.
+   */
+  single(): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.singleWaiter = { resolve, reject };
+      if (this.closed) this.settleSingle();
+    });
+  }
+
+  private settleSingle(): void {
+    const waiter = this.singleWaiter;
+    if (waiter === undefined) return;
+    this.singleWaiter = undefined;
+    const status = this.status as TripleError;
+    if (status.code !== Code.OK) return waiter.reject(status);
+    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.INTERNAL, "protocol error: missing response message"));
+    try {
+      waiter.resolve(this.take());
+    } catch (error) {
+      waiter.reject(error);
+    }
+  }
+
   /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */
   cancel(reason: TripleError = new TripleError(Code.CANCELLED, "call was cancelled")): void {
     if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
@@ -2641,7 +2691,7 @@ export class ClientCall<I extends object, O extends object> {
 
   private flush(): void {
     this.flushScheduled = false;
-    const chunk = this.takeChunk();
+    const chunk = this.takeChunk(this.out);
     if (chunk === undefined) return;
     if (!this.stream.write(chunk) && this.drain === undefined) {
       this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
@@ -2649,8 +2699,9 @@ export class ClientCall<I extends object, O extends object> {
   }
 
   /** The request bytes written since the last flush, kept for a replay until the response starts. */
-  private takeChunk(): Buffer | undefined {
-    const chunk = http2TakeChunk(this.stream, this.out);
+  private takeChunk(writer: BinaryWriter | undefined): Buffer | undefined {
+    if (writer === undefined) return undefined;
+    const chunk = http2TakeChunk(this.stream, writer);
     if (chunk !== undefined && this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
@@ -2707,6 +2758,10 @@ export class ClientCall<I extends object, O extends object> {
     } catch (error) {
       // Messages that arrived before the bad one are still delivered, then this error.
       this.fail(clientResponseError(error));
+    }
+    if (this.singleWaiter !== undefined && this.queue.size > 1) {
+      this.queue.clear();
+      this.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
     }
     const waiter = this.waiter;
     if (waiter !== undefined && this.queue.size > 0) {
@@ -2803,6 +2858,7 @@ export class ClientCall<I extends object, O extends object> {
       this.waiter = undefined;
       waiter.reject(this.status.code === Code.OK ? streamEndedError() : this.status);
     }
+    this.settleSingle();
   }
 }
 
@@ -3167,47 +3223,21 @@ function tripleCollector(maxBytes: number, reject: (e: unknown) => void, stop: (
   };
 }
 
-/**
- * Reads the single message of a unary side — a unary request, a unary or client-streaming response —
- * and insists that the stream then ends: none or a second message is a protocol error (INTERNAL).
- * `onExtra` runs before the error for a second message is thrown (a client cancels its call there).
- */
-export async function recvExactlyOne<T>(recv: () => Promise<T>, what: string, onExtra?: (error: TripleError) => void): Promise<T> {
-  let message: T;
-  try {
-    message = await recv();
-  } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, `protocol error: missing ${what} message`);
-    throw error;
-  }
-  try {
-    await recv();
-  } catch (error) {
-    if (isEnded(error)) return message;
-    throw error;
-  }
-  const extra = new TripleError(Code.INTERNAL, `protocol error: more than one ${what} message`);
-  onExtra?.(extra);
-  throw extra;
-}
-
 /** Calls a unary method: one request, one response; rejects with {@link TripleError}. */
-export async function callUnary<I extends object, O extends object>(
+export function callUnary<I extends object, O extends object>(
   config: ClientCallConfig,
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
 ): Promise<O> {
-  if (config.protocol === "triple") return callTripleUnary(config, method, request, options);
-  const call = new ClientCall(config, method, options);
-  void call.send(request);
-  call.closeRequest();
-  return clientStreamsSingle(call);
-}
-
-/** Reads exactly one response message followed by a normal end (unary and client-streaming). */
-function clientStreamsSingle<O extends object>(call: ClientCall<object, O>): Promise<O> {
-  return recvExactlyOne(() => call.recv(), "response", (error) => call.cancel(error));
+  try {
+    if (config.protocol === "triple") return callTripleUnary(config, method, request, options);
+    const call = new ClientCall(config, method, options);
+    call.sendOnly(request);
+    return call.single();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 // Readers and writers of proto3 JSON scalar values. Each reader takes the JSON value and the field path
@@ -3399,6 +3429,30 @@ export function jsonTextEnum(names: { readonly [n: number]: string }, value: num
     if (name !== undefined) return jsonTextString(name);
   }
   return jsonTextNumber(value);
+}
+
+/**
+ * Reads the single message of a unary side — a unary request, a unary or client-streaming response —
+ * and insists that the stream then ends: none or a second message is a protocol error (INTERNAL).
+ * `onExtra` runs before the error for a second message is thrown (a client cancels its call there).
+ */
+export async function recvExactlyOne<T>(recv: () => Promise<T>, what: string, onExtra?: (error: TripleError) => void): Promise<T> {
+  let message: T;
+  try {
+    message = await recv();
+  } catch (error) {
+    if (isEnded(error)) throw new TripleError(Code.INTERNAL, `protocol error: missing ${what} message`);
+    throw error;
+  }
+  try {
+    await recv();
+  } catch (error) {
+    if (isEnded(error)) return message;
+    throw error;
+  }
+  const extra = new TripleError(Code.INTERNAL, `protocol error: more than one ${what} message`);
+  onExtra?.(extra);
+  throw extra;
 }
 
 /** The network peer of a call. */

@@ -262,6 +262,39 @@ describe("client: malformed response envelopes", () => {
     }
   });
 
+  it("fails a unary call answered with zero or two messages with INTERNAL, cancelling at the second without waiting for the end", async () => {
+    const one = envelope(GreetResponse.encode({ greeting: "one" }));
+    const reset = deferred<number>();
+    const raw = await e2e.rawServer((stream, headers) => {
+      stream.resume();
+      const count = headers["x-count"];
+      if (count === "hold") {
+        stream.on("close", () => reset.resolve(stream.rstCode ?? 0));
+        // Two messages, then the stream stays open: the client must give up on its own.
+        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        stream.write(Buffer.concat([one, one]));
+        return;
+      }
+      if (count === "error") {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(Code.ABORTED), "grpc-message": "after one" }));
+        stream.end(one);
+        return;
+      }
+      respond(stream, count === "0" ? new Uint8Array(0) : Buffer.concat([one, one]));
+    });
+    const client = e2e.client(raw);
+    for (const count of ["0", "2"]) {
+      const error = await expectCode(client.greet({ name: "" }, { headers: { "x-count": count } }), Code.INTERNAL);
+      expect(error.rawMessage).toMatch(count === "0" ? /missing response message/ : /more than one response message/);
+    }
+    const aborted = await expectCode(client.greet({ name: "" }, { headers: { "x-count": "error" } }), Code.ABORTED);
+    expect(aborted.rawMessage).toBe("after one");
+    const held = await withTimeout(expectCode(client.greet({ name: "" }, { headers: { "x-count": "hold" } }), Code.INTERNAL), 5_000, "unary call answered twice");
+    expect(held.rawMessage).toMatch(/more than one response message/);
+    expect(await withTimeout(reset.promise, 5_000, "the server seeing the reset")).not.toBe(0);
+  });
+
   it("reads a server stream's messages up to a bad envelope, then fails", async () => {
     const good = envelope(GreetServerStreamResponse.encode({ greeting: "good" }));
     const raw = await e2e.rawServer((stream) => {
