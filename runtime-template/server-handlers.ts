@@ -1,14 +1,18 @@
 import type { MethodInfo } from "./method-info.js";
-import { recvExactlyOne } from "./recv-exactly-one.js";
 import type { ServerCall } from "./server-call.js";
 import type { HandlerContext } from "./server-context.js";
+import { Code } from "./status-code.js";
+import { isEnded, TripleError } from "./triple-error.js";
 
 /** A method bound to its implementation, ready to be registered on a server. */
 export interface ServerRoute {
   readonly method: MethodInfo<object, object>;
-  /** Runs the handler for one call; resolves when the handler is done and its responses are queued. */
-  run(call: ServerCall<object, object>): Promise<void>;
-  /** The implementation of a unary method, which Triple-unary (plain HTTP) requests call directly. */
+  /**
+   * Streaming methods: runs the handler for one call; resolves when the handler is done and its
+   * responses are queued.
+   */
+  readonly run?: (call: ServerCall<object, object>) => Promise<void>;
+  /** Unary methods: the implementation, which gRPC (`ServerUnaryCall`) and Triple-unary requests call directly. */
   readonly unary?: (request: object, ctx: HandlerContext) => Promise<object> | object;
 }
 
@@ -31,11 +35,7 @@ export function serveUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   impl: (request: I, ctx: HandlerContext) => Promise<O> | O,
 ): ServerRoute {
-  const route = serverRoute(method, async (call) => {
-    const request = await serverSingleRequest(call);
-    await call.send(await impl(request, call.ctx));
-  });
-  return { ...route, unary: impl as (request: object, ctx: HandlerContext) => Promise<object> | object };
+  return { method: method as unknown as MethodInfo<object, object>, unary: impl as (request: object, ctx: HandlerContext) => Promise<object> | object };
 }
 
 /** Binds a server-streaming implementation: `(request, stream, ctx) => void`. */
@@ -77,9 +77,25 @@ function serverRoute<I extends object, O extends object>(
   return { method: method as unknown as MethodInfo<object, object>, run: run as (call: ServerCall<object, object>) => Promise<void> };
 }
 
-/** Reads the one request of a unary or server-streaming call, insisting on exactly one. */
-function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
-  return recvExactlyOne(() => call.recv(), "request");
+/**
+ * Reads the one request of a server-streaming call and insists that the request side then ends: none
+ * or a second message is a protocol error (INTERNAL). (Unary calls take `ServerUnaryCall`'s path.)
+ */
+async function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
+  let message: I;
+  try {
+    message = await call.recv();
+  } catch (error) {
+    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing request message");
+    throw error;
+  }
+  try {
+    await call.recv();
+  } catch (error) {
+    if (isEnded(error)) return message;
+    throw error;
+  }
+  throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
 }
 
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {

@@ -237,8 +237,9 @@ export class TripleServer {
       return serverRespondError(stream, settings.contentType, new TripleError(Code.INVALID_ARGUMENT, (error as Error).message));
     }
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
-    if (route.unary !== undefined) {
-      new ServerUnaryCall(route.method, route.unary, stream, ctx, settings, this.host, timeoutMs);
+    const run = route.run;
+    if (run === undefined) {
+      if (route.unary !== undefined) new ServerUnaryCall(route.method, route.unary, stream, ctx, settings, this.host, timeoutMs);
       return;
     }
     const call = new ServerCall(route.method, stream, ctx, settings);
@@ -266,7 +267,7 @@ export class TripleServer {
       this.calls.delete(call);
       cancelled();
     });
-    route.run(call).then(
+    run(call).then(
       () => call.finish(),
       (error: unknown) => this.fail(call, error),
     );

@@ -3459,30 +3459,6 @@ export function jsonTextEnum(names: { readonly [n: number]: string }, value: num
   return jsonTextNumber(value);
 }
 
-/**
- * Reads the single message of a unary side — a unary request, a unary or client-streaming response —
- * and insists that the stream then ends: none or a second message is a protocol error (INTERNAL).
- * `onExtra` runs before the error for a second message is thrown (a client cancels its call there).
- */
-export async function recvExactlyOne<T>(recv: () => Promise<T>, what: string, onExtra?: (error: TripleError) => void): Promise<T> {
-  let message: T;
-  try {
-    message = await recv();
-  } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, `protocol error: missing ${what} message`);
-    throw error;
-  }
-  try {
-    await recv();
-  } catch (error) {
-    if (isEnded(error)) return message;
-    throw error;
-  }
-  const extra = new TripleError(Code.INTERNAL, `protocol error: more than one ${what} message`);
-  onExtra?.(extra);
-  throw extra;
-}
-
 /** The network peer of a call. */
 export interface PeerInfo {
   readonly address: string | undefined;
@@ -3931,9 +3907,12 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
 /** A method bound to its implementation, ready to be registered on a server. */
 export interface ServerRoute {
   readonly method: MethodInfo<object, object>;
-  /** Runs the handler for one call; resolves when the handler is done and its responses are queued. */
-  run(call: ServerCall<object, object>): Promise<void>;
-  /** The implementation of a unary method, which Triple-unary (plain HTTP) requests call directly. */
+  /**
+   * Streaming methods: runs the handler for one call; resolves when the handler is done and its
+   * responses are queued.
+   */
+  readonly run?: (call: ServerCall<object, object>) => Promise<void>;
+  /** Unary methods: the implementation, which gRPC (`ServerUnaryCall`) and Triple-unary requests call directly. */
   readonly unary?: (request: object, ctx: HandlerContext) => Promise<object> | object;
 }
 
@@ -3956,11 +3935,7 @@ export function serveUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   impl: (request: I, ctx: HandlerContext) => Promise<O> | O,
 ): ServerRoute {
-  const route = serverRoute(method, async (call) => {
-    const request = await serverSingleRequest(call);
-    await call.send(await impl(request, call.ctx));
-  });
-  return { ...route, unary: impl as (request: object, ctx: HandlerContext) => Promise<object> | object };
+  return { method: method as unknown as MethodInfo<object, object>, unary: impl as (request: object, ctx: HandlerContext) => Promise<object> | object };
 }
 
 /** Binds a bidi implementation: `(stream, ctx) => void`. */
@@ -3979,11 +3954,6 @@ function serverRoute<I extends object, O extends object>(
   run: (call: ServerCall<I, O>) => Promise<void>,
 ): ServerRoute {
   return { method: method as unknown as MethodInfo<object, object>, run: run as (call: ServerCall<object, object>) => Promise<void> };
-}
-
-/** Reads the one request of a unary or server-streaming call, insisting on exactly one. */
-function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
-  return recvExactlyOne(() => call.recv(), "request");
 }
 
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {
@@ -4916,8 +4886,9 @@ export class TripleServer {
       return serverRespondError(stream, settings.contentType, new TripleError(Code.INVALID_ARGUMENT, (error as Error).message));
     }
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
-    if (route.unary !== undefined) {
-      new ServerUnaryCall(route.method, route.unary, stream, ctx, settings, this.host, timeoutMs);
+    const run = route.run;
+    if (run === undefined) {
+      if (route.unary !== undefined) new ServerUnaryCall(route.method, route.unary, stream, ctx, settings, this.host, timeoutMs);
       return;
     }
     const call = new ServerCall(route.method, stream, ctx, settings);
@@ -4945,7 +4916,7 @@ export class TripleServer {
       this.calls.delete(call);
       cancelled();
     });
-    route.run(call).then(
+    run(call).then(
       () => call.finish(),
       (error: unknown) => this.fail(call, error),
     );
