@@ -65,6 +65,7 @@ export class ClientCall<I extends object, O extends object> {
   private headersReceived = false;
   private readonly responseHeaders = new ClientMetadata();
   private readonly responseTrailers = new ClientMetadata();
+
   constructor(config: ClientCallConfig, method: MethodInfo<I, O>, options: CallOptions | undefined) {
     this.config = config;
     this.method = method;

@@ -190,7 +190,7 @@ export class EnvelopeQueue {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private head = 0;
-  /** The bytes of the payload `shift()` removed last. */
+  /** The bytes of the payload `shift()` removed last, which sits at [`start`, `end`) in them. */
   buf: Uint8Array = envelopeNoBytes;
   start = 0;
   end = 0;

@@ -2329,7 +2329,7 @@ export class EnvelopeQueue {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private head = 0;
-  /** The bytes of the payload `shift()` removed last. */
+  /** The bytes of the payload `shift()` removed last, which sits at [`start`, `end`) in them. */
   buf: Uint8Array = envelopeNoBytes;
   start = 0;
   end = 0;
@@ -2490,6 +2490,7 @@ export class ClientCall<I extends object, O extends object> {
   private headersReceived = false;
   private readonly responseHeaders = new ClientMetadata();
   private readonly responseTrailers = new ClientMetadata();
+
   constructor(config: ClientCallConfig, method: MethodInfo<I, O>, options: CallOptions | undefined) {
     this.config = config;
     this.method = method;
