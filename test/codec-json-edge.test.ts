@@ -1005,6 +1005,33 @@ describe("toJsonString ≡ JSON.stringify(toJson())", () => {
     expect(() => Value.toJsonString(nan)).toThrow(WktError);
     expect(() => Struct.toJsonString(Struct.create({ fields: { x: nan } }))).toThrow("google.protobuf.Value");
   });
+  test("string values written without their closing quote until the next key or the end", () => {
+    // Strings, bytes, 64-bit integers and enum names leave the text open; the next key constant or the
+    // end closes it. Adjacent open values, an open value first or last, escapes inside one.
+    for (const s of awkward) {
+      same(ImplicitScalars, sc({ int64Field: 5n, uint64Field: 6n, stringField: s, bytesField: new Uint8Array([s.length]) }));
+      same(ImplicitScalars, sc({ stringField: s }));
+      same(ImplicitScalars, sc({ stringField: s, boolField: true }));
+      same(ScalarOneof, ScalarOneof.create({ value: { case: "stringValue", value: s } }));
+      same(Wrappers, Wrappers.create({ stringValue: s, int64Value: 1n, bytesValue: new Uint8Array([255]) }));
+      // Message-valued map: the key's quotes go with the comma and the colon.
+      const Node = mapsModule.Value;
+      same(Node, Node.create({ text: s, count: 2n, children: { [s]: Node.create({ text: s }), b: Node.create({}), [`${s}2`]: Node.create({ count: 1n }) } }));
+    }
+    for (const value of [
+      { case: "int64Value", value: -1n },
+      { case: "uint64Value", value: 18446744073709551615n },
+      { case: "fixed64Value", value: 0n },
+      { case: "bytesValue", value: new Uint8Array([0xfb, 0xff, 0]) },
+      { case: "enumValue", value: 2 },
+      { case: "enumValue", value: 77 },
+      { case: "enumValue", value: 0 },
+    ] as const) {
+      same(ScalarOneof, ScalarOneof.create({ value } as never));
+    }
+    expect(ImplicitScalars.toJsonString(sc({ int64Field: 5n, stringField: "a" }))).toBe('{"int64Field":"5","stringField":"a"}');
+    expect(ScalarOneof.toJsonString(ScalarOneof.create({ value: { case: "enumValue", value: 2 } }), { enumAsInteger: true })).toBe('{"enumValue":2}');
+  });
   test("prettySpaces: ≥ 1 indents (through toJson), anything below is compact", () => {
     const message = ImplicitScalars.create({ stringField: "x", int32Field: 5 });
     expect(ImplicitScalars.toJsonString(message, { prettySpaces: 0.5 })).toBe('{"int32Field":5,"stringField":"x"}');

@@ -1561,6 +1561,15 @@ export function jsonTextString(value: string): string {
   return jsonTextNeedsEscape.test(value) ? JSON.stringify(value) : '"' + value + '"';
 }
 
+/**
+ * A string's JSON text without its quotes: the string itself when there is nothing to escape (no
+ * copy), else the inside of `JSON.stringify`'s literal. The generated writers put the quotes into
+ * their key constants.
+ */
+export function jsonTextStringBody(value: string): string {
+  return jsonTextNeedsEscape.test(value) ? JSON.stringify(value).slice(1, -1) : value;
+}
+
 /** A 32-bit integer (or any number `toJson` writes as is): `null` for NaN and ±Infinity, as JSON has it. */
 export function jsonTextNumber(value: number): string {
   return value - value === 0 ? "" + value : "null";
@@ -1570,11 +1579,6 @@ export function jsonTextNumber(value: number): string {
 export function jsonTextFloat(value: number): string {
   if (value - value === 0) return "" + value;
   return value !== value ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"';
-}
-
-/** Bytes as a quoted standard, padded base64 string. */
-export function jsonTextBytes(value: Uint8Array): string {
-  return '"' + base64Encode(value) + '"';
 }
 
 /** An enum value as its quoted name, or as a number for undeclared values or when asked to. */

@@ -3344,12 +3344,12 @@ export function jsonExpectObject(value: JsonValue, path: string): { readonly [ke
 const jsonTextNeedsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
- * A string as a JSON string literal, exactly as `JSON.stringify` writes it. Strings with nothing to
- * escape (the common case) are just quoted, which is about twice as fast as calling `JSON.stringify`;
- * anything else (quotes, backslashes, control characters, any surrogate) goes through it.
+ * A string's JSON text without its quotes: the string itself when there is nothing to escape (no
+ * copy), else the inside of `JSON.stringify`'s literal. The generated writers put the quotes into
+ * their key constants.
  */
-export function jsonTextString(value: string): string {
-  return jsonTextNeedsEscape.test(value) ? JSON.stringify(value) : '"' + value + '"';
+export function jsonTextStringBody(value: string): string {
+  return jsonTextNeedsEscape.test(value) ? JSON.stringify(value).slice(1, -1) : value;
 }
 
 /** The network peer of a call. */
