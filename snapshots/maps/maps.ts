@@ -2290,7 +2290,7 @@ export const MapValues: MessageCodec<MapValues> = {
           const item = entries[k] as JsonValue;
           if (item === null) throw jsonError("fixtures.maps.MapValues.float_value", "map value must not be null");
           const mapKey = jsonReadMapKeyString(k, "fixtures.maps.MapValues.float_value");
-          protobufMapSet(message.floatValue as { [key: string]: number }, mapKey, jsonReadFloat(item, "fixtures.maps.MapValues.float_value"));
+          protobufMapSet(message.floatValue as { [key: string]: number }, mapKey, (typeof item === "number" && Math.abs(item) <= 3.4028234663852886e38 ? item : jsonReadFloat(item, "fixtures.maps.MapValues.float_value")));
         }
       }
     }

@@ -488,7 +488,7 @@ export const ScalarOneof: MessageCodec<ScalarOneof> = {
       seen++;
       if (v !== null) {
         if (message.value.case !== undefined) throw jsonOneofTwice("fixtures.oneofs.ScalarOneof.value", "floatValue");
-        message.value = { case: "floatValue", value: jsonReadFloat(v, "fixtures.oneofs.ScalarOneof.float_value") };
+        message.value = { case: "floatValue", value: (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.oneofs.ScalarOneof.float_value")) };
       }
     }
     v = object["boolValue"];

@@ -634,7 +634,7 @@ export const Optionals: MessageCodec<Optionals> = {
     if (v === undefined) v = object["float_field"];
     if (v !== undefined) {
       seen++;
-      message.floatField = v === null ? undefined : jsonReadFloat(v, "fixtures.proto2.Optionals.float_field");
+      message.floatField = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.proto2.Optionals.float_field"));
     }
     v = object["int32Field"];
     if (v === undefined) v = object["int32_field"];
@@ -1172,7 +1172,7 @@ export const Requireds: MessageCodec<Requireds> = {
     if (v === undefined) v = object["float_field"];
     if (v !== undefined) {
       seen++;
-      message.floatField = v === null ? 0 : jsonReadFloat(v, "fixtures.proto2.Requireds.float_field");
+      message.floatField = v === null ? 0 : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.proto2.Requireds.float_field"));
     }
     v = object["int32Field"];
     if (v === undefined) v = object["int32_field"];
@@ -2155,7 +2155,7 @@ export const Defaults: MessageCodec<Defaults> = {
     if (v === undefined) v = object["float_field"];
     if (v !== undefined) {
       seen++;
-      message.floatField = v === null ? undefined : jsonReadFloat(v, "fixtures.proto2.Defaults.float_field");
+      message.floatField = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.proto2.Defaults.float_field"));
     }
     v = object["int32Field"];
     if (v === undefined) v = object["int32_field"];
@@ -2277,19 +2277,19 @@ export const Defaults: MessageCodec<Defaults> = {
     if (v === undefined) v = object["float_inf"];
     if (v !== undefined) {
       seen++;
-      message.floatInf = v === null ? undefined : jsonReadFloat(v, "fixtures.proto2.Defaults.float_inf");
+      message.floatInf = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.proto2.Defaults.float_inf"));
     }
     v = object["floatNegInf"];
     if (v === undefined) v = object["float_neg_inf"];
     if (v !== undefined) {
       seen++;
-      message.floatNegInf = v === null ? undefined : jsonReadFloat(v, "fixtures.proto2.Defaults.float_neg_inf");
+      message.floatNegInf = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.proto2.Defaults.float_neg_inf"));
     }
     v = object["floatNan"];
     if (v === undefined) v = object["float_nan"];
     if (v !== undefined) {
       seen++;
-      message.floatNan = v === null ? undefined : jsonReadFloat(v, "fixtures.proto2.Defaults.float_nan");
+      message.floatNan = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.proto2.Defaults.float_nan"));
     }
     v = object["doubleExp"];
     if (v === undefined) v = object["double_exp"];
@@ -2301,7 +2301,7 @@ export const Defaults: MessageCodec<Defaults> = {
     if (v === undefined) v = object["float_exp"];
     if (v !== undefined) {
       seen++;
-      message.floatExp = v === null ? undefined : jsonReadFloat(v, "fixtures.proto2.Defaults.float_exp");
+      message.floatExp = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.proto2.Defaults.float_exp"));
     }
     v = object["doubleNegZero"];
     if (v === undefined) v = object["double_neg_zero"];

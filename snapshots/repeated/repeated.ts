@@ -832,7 +832,7 @@ export const PackedScalars: MessageCodec<PackedScalars> = {
       if (v !== null) {
         for (const item of jsonExpectArray(v, "fixtures.repeated.PackedScalars.float_list")) {
           if (item === null) throw jsonError("fixtures.repeated.PackedScalars.float_list", "list item must not be null");
-          message.floatList.push(jsonReadFloat(item, "fixtures.repeated.PackedScalars.float_list"));
+          message.floatList.push((typeof item === "number" && Math.abs(item) <= 3.4028234663852886e38 ? item : jsonReadFloat(item, "fixtures.repeated.PackedScalars.float_list")));
         }
       }
     }
@@ -1533,7 +1533,7 @@ export const UnpackedScalars: MessageCodec<UnpackedScalars> = {
       if (v !== null) {
         for (const item of jsonExpectArray(v, "fixtures.repeated.UnpackedScalars.float_list")) {
           if (item === null) throw jsonError("fixtures.repeated.UnpackedScalars.float_list", "list item must not be null");
-          message.floatList.push(jsonReadFloat(item, "fixtures.repeated.UnpackedScalars.float_list"));
+          message.floatList.push((typeof item === "number" && Math.abs(item) <= 3.4028234663852886e38 ? item : jsonReadFloat(item, "fixtures.repeated.UnpackedScalars.float_list")));
         }
       }
     }

@@ -419,7 +419,7 @@ export const ImplicitScalars: MessageCodec<ImplicitScalars> = {
     if (v === undefined) v = object["float_field"];
     if (v !== undefined) {
       seen++;
-      message.floatField = v === null ? 0 : jsonReadFloat(v, "fixtures.scalars.ImplicitScalars.float_field");
+      message.floatField = v === null ? 0 : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.scalars.ImplicitScalars.float_field"));
     }
     v = object["int32Field"];
     if (v === undefined) v = object["int32_field"];
@@ -920,7 +920,7 @@ export const OptionalScalars: MessageCodec<OptionalScalars> = {
     if (v === undefined) v = object["float_field"];
     if (v !== undefined) {
       seen++;
-      message.floatField = v === null ? undefined : jsonReadFloat(v, "fixtures.scalars.OptionalScalars.float_field");
+      message.floatField = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.scalars.OptionalScalars.float_field"));
     }
     v = object["int32Field"];
     if (v === undefined) v = object["int32_field"];

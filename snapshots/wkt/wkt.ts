@@ -680,7 +680,7 @@ export const Wrappers: MessageCodec<Wrappers> = {
     if (v === undefined) v = object["float_value"];
     if (v !== undefined) {
       seen++;
-      message.floatValue = v === null ? undefined : jsonReadFloat(v, "fixtures.wkt.Wrappers.float_value");
+      message.floatValue = v === null ? undefined : (typeof v === "number" && Math.abs(v) <= 3.4028234663852886e38 ? v : jsonReadFloat(v, "fixtures.wkt.Wrappers.float_value"));
     }
     v = object["int64Value"];
     if (v === undefined) v = object["int64_value"];
