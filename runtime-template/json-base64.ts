@@ -62,10 +62,27 @@ export function base64Decode(text: string): Uint8Array {
   if (text.length - end > 2 || end % 4 === 1) throw new ProtobufError("invalid base64 string");
   if (text.length % 4 !== 0 && text.length !== end) throw new ProtobufError("invalid base64 padding");
   const out = new Uint8Array(Math.floor((end * 3) / 4));
+  const table = base64DecodeTable;
+  let o = 0;
+  let i = 0;
+  // Whole groups of four characters, three bytes each. An invalid character's -1 sets the sign bit.
+  for (; i + 3 < end; i += 4) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 128) throw new ProtobufError("invalid base64 string");
+    const v = ((table[c0] as number) << 18) | ((table[c1] as number) << 12) | ((table[c2] as number) << 6) | (table[c3] as number);
+    if (v < 0) throw new ProtobufError("invalid base64 string");
+    out[o] = v >>> 16;
+    out[o + 1] = v >>> 8;
+    out[o + 2] = v;
+    o += 3;
+  }
+  // The last two or three characters (unpadded or before the padding).
   let bits = 0;
   let count = 0;
-  let o = 0;
-  for (let i = 0; i < end; i++) {
+  for (; i < end; i++) {
     const c = text.charCodeAt(i);
     const v = c < 128 ? (base64DecodeTable[c] as number) : -1;
     if (v < 0) throw new ProtobufError("invalid base64 string");

@@ -206,6 +206,9 @@ export function jsonWriteBytes(value: Uint8Array): string {
 
 /** Reads a map key of a 32-bit integer type as its number ("01" → 1), the index the map object is set at. */
 export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): number {
+  // Canonical keys ("17", "-3": the number's own text) are in range as soon as the number is.
+  const n = +key;
+  if ((unsigned ? n >>> 0 : n | 0) === n && "" + n === key) return n;
   return unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path);
 }
 

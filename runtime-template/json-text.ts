@@ -16,6 +16,15 @@ export function jsonTextString(value: string): string {
   return jsonTextNeedsEscape.test(value) ? JSON.stringify(value) : '"' + value + '"';
 }
 
+/**
+ * A string's JSON text without its quotes: the string itself when there is nothing to escape (no
+ * copy), else the inside of `JSON.stringify`'s literal. The generated writers put the quotes into
+ * their key constants.
+ */
+export function jsonTextStringBody(value: string): string {
+  return jsonTextNeedsEscape.test(value) ? JSON.stringify(value).slice(1, -1) : value;
+}
+
 /** A 32-bit integer (or any number `toJson` writes as is): `null` for NaN and ±Infinity, as JSON has it. */
 export function jsonTextNumber(value: number): string {
   return value - value === 0 ? "" + value : "null";

@@ -1005,10 +1005,85 @@ describe("toJsonString ≡ JSON.stringify(toJson())", () => {
     expect(() => Value.toJsonString(nan)).toThrow(WktError);
     expect(() => Struct.toJsonString(Struct.create({ fields: { x: nan } }))).toThrow("google.protobuf.Value");
   });
+  test("string values written without their closing quote until the next key or the end", () => {
+    // Strings, bytes, 64-bit integers and enum names leave the text open; the next key constant or the
+    // end closes it. Adjacent open values, an open value first or last, escapes inside one.
+    for (const s of awkward) {
+      same(ImplicitScalars, sc({ int64Field: 5n, uint64Field: 6n, stringField: s, bytesField: new Uint8Array([s.length]) }));
+      same(ImplicitScalars, sc({ stringField: s }));
+      same(ImplicitScalars, sc({ stringField: s, boolField: true }));
+      same(ScalarOneof, ScalarOneof.create({ value: { case: "stringValue", value: s } }));
+      same(Wrappers, Wrappers.create({ stringValue: s, int64Value: 1n, bytesValue: new Uint8Array([255]) }));
+      // Message-valued map: the key's quotes go with the comma and the colon.
+      const Node = mapsModule.Value;
+      same(Node, Node.create({ text: s, count: 2n, children: { [s]: Node.create({ text: s }), b: Node.create({}), [`${s}2`]: Node.create({ count: 1n }) } }));
+    }
+    for (const value of [
+      { case: "int64Value", value: -1n },
+      { case: "uint64Value", value: 18446744073709551615n },
+      { case: "fixed64Value", value: 0n },
+      { case: "bytesValue", value: new Uint8Array([0xfb, 0xff, 0]) },
+      { case: "enumValue", value: 2 },
+      { case: "enumValue", value: 77 },
+      { case: "enumValue", value: 0 },
+    ] as const) {
+      same(ScalarOneof, ScalarOneof.create({ value } as never));
+    }
+    expect(ImplicitScalars.toJsonString(sc({ int64Field: 5n, stringField: "a" }))).toBe('{"int64Field":"5","stringField":"a"}');
+    expect(ScalarOneof.toJsonString(ScalarOneof.create({ value: { case: "enumValue", value: 2 } }), { enumAsInteger: true })).toBe('{"enumValue":2}');
+  });
   test("prettySpaces: ≥ 1 indents (through toJson), anything below is compact", () => {
     const message = ImplicitScalars.create({ stringField: "x", int32Field: 5 });
     expect(ImplicitScalars.toJsonString(message, { prettySpaces: 0.5 })).toBe('{"int32Field":5,"stringField":"x"}');
     expect(ImplicitScalars.toJsonString(message, { prettySpaces: -1 })).toBe('{"int32Field":5,"stringField":"x"}');
     expect(ImplicitScalars.toJsonString(message, { prettySpaces: 1 })).toBe('{\n "int32Field": 5,\n "stringField": "x"\n}');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Decoder fast paths (whole base64 quads, canonical integer map keys, floats in range) against
+// the general code and against Node's own base64 decoder.
+// ---------------------------------------------------------------------------------------------
+
+describe("JSON decode fast paths", () => {
+  const sc = (init: Partial<ImplicitScalars>): ImplicitScalars => ImplicitScalars.create(init);
+  const readBytes = (text: string): Uint8Array => ImplicitScalars.fromJson({ bytesField: text }).bytesField;
+  test("base64: every length 0..70, standard / URL-safe, padded / unpadded, same bytes as Buffer", () => {
+    for (let n = 0; n <= 70; n++) {
+      const data = new Uint8Array(n).map((_, i) => (i * 151 + n * 7 + 0xf8) & 0xff);
+      const standard = Buffer.from(data).toString("base64");
+      const urlSafe = standard.replace(/\+/g, "-").replace(/\//g, "_");
+      for (const text of [standard, standard.replace(/=+$/, ""), urlSafe, urlSafe.replace(/=+$/, "")]) {
+        expect(Array.from(readBytes(text)), text).toEqual(Array.from(data));
+      }
+    }
+  });
+  test("base64: a bad character anywhere (in a whole quad or in the tail) fails as before", () => {
+    const good = Buffer.from(new Uint8Array(20).map((_, i) => i * 13)).toString("base64").replace(/=+$/, ""); // 27 chars
+    for (let i = 0; i < good.length; i++) {
+      for (const c of ["!", " ", "é", "\u0100", "=", ".", "\u0080", "\u007f"]) {
+        const text = good.slice(0, i) + c + good.slice(i + 1);
+        expect(() => readBytes(text), JSON.stringify(text)).toThrow(ScalarsError);
+        expect(() => readBytes(text), JSON.stringify(text)).toThrow("bytes_field: invalid base64");
+      }
+    }
+  });
+  test("int32 / uint32 map keys: canonical ones by the fast path, others as before", () => {
+    const keys = MapKeys.fromJson({
+      int32Key: { "7": "a", "-7": "b", "-2147483648": "c", "1e1": "d", "0005": "f" },
+      uint32Key: { "4294967295": "a", "0": "b", "1.0": "c" },
+    } as never);
+    expect({ ...keys.int32Key }).toEqual({ 7: "a", [-7]: "b", [-2147483648]: "c", 10: "d", 5: "f" });
+    expect({ ...keys.uint32Key }).toEqual({ 4294967295: "a", 0: "b", 1: "c" });
+    for (const k of ["2147483648", "-2147483649", " 1", "+3", "0x10", "1.5", "Infinity", "NaN", ""]) {
+      expect(() => MapKeys.fromJson({ int32Key: { [k]: "x" } } as never), k).toThrow(MapsError);
+    }
+    for (const k of ["4294967296", "-1", "-0.5"]) expect(() => MapKeys.fromJson({ uint32Key: { [k]: "x" } } as never), k).toThrow(MapsError);
+  });
+  test("floats: up to float32's largest value, and the values that round to it, are read; beyond fails", () => {
+    const max = 3.4028234663852886e38;
+    for (const v of [max, -max, 3.4028235e38, 3.40282356e38, 1e-50, -0, 0.625]) expect(ImplicitScalars.fromJson({ floatField: v }).floatField).toBe(v);
+    for (const v of [3.4028235677973366e38, -3.5e38, 1e39]) expect(() => ImplicitScalars.fromJson({ floatField: v }), String(v)).toThrow("out of range");
+    expect(sc({}).floatField).toBe(0);
   });
 });

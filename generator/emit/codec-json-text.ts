@@ -13,7 +13,14 @@ import { scalarInfo } from "./scalars.js";
  * `JSON.stringify(toJson(message, options))` writes, built by string concatenation — keys are
  * constants quoted at generation time, values are written by small runtime helpers — with no
  * intermediate JSON object. Fields come in the order `toJson` stores them (field-number order, a
- * oneof at its first member); each piece starts with the comma unless it is the first one written.
+ * oneof at its first member).
+ *
+ * The text is a rope of concatenations that `JSON.parse` (or any other reader) has to flatten, at a
+ * cost per piece, so each field adds as few pieces as possible: its key constant carries what comes
+ * before it — `{` for the first field, else `,` — and, for a value written as a JSON string (string,
+ * bytes, 64-bit integer, enum name), the opening quote; such a value is then appended without its
+ * closing quote, which the next key constant (`","name":`) or the end (`"}`) supplies. `st` tracks
+ * this: 0 nothing written yet, 1 the last value is complete, 2 a string value awaits its quote.
  */
 export function emitWriteJsonBody(message: DescMessage, scope: FileScope): string {
   const p = new Printer("    ");
@@ -34,7 +41,8 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
   if (needsProto) p.line(`const proto = options?.useProtoFieldName === true;`);
   if (needsEmit) p.line(`const emit = options?.emitDefaultValues === true;`);
   if (needsEnumInt) p.line(`const enumInt = options?.enumAsInteger === true;`);
-  p.line(`let s = "{";`);
+  p.line(`let s = "";`);
+  p.line(`let st = 0;`);
   const doneOneofs = new Set<string>();
   for (const field of fields) {
     if (field.oneof !== undefined) {
@@ -45,7 +53,7 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
       writeField(p, field, scope);
     }
   }
-  p.line(`return s + "}";`);
+  p.line(`return st === 0 ? "{}" : s + (st === 1 ? "}" : '"}');`);
   return p.toString();
 }
 
@@ -64,24 +72,50 @@ function literal(text: string): string {
 }
 
 /**
- * Expression of the field's key text, `"name":` — with the comma unless nothing was written yet
- * (`s` is still `{`) — followed by `open` (e.g. the quote of an int64 string).
+ * Expression of the field's key text, `"name":`, after what the state `st` calls for (`{`, `,` or
+ * `",`), followed by `open` (e.g. the quote that opens a string value, or `[`).
  */
 function key(field: DescField, open = ""): string {
-  const one = (name: string): [string, string] => [literal(`${JSON.stringify(name)}:${open}`), literal(`,${JSON.stringify(name)}:${open}`)];
-  const [jsonFirst, jsonNext] = one(field.jsonName);
-  if (field.name === field.jsonName) return `(s.length === 1 ? ${jsonFirst} : ${jsonNext})`;
-  const [protoFirst, protoNext] = one(field.name);
-  return `(s.length === 1 ? (proto ? ${protoFirst} : ${jsonFirst}) : (proto ? ${protoNext} : ${jsonNext}))`;
+  const one = (name: string): string[] => ["{", ",", '",'].map((lead) => literal(`${lead}${JSON.stringify(name)}:${open}`));
+  const json = one(field.jsonName);
+  if (field.name === field.jsonName) return `(st === 0 ? ${json[0]} : st === 1 ? ${json[1]} : ${json[2]})`;
+  const proto = one(field.name);
+  const pick = (i: number): string => `(proto ? ${proto[i]} : ${json[i]})`;
+  return `(st === 0 ? ${pick(0)} : st === 1 ? ${pick(1)} : ${pick(2)})`;
 }
 
-/** The statement appending the field's key and the JSON text of value `v`. */
+/**
+ * The statement appending the field's key and the JSON text of value `v`, and setting `st`. Values
+ * written as JSON strings are left open (no closing quote, `st = 2`).
+ */
 function append(field: DescField, v: string, scope: FileScope): string {
-  if (field.fieldKind !== "list" && field.fieldKind !== "map" && field.scalar !== undefined && isLong(field.scalar)) {
-    // A 64-bit integer is a quoted decimal string; the quote goes into the key constant.
-    return `s += ${key(field, '"')} + ${v} + '"';`;
+  const single = field.fieldKind !== "list" && field.fieldKind !== "map";
+  if (single && field.enum !== undefined && !isNullValueEnum(field)) {
+    // A declared value's name needs no escaping (it is an identifier); other values are numbers.
+    const names = scope.ref(field.enum, true, "$json");
+    return (
+      `{ const n = enumInt ? undefined : ${names}[${v}]; ` +
+      `if (n !== undefined) { s += ${key(field, '"')} + n; st = 2; } ` +
+      `else { s += ${key(field)} + ${scope.rt("jsonTextNumber")}(${v}); st = 1; } }`
+    );
   }
-  return `s += ${key(field)} + ${jsonTextOf(field, v, scope)};`;
+  const scalar = single ? (field.message !== undefined ? unwrappedScalar(field) : field.scalar) : undefined;
+  if (scalar !== undefined) {
+    const body = openStringBody(scalar, v, scope);
+    if (body !== undefined) return `{ s += ${key(field, '"')} + ${body}; st = 2; }`;
+  }
+  return `{ s += ${key(field)} + ${jsonTextOf(field, v, scope)}; st = 1; }`;
+}
+
+/**
+ * For a scalar type written as a JSON string (string, bytes, 64-bit integers), the expression of the
+ * string's content between its quotes; undefined for the other types.
+ */
+function openStringBody(type: ScalarType, v: string, scope: FileScope): string | undefined {
+  if (type === ScalarType.STRING) return `${scope.rt("jsonTextStringBody")}(${v})`;
+  if (type === ScalarType.BYTES) return `${scope.rt("base64Encode")}(${v})`;
+  if (isLong(type)) return v;
+  return undefined;
 }
 
 /**
@@ -158,35 +192,43 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
       case "list":
         if (isIdentity(field)) {
           // toJson stores a copy of the array itself: its text is JSON.stringify's (a flat string).
-          p.line(`if (v.length !== 0 || emit) s += ${key(field)} + JSON.stringify(v);`);
+          p.line(`if (v.length !== 0 || emit) {`);
+          p.line(`  s += ${key(field)} + JSON.stringify(v);`);
+          p.line(`  st = 1;`);
+          p.line(`}`);
           return;
         }
         p.block(`if (v.length !== 0 || emit) {`, `}`, () => {
-          p.line(`s += ${key(field)} + "[";`);
+          p.line(`s += ${key(field, "[")};`);
           p.block(`for (let i = 0; i < v.length; i++) {`, `}`, () => {
             p.line(`if (i !== 0) s += ",";`);
             p.line(`s += ${jsonTextOf(field, `(v[i] as ${singularType(field, scope)})`, scope)};`);
           });
           p.line(`s += "]";`);
+          p.line(`st = 1;`);
         });
         return;
       case "map":
         if (isIdentity(field)) {
           // toJson copies the own keys (Object.keys order) and values as they are: JSON.stringify's text.
-          p.line(`if (${scope.rt("jsonHasKeys")}(v) || emit) s += ${key(field)} + JSON.stringify(v);`);
+          p.line(`if (${scope.rt("jsonHasKeys")}(v) || emit) {`);
+          p.line(`  s += ${key(field)} + JSON.stringify(v);`);
+          p.line(`  st = 1;`);
+          p.line(`}`);
           return;
         }
         p.line(`const keys = Object.keys(v);`);
         p.block(`if (keys.length !== 0 || emit) {`, `}`, () => {
           const valueType = singularType(field, scope);
           p.line(`const entries = v as { [key: string]: ${valueType} };`);
-          p.line(`s += ${key(field)} + "{";`);
+          p.line(`s += ${key(field, "{")};`);
           p.block(`for (let i = 0; i < keys.length; i++) {`, `}`, () => {
             p.line(`const k = keys[i] as string;`);
-            p.line(`if (i !== 0) s += ",";`);
-            p.line(`s += ${scope.rt("jsonTextString")}(k) + ":" + ${jsonTextOf(field, `(entries[k] as ${valueType})`, scope)};`);
+            // The comma goes with the key's quote: one piece less per entry.
+            p.line(`s += (i === 0 ? '"' : ',"') + ${scope.rt("jsonTextStringBody")}(k) + '":' + ${jsonTextOf(field, `(entries[k] as ${valueType})`, scope)};`);
           });
           p.line(`s += "}";`);
+          p.line(`st = 1;`);
         });
         return;
       default:

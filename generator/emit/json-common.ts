@@ -62,6 +62,9 @@ export function jsonReadScalar(type: ScalarType, v: string, path: string, scope:
       return `(typeof ${v} === "number" && ${v} >>> 0 === ${v} ? ${v} >>> 0 : ${call})`;
     case ScalarType.DOUBLE:
       return `(typeof ${v} === "number" && ${v} - ${v} === 0 ? ${v} : ${call})`;
+    case ScalarType.FLOAT:
+      // At most float32's largest finite value (which NaN is not): in range. Beyond it, the helper decides.
+      return `(typeof ${v} === "number" && Math.abs(${v}) <= 3.4028234663852886e38 ? ${v} : ${call})`;
     case ScalarType.BOOL:
       return `(typeof ${v} === "boolean" ? ${v} : ${call})`;
     default:

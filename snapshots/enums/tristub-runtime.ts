@@ -1316,6 +1316,9 @@ export function jsonWriteEnum(names: { readonly [n: number]: string }, value: nu
 
 /** Reads a map key of a 32-bit integer type as its number ("01" → 1), the index the map object is set at. */
 export function jsonReadMapKeyInt(key: string, unsigned: boolean, path: string): number {
+  // Canonical keys ("17", "-3": the number's own text) are in range as soon as the number is.
+  const n = +key;
+  if ((unsigned ? n >>> 0 : n | 0) === n && "" + n === key) return n;
   return unsigned ? jsonReadUint32(key, path) : jsonReadInt32(key, path);
 }
 
@@ -1353,6 +1356,15 @@ const jsonTextNeedsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
  */
 export function jsonTextString(value: string): string {
   return jsonTextNeedsEscape.test(value) ? JSON.stringify(value) : '"' + value + '"';
+}
+
+/**
+ * A string's JSON text without its quotes: the string itself when there is nothing to escape (no
+ * copy), else the inside of `JSON.stringify`'s literal. The generated writers put the quotes into
+ * their key constants.
+ */
+export function jsonTextStringBody(value: string): string {
+  return jsonTextNeedsEscape.test(value) ? JSON.stringify(value).slice(1, -1) : value;
 }
 
 /** A 32-bit integer (or any number `toJson` writes as is): `null` for NaN and ±Infinity, as JSON has it. */

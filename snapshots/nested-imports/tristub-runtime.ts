@@ -1395,25 +1395,16 @@ export function jsonExpectArray(value: JsonValue, path: string): readonly JsonVa
 const jsonTextNeedsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
- * A string as a JSON string literal, exactly as `JSON.stringify` writes it. Strings with nothing to
- * escape (the common case) are just quoted, which is about twice as fast as calling `JSON.stringify`;
- * anything else (quotes, backslashes, control characters, any surrogate) goes through it.
+ * A string's JSON text without its quotes: the string itself when there is nothing to escape (no
+ * copy), else the inside of `JSON.stringify`'s literal. The generated writers put the quotes into
+ * their key constants.
  */
-export function jsonTextString(value: string): string {
-  return jsonTextNeedsEscape.test(value) ? JSON.stringify(value) : '"' + value + '"';
+export function jsonTextStringBody(value: string): string {
+  return jsonTextNeedsEscape.test(value) ? JSON.stringify(value).slice(1, -1) : value;
 }
 
 /** A 32-bit integer (or any number `toJson` writes as is): `null` for NaN and ±Infinity, as JSON has it. */
 export function jsonTextNumber(value: number): string {
   return value - value === 0 ? "" + value : "null";
-}
-
-/** An enum value as its quoted name, or as a number for undeclared values or when asked to. */
-export function jsonTextEnum(names: { readonly [n: number]: string }, value: number, asInteger: boolean): string {
-  if (!asInteger) {
-    const name = names[value];
-    if (name !== undefined) return jsonTextString(name);
-  }
-  return jsonTextNumber(value);
 }
 

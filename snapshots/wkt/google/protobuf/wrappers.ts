@@ -182,7 +182,7 @@ export const FloatValue: MessageCodec<FloatValue> = {
   readJson(json: JsonValue, options: JsonReadOptions, depth: number): FloatValue {
     jsonCheckDepth(depth, options, "google.protobuf.FloatValue");
     const message: FloatValue = { value: 0 };
-    message.value = json === null ? 0 : jsonReadFloat(json, "google.protobuf.FloatValue.value");
+    message.value = json === null ? 0 : (typeof json === "number" && Math.abs(json) <= 3.4028234663852886e38 ? json : jsonReadFloat(json, "google.protobuf.FloatValue.value"));
     return message;
   },
 };
