@@ -263,13 +263,18 @@ export class BinaryReader {
     return stop;
   }
 
-  /** Reads a length-prefixed bytes value; the result is a copy, never a view of the input. */
+  /**
+   * Reads a length-prefixed bytes value: a copy in a plain Uint8Array, never a view of the input and
+   * never a Buffer (which slicing a Buffer input would give), whatever the input's class.
+   */
   bytes(): Uint8Array {
     const stop = this.lengthEnd();
     const start = this.pos;
     this.pos = stop;
-    // Uint8Array's slice always copies; a Node Buffer's own slice() would return a view.
-    return Uint8Array.prototype.slice.call(this.buf, start, stop);
+    const buf = this.buf;
+    const out = new Uint8Array(stop - start);
+    out.set(new Uint8Array(buf.buffer, buf.byteOffset + start, stop - start));
+    return out;
   }
 
   /** Reads a length-prefixed string, throwing ProtobufError if it is not valid UTF-8 (proto3 / editions). */

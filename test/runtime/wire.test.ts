@@ -217,6 +217,21 @@ describe("BinaryWriter matches @bufbuild/protobuf byte for byte", () => {
     }
   });
 
+  it("bytes() returns a plain Uint8Array copy, also from a Buffer or an offset view", () => {
+    const encoded = ours((w) => (w.uint32(7), w.bytes(Uint8Array.of(1, 2, 3)), w.uint32(9)), 3);
+    const pooled = Buffer.concat([Buffer.from([0xff, 0xff]), Buffer.from(encoded)]).subarray(2);
+    for (const input of [Uint8Array.from(encoded), Buffer.from(encoded), pooled]) {
+      const reader = new BinaryReader(input);
+      expect(reader.uint32()).toBe(7);
+      const value = reader.bytes();
+      expect(reader.uint32()).toBe(9);
+      expect(value.constructor).toBe(Uint8Array);
+      expect([...value]).toEqual([1, 2, 3]);
+      value[0] = 42; // a copy: the input is untouched
+      expect([...input.subarray(2, 5)]).toEqual([1, 2, 3]);
+    }
+  });
+
   it("int32 negative is a 10-byte sign-extended varint", () => {
     expect(hex(ours((w) => w.int32(-1)))).toBe("ffffffffffffffffff01");
     expect(hex(ours((w) => w.int32(-(2 ** 31))))).toBe("80808080f8ffffffff01");
@@ -471,6 +486,25 @@ describe("UTF-8 decoding", () => {
       const u8 = new Uint8Array(bytes);
       expectPE(() => new BinaryReader(ours((w) => w.bytes(u8))).string(), /^invalid utf-8/);
       check(u8);
+    }
+  });
+
+  it("decodes 1-8 byte strings (the all-ASCII fast path) like TextDecoder, at any offset, falling back on any non-ASCII byte", () => {
+    const next = rng(8);
+    for (let n = 1; n <= 9; n++) {
+      for (let round = 0; round < 200; round++) {
+        const bytes = Uint8Array.from({ length: n }, () => Math.floor(next() * 128));
+        check(bytes);
+        // The same bytes inside a larger buffer, as the reader sees them.
+        const framed = Uint8Array.from([0xc3, ...bytes, 0xa9]);
+        expect(wireUtf8Decode(framed, 1, n + 1, true)).toBe(fatal.decode(bytes));
+        // One non-ASCII byte (a lead, a continuation or invalid) at each position.
+        for (let at = 0; at < n; at++) {
+          const mixed = Uint8Array.from(bytes);
+          mixed[at] = 0x80 + Math.floor(next() * 128);
+          check(mixed);
+        }
+      }
     }
   });
 
