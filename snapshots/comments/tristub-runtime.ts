@@ -4588,6 +4588,7 @@ export class ServerUnaryCall implements ServerCallControl {
   private requestEnded = false;
   private receiveFailed = false;
   private finished = false;
+  private watching = false;
   private clearTimer: (() => void) | undefined;
 
   constructor(
@@ -4606,11 +4607,25 @@ export class ServerUnaryCall implements ServerCallControl {
     this.settings = settings;
     this.host = host;
     this.reader = new EnvelopeReader(settings.maxReceiveMessageBytes);
-    host.calls.add(this);
-    if (timeoutMs !== undefined) this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.expire());
+    if (timeoutMs !== undefined) {
+      this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.expire());
+      this.watch();
+    }
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
     stream.once("end", () => this.onEnd());
-    stream.once("close", () => this.onClose());
+  }
+
+  /**
+   * Registers the call as in flight (server shutdown ends it) and watches its stream for the client
+   * going away (the handler's signal aborts): needed once a deadline runs or an async handler does,
+   * not for the common call whose handler answers synchronously at the end of the request.
+   */
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.host.calls.add(this);
+    if (this.stream.closed || this.stream.destroyed) this.onClose();
+    else this.stream.once("close", () => this.onClose());
   }
 
   /** Whether the status was already sent (or the stream is gone). */
@@ -4666,6 +4681,7 @@ export class ServerUnaryCall implements ServerCallControl {
       return this.host.fail(this, error);
     }
     if (result !== null && typeof result === "object" && typeof (result as Partial<PromiseLike<object>>).then === "function") {
+      this.watch();
       Promise.resolve(result).then(
         (response: object) => this.respond(response),
         (error: unknown) => this.host.fail(this, error),
@@ -4716,7 +4732,7 @@ export class ServerUnaryCall implements ServerCallControl {
   private end(): void {
     this.finished = true;
     this.clearTimer?.();
-    this.host.calls.delete(this);
+    if (this.watching) this.host.calls.delete(this);
   }
 }
 
