@@ -144,6 +144,15 @@ if (rpcMd !== undefined) {
   }
   md.push(`Systems: ${Object.values(labels).join("; ")}.`);
   md.push("");
+}
+const history = join(benchDir, "HISTORY.md");
+if (existsSync(history)) {
+  md.push("## Optimisation log (before → after)");
+  md.push("");
+  md.push(readFileSync(history, "utf8").trim());
+  md.push("");
+}
+if (rpcMd !== undefined) {
   md.push("## RPC (1–4)");
   md.push("");
   md.push(rpcMd);
