@@ -3402,9 +3402,11 @@ export function jsonReadString(value: JsonValue, path: string): string {
 
 /** Whether a string has no lone surrogates (so it can be UTF-8 encoded); native where available. */
 function jsonWellFormed(value: string): boolean {
-  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
-  return native !== undefined ? native.call(value) : !/\p{Cs}/u.test(value);
+  return jsonNativeWellFormed !== undefined ? jsonNativeWellFormed.call(value) : !/\p{Cs}/u.test(value);
 }
+
+/** `String.prototype.isWellFormed` where the engine has it (Node 20+), looked up once. */
+const jsonNativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
 /**
  * Reads an enum value: a value name of `values`, or an integer. Returns undefined for an unknown name
@@ -3418,7 +3420,9 @@ export function jsonReadEnum(
   path: string,
 ): number | undefined {
   if (typeof value === "string") {
-    if (Object.prototype.hasOwnProperty.call(values, value)) return values[value] as number;
+    // Only declared names map to numbers (Object.prototype has no number-valued properties).
+    const n = values[value];
+    if (typeof n === "number") return n;
     if (ignoreUnknown) return undefined;
     throw jsonError(path, "unknown enum value", value);
   }

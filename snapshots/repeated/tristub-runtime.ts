@@ -1484,9 +1484,11 @@ export function jsonReadString(value: JsonValue, path: string): string {
 
 /** Whether a string has no lone surrogates (so it can be UTF-8 encoded); native where available. */
 function jsonWellFormed(value: string): boolean {
-  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
-  return native !== undefined ? native.call(value) : !/\p{Cs}/u.test(value);
+  return jsonNativeWellFormed !== undefined ? jsonNativeWellFormed.call(value) : !/\p{Cs}/u.test(value);
 }
+
+/** `String.prototype.isWellFormed` where the engine has it (Node 20+), looked up once. */
+const jsonNativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
 /** Reads bytes from standard or URL-safe base64, padded or not. */
 export function jsonReadBytes(value: JsonValue, path: string): Uint8Array {
@@ -1510,7 +1512,9 @@ export function jsonReadEnum(
   path: string,
 ): number | undefined {
   if (typeof value === "string") {
-    if (Object.prototype.hasOwnProperty.call(values, value)) return values[value] as number;
+    // Only declared names map to numbers (Object.prototype has no number-valued properties).
+    const n = values[value];
+    if (typeof n === "number") return n;
     if (ignoreUnknown) return undefined;
     throw jsonError(path, "unknown enum value", value);
   }

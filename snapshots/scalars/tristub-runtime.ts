@@ -1490,9 +1490,11 @@ export function jsonReadString(value: JsonValue, path: string): string {
 
 /** Whether a string has no lone surrogates (so it can be UTF-8 encoded); native where available. */
 function jsonWellFormed(value: string): boolean {
-  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
-  return native !== undefined ? native.call(value) : !/\p{Cs}/u.test(value);
+  return jsonNativeWellFormed !== undefined ? jsonNativeWellFormed.call(value) : !/\p{Cs}/u.test(value);
 }
+
+/** `String.prototype.isWellFormed` where the engine has it (Node 20+), looked up once. */
+const jsonNativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
 /** Reads bytes from standard or URL-safe base64, padded or not. */
 export function jsonReadBytes(value: JsonValue, path: string): Uint8Array {

@@ -3408,9 +3408,11 @@ export function jsonReadString(value: JsonValue, path: string): string {
 
 /** Whether a string has no lone surrogates (so it can be UTF-8 encoded); native where available. */
 function jsonWellFormed(value: string): boolean {
-  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
-  return native !== undefined ? native.call(value) : !/\p{Cs}/u.test(value);
+  return jsonNativeWellFormed !== undefined ? jsonNativeWellFormed.call(value) : !/\p{Cs}/u.test(value);
 }
+
+/** `String.prototype.isWellFormed` where the engine has it (Node 20+), looked up once. */
+const jsonNativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
 /** Fails a decode that found something other than a JSON object where a message was expected. */
 export function jsonExpectObject(value: JsonValue, path: string): { readonly [key: string]: JsonValue } {
