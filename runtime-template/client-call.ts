@@ -2,17 +2,16 @@ import type { ClientHttp2Stream, Http2Session, IncomingHttpHeaders, OutgoingHttp
 import type { CallOptions, SendOptions } from "./call-options.js";
 import type { ClientCallConfig } from "./client-options.js";
 import { clientRequestHeaders, clientResponseError, clientResponseHead } from "./client-wire.js";
-import { envelopeFlagCompressed, envelopePayload, EnvelopeQueue, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
+import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcStatusFromTrailers } from "./grpc-status.js";
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
 import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
 import { ClientMetadata } from "./client-metadata.js";
+import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
 import type { MethodInfo } from "./method-info.js";
-import { ProtobufError } from "./protobuf-error.js";
 import { Code, codeFromRstStream } from "./status-code.js";
-import { protobufDecodeRange, protobufDefaultMaxDepth } from "./message-codec.js";
-import { streamEndedError, streamLastStep, streamStep, toTripleError, TripleError } from "./triple-error.js";
-import { BinaryReader } from "./wire-reader.js";
+import { protobufDefaultMaxDepth } from "./message-codec.js";
+import { streamEndedError, toTripleError, TripleError } from "./triple-error.js";
 import { BinaryWriter } from "./wire-writer.js";
 
 const clientCallResolved: Promise<void> = Promise.resolve();
@@ -32,7 +31,7 @@ const clientCallSharedWriter = new BinaryWriter(256);
  * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
  * it arrives and settles with the status from trailers, HTTP status or RST_STREAM.
  */
-export class ClientCall<I extends object, O extends object> {
+export class ClientCall<I extends object, O extends object> implements ClientResponsesCall {
   private readonly method: MethodInfo<I, O>;
   private readonly config: ClientCallConfig;
   private stream: ClientHttp2Stream;
@@ -48,12 +47,7 @@ export class ClientCall<I extends object, O extends object> {
   private readonly options: CallOptions | undefined;
   /** Request messages not yet written to the stream (created with the first `send()`). */
   private out: BinaryWriter | undefined;
-  private readonly queue = new EnvelopeQueue();
-  /** Decodes the response messages (created with the first one). */
-  private decodeReader: BinaryReader | undefined;
-  private waiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
-  /** A pending `single()`. */
-  private singleWaiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
+  private readonly responses: ClientResponses<O>;
   private encoding: string | undefined;
   private status: TripleError | undefined; // Code.OK once the call ended normally
   private closed = false;
@@ -73,6 +67,7 @@ export class ClientCall<I extends object, O extends object> {
     this.maxBytes = config.maxReceiveMessageBytes ?? 4 * 1024 * 1024;
     this.json = config.codec === "json";
     this.reader = new EnvelopeReader(this.maxBytes);
+    this.responses = new ClientResponses(this, method.output, this.json, config.maxMessageDepth ?? protobufDefaultMaxDepth);
     const signal = options?.signal;
     if (signal?.aborted === true) {
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
@@ -175,64 +170,33 @@ export class ClientCall<I extends object, O extends object> {
 
   /** The next response message; rejects with the ended error ({@link isEnded}) or the call's error. */
   recv(): Promise<O> {
-    if (this.waiter !== undefined) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "recv() is already pending"));
-    if (this.queue.size > 0) {
-      try {
-        return Promise.resolve(this.take());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (this.closed) return Promise.reject(this.status?.code === Code.OK ? streamEndedError() : this.status);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    return this.responses.recv();
   }
 
-  /**
-   * `recv()` as an async iterator step: `{ value, done: false }` per message, `{ done: true }` at a
-   * normal end, rejecting with the call's error. A message already received costs one resolved promise
-   * (no chained `then`), which is what a `for await` over a fast stream spends most of its time on.
-   */
+  /** `recv()` as an async iterator step (see `ClientResponses.next`). */
   next(): Promise<IteratorResult<O, undefined>> {
-    if (this.waiter === undefined && this.queue.size > 0) {
-      try {
-        return Promise.resolve(streamStep(this.take()));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.recv().then(streamStep, streamLastStep);
+    return this.responses.next();
   }
 
-  /**
-   * The one response of a unary or client-streaming call, settled when the call ends: none, or a
-   * second message, is a protocol error (INTERNAL; a second one cancels the call at once). One promise
-   * per call instead of a `recv()` per message plus one for the end.
-   */
+  /** The one response of a unary or client-streaming call, settled when the call ends (see `ClientResponses.single`). */
   single(): Promise<O> {
-    return new Promise((resolve, reject) => {
-      this.singleWaiter = { resolve, reject };
-      if (this.closed) this.settleSingle();
-    });
+    return this.responses.single();
   }
 
-  private settleSingle(): void {
-    const waiter = this.singleWaiter;
-    if (waiter === undefined) return;
-    this.singleWaiter = undefined;
-    const status = this.status as TripleError;
-    if (status.code !== Code.OK) return waiter.reject(status);
-    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.INTERNAL, "protocol error: missing response message"));
-    try {
-      waiter.resolve(this.take());
-    } catch (error) {
-      waiter.reject(error);
-    }
+  /** The final status once the call has ended (code OK for a normal end); undefined while it runs. */
+  get endStatus(): TripleError | undefined {
+    return this.closed ? this.status : undefined;
+  }
+
+  /** Every queued response was read: lets a paused response stream flow again. */
+  drained(): void {
+    if (!this.closed && this.stream.isPaused()) this.stream.resume();
   }
 
   /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */
   cancel(reason: TripleError = new TripleError(Code.CANCELLED, "call was cancelled")): void {
     if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
-    this.queue.clear();
+    this.responses.clear();
     this.fail(reason);
   }
 
@@ -255,22 +219,6 @@ export class ClientCall<I extends object, O extends object> {
       else this.replay.push(chunk);
     }
     return chunk;
-  }
-
-  private take(): O {
-    const queue = this.queue;
-    queue.shift();
-    if (queue.size === 0 && !this.closed && this.stream.isPaused()) this.stream.resume();
-    try {
-      const maxDepth = this.config.maxMessageDepth ?? protobufDefaultMaxDepth;
-      return this.json
-        ? this.method.output.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true, maxDepth })
-        : protobufDecodeRange(this.method.output, (this.decodeReader ??= new BinaryReader(queue.buf, maxDepth)), queue.buf, queue.start, queue.end);
-    } catch (error) {
-      const failure = new TripleError(Code.INTERNAL, `failed to decode ${this.method.output.typeName}: ${(error as ProtobufError).message}`, { cause: error });
-      this.cancel(failure);
-      throw failure;
-    }
   }
 
   private onResponse(headers: IncomingHttpHeaders): void {
@@ -296,30 +244,18 @@ export class ClientCall<I extends object, O extends object> {
       const reader = this.reader;
       for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
         if ((reader.flags & envelopeFlagCompressed) === 0) {
-          this.queue.push(buf, reader.payloadStart, reader.payloadEnd);
+          this.responses.push(buf, reader.payloadStart, reader.payloadEnd);
         } else {
           const data = envelopePayload(buf.subarray(reader.payloadStart, reader.payloadEnd), reader.flags, this.encoding, this.maxBytes);
-          this.queue.push(data, 0, data.length);
+          this.responses.push(data, 0, data.length);
         }
       }
     } catch (error) {
       // Messages that arrived before the bad one are still delivered, then this error.
       this.fail(clientResponseError(error));
     }
-    if (this.singleWaiter !== undefined && this.queue.size > 1) {
-      this.queue.clear();
-      this.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
-    }
-    const waiter = this.waiter;
-    if (waiter !== undefined && this.queue.size > 0) {
-      this.waiter = undefined;
-      try {
-        waiter.resolve(this.take());
-      } catch (error) {
-        waiter.reject(error);
-      }
-    }
-    if (this.queue.size >= clientCallQueueHigh) this.stream.pause();
+    this.responses.arrived();
+    if (this.responses.size >= clientCallQueueHigh) this.stream.pause();
   }
 
   private onTrailers(trailers: IncomingHttpHeaders): void {
@@ -400,11 +336,6 @@ export class ClientCall<I extends object, O extends object> {
     }
     this.responseHeaders.settle(undefined);
     this.responseTrailers.settle(undefined);
-    const waiter = this.waiter;
-    if (waiter !== undefined && this.queue.size === 0) {
-      this.waiter = undefined;
-      waiter.reject(this.status.code === Code.OK ? streamEndedError() : this.status);
-    }
-    this.settleSingle();
+    this.responses.ended();
   }
 }

@@ -689,6 +689,143 @@ export function negotiateEncoding(accept: string | undefined): string | undefine
 }
 
 /**
+ * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
+ * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
+ */
+export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
+
+/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Options for writing proto3 JSON. */
+export interface JsonWriteOptions {
+  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
+  readonly emitDefaultValues?: boolean;
+  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
+  readonly useProtoFieldName?: boolean;
+  /** Write enum values as numbers instead of names. */
+  readonly enumAsInteger?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
+  readonly prettySpaces?: number;
+}
+
+/** Options for reading proto3 JSON. */
+export interface JsonReadOptions {
+  /** Skip object keys and enum names the schema does not know instead of failing. */
+  readonly ignoreUnknownFields?: boolean;
+  /** Resolves the type URLs of `google.protobuf.Any` values. */
+  readonly registry?: TypeRegistry;
+  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
+  readonly maxDepth?: number;
+}
+
+/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
+export interface TypeRegistry {
+  getMessage(typeName: string): MessageCodec<object> | undefined;
+}
+
+/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
+export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
+  const byName = new Map<string, MessageCodec<object>>();
+  for (const codec of codecs) byName.set(codec.typeName, codec);
+  return { getMessage: (typeName) => byName.get(typeName) };
+}
+
+const jsonNoOptions: JsonReadOptions = {};
+
+/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
+export function jsonDecodeString<T extends object>(
+  codec: MessageCodec<T>,
+  text: string,
+  options: JsonReadOptions | undefined,
+): T {
+  let json: JsonValue;
+  try {
+    json = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return jsonDecode(codec, json, options);
+}
+
+/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
+export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
+  try {
+    return codec.readJson(json, options ?? jsonNoOptions, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/**
+ * Encodes a message to JSON text: the body of every generated `toJsonString()`. Compact text is
+ * written directly by the codec's `writeJson`; indented text (`prettySpaces` of 1 or more) is
+ * `JSON.stringify` of `toJson`.
+ */
+export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
+  const spaces = options?.prettySpaces;
+  // JSON.stringify indents only for a space count of at least 1 (after truncation).
+  if (spaces === undefined || (typeof spaces === "number" && !(spaces >= 1))) return codec.writeJson(message, options);
+  return JSON.stringify(codec.toJson(message, options), null, spaces);
+}
+
+/** Fails a JSON decode nested deeper than allowed. */
+export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
+  const max = options.maxDepth ?? 100;
+  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
+}
+
+/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
+export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
+  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
+}
+
+/** Counts an object's keys (cheaper than `Object.keys(…).length`: no array). */
+export function jsonKeyCount(object: { readonly [key: string]: JsonValue }): number {
+  let n = 0;
+  for (const _ in object) n++;
+  return n;
+}
+
+/**
+ * Explains why a JSON object had more keys than the fields it set: a key the message does not
+ * declare, or a field given under both its JSON name and its proto name (`aliases` lists the
+ * `[jsonName, protoName]` pairs that differ).
+ */
+export function jsonUnknownKeys(
+  typeName: string,
+  object: { readonly [key: string]: JsonValue },
+  known: readonly string[],
+  aliases: readonly (readonly [string, string])[],
+): ProtobufError {
+  for (const key in object) {
+    if (!known.includes(key)) return jsonUnknownKey(typeName, key);
+  }
+  const both = aliases.find(([json, proto]) => Object.hasOwn(object, json) && Object.hasOwn(object, proto));
+  const field = both === undefined ? "" : `.${both[1]}`;
+  return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
+}
+
+/** Fails a JSON decode that sets two members of one oneof. */
+export function jsonOneofTwice(path: string, key: string): ProtobufError {
+  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
+}
+
+/**
+ * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
+ * assignment would treat as the prototype.
+ */
+export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  if (key === "__proto__") {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
+/**
  * Strict UTF-8 decoder for long strings in wireUtf8Decode().
  *
  * ignoreBOM keeps a leading U+FEFF: in protobuf it is text, not a byte-order
@@ -1607,412 +1744,6 @@ function wireWriterVarintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
-const grpcHex = "0123456789ABCDEF";
-
-/**
- * Percent-encodes a `grpc-message`: UTF-8 bytes outside 0x20..0x7E, `%`, and also `+` (which the
- * Java client would otherwise decode as a space) become `%XX`.
- */
-export function grpcPercentEncode(message: string): string {
-  let plain = true;
-  for (let i = 0; i < message.length; i++) {
-    const c = message.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x25 || c === 0x2b) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return message;
-  let out = "";
-  for (const byte of new TextEncoder().encode(message)) {
-    if (byte < 0x20 || byte > 0x7e || byte === 0x25 || byte === 0x2b) {
-      out += "%" + grpcHex[byte >> 4] + grpcHex[byte & 15];
-    } else {
-      out += String.fromCharCode(byte);
-    }
-  }
-  return out;
-}
-
-/**
- * Decodes a `grpc-message` leniently, as gRPC requires: `%XX` escapes become bytes, malformed escapes
- * and raw characters stay as they are, and invalid UTF-8 becomes U+FFFD.
- */
-export function grpcPercentDecode(value: string): string {
-  if (!value.includes("%")) return value;
-  const bytes: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x25 && i + 2 < value.length && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (c < 0x80) {
-      bytes.push(c);
-    } else {
-      const codePoint = value.codePointAt(i) as number;
-      bytes.push(...new TextEncoder().encode(String.fromCodePoint(codePoint)));
-      if (codePoint > 0xffff) i++;
-    }
-  }
-  return new TextDecoder().decode(Uint8Array.from(bytes));
-}
-
-/** Serializes a `google.rpc.Status` (code, message, details) for `grpc-status-details-bin`. */
-export function grpcStatusDetailsEncode(code: number, message: string, details: readonly ErrorDetail[]): string {
-  const writer = new BinaryWriter(64);
-  if (code !== 0) {
-    writer.uint32(8);
-    writer.int32(code);
-  }
-  if (message.length > 0) {
-    writer.uint32(18);
-    writer.string(message);
-  }
-  for (const detail of details) {
-    writer.uint32(26);
-    const start = writer.fork();
-    writer.uint32(10);
-    writer.string(detail.typeUrl);
-    writer.uint32(18);
-    writer.bytes(detail.value);
-    writer.join(start);
-  }
-  return base64Encode(writer.finish()).replace(/=+$/, "");
-}
-
-/** Parses `grpc-status-details-bin` (padded or unpadded base64 of `google.rpc.Status`). */
-export function grpcStatusDetailsDecode(value: string): { code: number; message: string; details: ErrorDetail[] } {
-  const reader = new BinaryReader(base64Decode(value.trim()));
-  let code = 0;
-  let message = "";
-  const details: ErrorDetail[] = [];
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    if (tag === 8) code = reader.int32();
-    else if (tag === 18) message = reader.stringLossy();
-    else if (tag === 26) {
-      const end = reader.lengthEnd();
-      let typeUrl = "";
-      let bytes: Uint8Array = new Uint8Array(0);
-      while (reader.pos < end) {
-        const inner = reader.uint32();
-        if (inner === 10) typeUrl = reader.stringLossy();
-        else if (inner === 18) bytes = reader.bytes();
-        else reader.skip(inner & 7, inner >>> 3, 0);
-      }
-      details.push({ typeUrl, value: bytes });
-    } else reader.skip(tag & 7, tag >>> 3, 0);
-  }
-  return { code, message, details };
-}
-
-/** Trailer fields that carry a status: what a server sends and a client reads. */
-export interface GrpcStatusFields {
-  readonly [name: string]: string | string[] | number | undefined;
-}
-
-/**
- * Reads the status of a finished call from trailers (or a trailers-only response). Returns undefined
- * for OK, a {@link TripleError} otherwise, and INTERNAL when `grpc-status` is missing.
- * `grpc-status-details-bin` wins over the plain fields when it parses, as dubbo-go and grpc do.
- * `metadata` builds the error's metadata, so an OK status costs no `Headers`.
- */
-export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: () => Headers): TripleError | undefined {
-  const status = grpcFirst(fields["grpc-status"]);
-  if (status === undefined) {
-    return new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer", { metadata: metadata() });
-  }
-  const code = codeFromGrpcStatus(status);
-  if (code === Code.OK) return undefined;
-  let message = grpcPercentDecode(grpcFirst(fields["grpc-message"]) ?? "");
-  let details: ErrorDetail[] = [];
-  const bin = grpcFirst(fields["grpc-status-details-bin"]);
-  if (bin !== undefined) {
-    try {
-      const parsed = grpcStatusDetailsDecode(bin);
-      details = parsed.details;
-      if (parsed.message.length > 0) message = parsed.message;
-    } catch {
-      // A corrupt details header must not hide the status itself.
-    }
-  }
-  return new TripleError(code as Code, message, { metadata: metadata(), details });
-}
-
-function grpcFirst(value: string | string[] | number | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value === undefined ? undefined : String(value);
-}
-
-/**
- * Encodes a timeout in milliseconds as a `grpc-timeout` value: at most 8 digits and a unit, choosing
- * the finest unit that fits (as grpc-go and dubbo-go do), so short deadlines keep their precision.
- */
-export function grpcTimeoutEncode(ms: number): string {
-  if (!(ms > 0)) return "0n";
-  const units: readonly [number, string][] = [
-    [1e-6, "n"],
-    [1e-3, "u"],
-    [1, "m"],
-    [1e3, "S"],
-    [60e3, "M"],
-    [3600e3, "H"],
-  ];
-  for (const [size, unit] of units) {
-    const value = Math.ceil(ms / size);
-    if (value < 1e8) return `${value}${unit}`;
-  }
-  return "99999999H";
-}
-
-/**
- * Parses a `grpc-timeout` header into milliseconds. Returns undefined when absent; throws on a
- * malformed value (more than 8 digits, unknown unit), which the server answers with INVALID_ARGUMENT.
- */
-export function grpcTimeoutParse(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
-  if (match === null) throw new RangeError(`invalid grpc-timeout: ${JSON.stringify(value.slice(0, 32))}`);
-  const amount = Number(match[1]);
-  switch (match[2]) {
-    case "H":
-      return amount * 3600e3;
-    case "M":
-      return amount * 60e3;
-    case "S":
-      return amount * 1e3;
-    case "m":
-      return amount;
-    case "u":
-      return amount / 1e3;
-    default:
-      return amount / 1e6;
-  }
-}
-
-/** The longest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
-const grpcTimerMaxMs = 0x7fffffff;
-
-/**
- * Runs `fire` after `ms` milliseconds, like `setTimeout`, but also for delays beyond its range: a
- * deadline of `99999999H` must not fire after 1 ms. Returns the function that cancels the timer.
- */
-export function grpcDeadlineTimer(ms: number, fire: () => void): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (left: number): void => {
-    timer = left <= grpcTimerMaxMs ? setTimeout(fire, Math.max(0, left)) : setTimeout(() => arm(left - grpcTimerMaxMs), grpcTimerMaxMs);
-  };
-  arm(ms);
-  return () => clearTimeout(timer);
-}
-
-/**
- * The request HEADERS of a gRPC call: the client's and the call's metadata first, then the protocol
- * fields (which metadata can never override), deadline and Dubbo group/version.
- */
-export function clientRequestHeaders(
-  config: ClientCallConfig,
-  path: string,
-  callHeaders: MetadataInit | undefined,
-  timeoutMs: number | undefined,
-): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
-  metadataToHttp2(config.headers, headers);
-  metadataToHttp2(callHeaders, headers);
-  headers[":method"] = "POST";
-  headers[":path"] = path;
-  headers["content-type"] = config.codec === "json" ? "application/grpc+json" : "application/grpc+proto";
-  headers["te"] = "trailers";
-  headers["user-agent"] = config.userAgent ?? "tristub-node";
-  headers["grpc-accept-encoding"] = "gzip";
-  if (config.sendCompression === "gzip") headers["grpc-encoding"] = "gzip";
-  if (timeoutMs !== undefined) headers["grpc-timeout"] = grpcTimeoutEncode(timeoutMs);
-  if (config.group !== undefined && config.group !== "") headers["tri-service-group"] = config.group;
-  if (config.version !== undefined && config.version !== "") headers["tri-service-version"] = config.version;
-  return headers;
-}
-
-/** What the response HEADERS of a gRPC call decide, see {@link clientResponseHead}. */
-export interface ClientResponseHead {
-  /** The HEADERS carry `grpc-status`: the whole response (status in `error`, undefined for OK). */
-  readonly trailersOnly: boolean;
-  /** The call's failure: the trailers-only status, or a non-gRPC answer (HTTP status, content type, encoding). */
-  readonly error: TripleError | undefined;
-  /** `grpc-encoding` of the response messages (undefined for identity). */
-  readonly encoding: string | undefined;
-}
-
-/**
- * Reads the response HEADERS: a trailers-only status wins over everything; otherwise a non-200 HTTP
- * status maps to a code (gRPC's HTTP mapping), a non-gRPC content type is UNKNOWN and an unsupported
- * `grpc-encoding` INTERNAL. `metadata` builds the errors' metadata, only when there is an error.
- */
-export function clientResponseHead(headers: IncomingHttpHeaders, metadata: () => Headers): ClientResponseHead {
-  if (headers["grpc-status"] !== undefined) {
-    return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), encoding: undefined };
-  }
-  const httpStatus = Number(headers[":status"]);
-  let error: TripleError | undefined;
-  if (httpStatus !== 200) {
-    error = new TripleError(codeFromHttpStatus(httpStatus), `HTTP status ${httpStatus}`, { metadata: metadata() });
-  } else if (!String(headers["content-type"] ?? "").startsWith("application/grpc")) {
-    error = new TripleError(Code.UNKNOWN, `unexpected content-type ${String(headers["content-type"])}`, { metadata: metadata() });
-  }
-  const raw = headers["grpc-encoding"];
-  let encoding = Array.isArray(raw) ? raw[0] : raw;
-  if (encoding === "identity") encoding = undefined;
-  if (error === undefined && encoding !== undefined && negotiateEncoding(encoding) === undefined) {
-    error = new TripleError(Code.INTERNAL, `unsupported grpc-encoding ${encoding}`, { metadata: metadata() });
-  }
-  return { trailersOnly: false, error, encoding };
-}
-
-/**
- * The error for a malformed response body. The envelope and gzip code answers malformed input with
- * INVALID_ARGUMENT, right for a server reading a request; on the client the server is at fault: INTERNAL.
- */
-export function clientResponseError(error: unknown): TripleError {
-  if (!(error instanceof TripleError)) return new TripleError(Code.INTERNAL, String(error), { cause: error });
-  if (error.code !== Code.INVALID_ARGUMENT) return error;
-  return new TripleError(Code.INTERNAL, error.rawMessage, { cause: error.cause, metadata: error.metadata, details: error.details });
-}
-
-/**
- * Any JSON value, as `JSON.parse` returns it. Used for `google.protobuf.Struct` fields, which generated
- * code holds as plain JSON objects (like protobuf-es v2), and by the JSON codecs.
- */
-export type JsonValue = number | string | boolean | null | JsonObject | JsonValue[];
-
-/** A JSON object: the TypeScript shape of a `google.protobuf.Struct` field. */
-export type JsonObject = { [key: string]: JsonValue };
-
-/** Options for writing proto3 JSON. */
-export interface JsonWriteOptions {
-  /** Also write fields that hold their zero value (implicit presence), and empty lists and maps. */
-  readonly emitDefaultValues?: boolean;
-  /** Use proto field names (`user_name`, as dubbo-go writes) instead of lowerCamelCase JSON names. */
-  readonly useProtoFieldName?: boolean;
-  /** Write enum values as numbers instead of names. */
-  readonly enumAsInteger?: boolean;
-  /** Resolves the type URLs of `google.protobuf.Any` values. */
-  readonly registry?: TypeRegistry;
-  /** Indentation for `toJsonString`; 0 (default) writes compact JSON. */
-  readonly prettySpaces?: number;
-}
-
-/** Options for reading proto3 JSON. */
-export interface JsonReadOptions {
-  /** Skip object keys and enum names the schema does not know instead of failing. */
-  readonly ignoreUnknownFields?: boolean;
-  /** Resolves the type URLs of `google.protobuf.Any` values. */
-  readonly registry?: TypeRegistry;
-  /** Deepest nesting of messages accepted, to bound recursion; default 100. */
-  readonly maxDepth?: number;
-}
-
-/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
-export interface TypeRegistry {
-  getMessage(typeName: string): MessageCodec<object> | undefined;
-}
-
-/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
-export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
-  const byName = new Map<string, MessageCodec<object>>();
-  for (const codec of codecs) byName.set(codec.typeName, codec);
-  return { getMessage: (typeName) => byName.get(typeName) };
-}
-
-const jsonNoOptions: JsonReadOptions = {};
-
-/** Parses JSON text and decodes it with a codec; syntax errors become {@link ProtobufError}. */
-export function jsonDecodeString<T extends object>(
-  codec: MessageCodec<T>,
-  text: string,
-  options: JsonReadOptions | undefined,
-): T {
-  let json: JsonValue;
-  try {
-    json = JSON.parse(text) as JsonValue;
-  } catch (error) {
-    throw new ProtobufError(`${codec.typeName}: invalid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  return jsonDecode(codec, json, options);
-}
-
-/** Decodes a JSON value with a codec: the body of every generated `fromJson()`. */
-export function jsonDecode<T extends object>(codec: MessageCodec<T>, json: JsonValue, options: JsonReadOptions | undefined): T {
-  try {
-    return codec.readJson(json, options ?? jsonNoOptions, 0);
-  } catch (error) {
-    throw protobufStackOverflow(error, codec.typeName, "decode");
-  }
-}
-
-/**
- * Encodes a message to JSON text: the body of every generated `toJsonString()`. Compact text is
- * written directly by the codec's `writeJson`; indented text (`prettySpaces` of 1 or more) is
- * `JSON.stringify` of `toJson`.
- */
-export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, message: T, options: JsonWriteOptions | undefined): string {
-  const spaces = options?.prettySpaces;
-  // JSON.stringify indents only for a space count of at least 1 (after truncation).
-  if (spaces === undefined || (typeof spaces === "number" && !(spaces >= 1))) return codec.writeJson(message, options);
-  return JSON.stringify(codec.toJson(message, options), null, spaces);
-}
-
-/** Fails a JSON decode nested deeper than allowed. */
-export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
-  const max = options.maxDepth ?? 100;
-  if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
-}
-
-/** Fails a JSON decode that met a key the message does not declare (unless unknown keys are ignored). */
-export function jsonUnknownKey(typeName: string, key: string): ProtobufError {
-  return new ProtobufError(`${typeName}: unknown field "${key}" in JSON`);
-}
-
-/** Counts an object's keys (cheaper than `Object.keys(…).length`: no array). */
-export function jsonKeyCount(object: { readonly [key: string]: JsonValue }): number {
-  let n = 0;
-  for (const _ in object) n++;
-  return n;
-}
-
-/**
- * Explains why a JSON object had more keys than the fields it set: a key the message does not
- * declare, or a field given under both its JSON name and its proto name (`aliases` lists the
- * `[jsonName, protoName]` pairs that differ).
- */
-export function jsonUnknownKeys(
-  typeName: string,
-  object: { readonly [key: string]: JsonValue },
-  known: readonly string[],
-  aliases: readonly (readonly [string, string])[],
-): ProtobufError {
-  for (const key in object) {
-    if (!known.includes(key)) return jsonUnknownKey(typeName, key);
-  }
-  const both = aliases.find(([json, proto]) => Object.hasOwn(object, json) && Object.hasOwn(object, proto));
-  const field = both === undefined ? "" : `.${both[1]}`;
-  return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
-}
-
-/** Fails a JSON decode that sets two members of one oneof. */
-export function jsonOneofTwice(path: string, key: string): ProtobufError {
-  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
-}
-
-/**
- * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
- * assignment would treat as the prototype.
- */
-export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  if (key === "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    object[key] = value;
-  }
-}
-
 /**
  * The generated companion of every message type: construction, binary and proto3 JSON codecs.
  *
@@ -2449,6 +2180,428 @@ export class EnvelopeQueue {
 
 const envelopeNoBytes = new Uint8Array(0);
 
+/** What a call's response messages need from the call itself. */
+export interface ClientResponsesCall {
+  /** The call's final status once it has ended (code OK for a normal end); undefined while it runs. */
+  readonly endStatus: TripleError | undefined;
+  /** Fails the call: a response did not decode, or a unary call got a second one. */
+  cancel(reason: TripleError): void;
+  /** Every queued response was read: a paused response stream may flow again. */
+  drained(): void;
+}
+
+type ClientResponseWaiter<O> = { resolve: (message: O) => void; reject: (error: unknown) => void };
+
+/**
+ * The response messages of a client call as the application reads them: payloads queued as they arrive
+ * (ranges of the received chunks, see `EnvelopeReader.nextRange`), decoded only when read, and handed
+ * out by `recv()`, by async-iterator steps (`next()`) or, for unary and client-streaming calls, by
+ * `single()`. The call reports arrivals (`arrived()`) and its end (`ended()`).
+ */
+export class ClientResponses<O extends object> {
+  private readonly queue = new EnvelopeQueue();
+  private readonly call: ClientResponsesCall;
+  private readonly codec: MessageCodec<O>;
+  private readonly json: boolean;
+  private readonly maxDepth: number;
+  /** Decodes binary messages (created with the first one). */
+  private reader: BinaryReader | undefined;
+  private waiter: ClientResponseWaiter<O> | undefined;
+  private singleWaiter: ClientResponseWaiter<O> | undefined;
+
+  constructor(call: ClientResponsesCall, codec: MessageCodec<O>, json: boolean, maxDepth: number) {
+    this.call = call;
+    this.codec = codec;
+    this.json = json;
+    this.maxDepth = maxDepth;
+  }
+
+  /** Messages received and not read yet. */
+  get size(): number {
+    return this.queue.size;
+  }
+
+  /** Queues the payload at `buf[start, end)`. */
+  push(buf: Uint8Array, start: number, end: number): void {
+    this.queue.push(buf, start, end);
+  }
+
+  /** Drops every message not read yet (the call was cancelled). */
+  clear(): void {
+    this.queue.clear();
+  }
+
+  /** The next message; rejects with the ended error ({@link isEnded}) or the call's error. */
+  recv(): Promise<O> {
+    if (this.waiter !== undefined) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "recv() is already pending"));
+    if (this.queue.size > 0) {
+      try {
+        return Promise.resolve(this.take());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const status = this.call.endStatus;
+    if (status !== undefined) return Promise.reject(status.code === Code.OK ? streamEndedError() : status);
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  /**
+   * `recv()` as an async iterator step: `{ value, done: false }` per message, `{ done: true }` at a
+   * normal end, rejecting with the call's error. A message already received costs one resolved promise
+   * (no chained `then`), which is what a `for await` over a fast stream spends most of its time on.
+   */
+  next(): Promise<IteratorResult<O, undefined>> {
+    if (this.waiter === undefined && this.queue.size > 0) {
+      try {
+        return Promise.resolve(streamStep(this.take()));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.recv().then(streamStep, streamLastStep);
+  }
+
+  /**
+   * The one response of a unary or client-streaming call, settled when the call ends: none, or a
+   * second message, is a protocol error (INTERNAL; a second one cancels the call at once). One promise
+   * per call instead of a `recv()` per message plus one for the end.
+   */
+  single(): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.singleWaiter = { resolve, reject };
+      if (this.call.endStatus !== undefined) this.settleSingle();
+    });
+  }
+
+  /** After messages were queued: hands one to a waiting `recv()`, and refuses a unary call's second one. */
+  arrived(): void {
+    if (this.singleWaiter !== undefined && this.queue.size > 1) {
+      this.queue.clear();
+      this.call.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
+    }
+    const waiter = this.waiter;
+    if (waiter !== undefined && this.queue.size > 0) {
+      this.waiter = undefined;
+      try {
+        waiter.resolve(this.take());
+      } catch (error) {
+        waiter.reject(error);
+      }
+    }
+  }
+
+  /** The call ended (`endStatus` is set): a waiting `recv()` gets the end or the error, `single()` settles. */
+  ended(): void {
+    const waiter = this.waiter;
+    const status = this.call.endStatus as TripleError;
+    if (waiter !== undefined && this.queue.size === 0) {
+      this.waiter = undefined;
+      waiter.reject(status.code === Code.OK ? streamEndedError() : status);
+    }
+    this.settleSingle();
+  }
+
+  private settleSingle(): void {
+    const waiter = this.singleWaiter;
+    if (waiter === undefined) return;
+    this.singleWaiter = undefined;
+    const status = this.call.endStatus as TripleError;
+    if (status.code !== Code.OK) return waiter.reject(status);
+    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.INTERNAL, "protocol error: missing response message"));
+    try {
+      waiter.resolve(this.take());
+    } catch (error) {
+      waiter.reject(error);
+    }
+  }
+
+  /** Decodes the oldest queued message; one that does not decode fails the call (INTERNAL). */
+  private take(): O {
+    const queue = this.queue;
+    queue.shift();
+    if (queue.size === 0) this.call.drained();
+    try {
+      return this.json
+        ? this.codec.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true, maxDepth: this.maxDepth })
+        : protobufDecodeRange(this.codec, (this.reader ??= new BinaryReader(queue.buf, this.maxDepth)), queue.buf, queue.start, queue.end);
+    } catch (error) {
+      const failure = new TripleError(Code.INTERNAL, `failed to decode ${this.codec.typeName}: ${(error as ProtobufError).message}`, { cause: error });
+      this.call.cancel(failure);
+      throw failure;
+    }
+  }
+}
+
+const grpcHex = "0123456789ABCDEF";
+
+/**
+ * Percent-encodes a `grpc-message`: UTF-8 bytes outside 0x20..0x7E, `%`, and also `+` (which the
+ * Java client would otherwise decode as a space) become `%XX`.
+ */
+export function grpcPercentEncode(message: string): string {
+  let plain = true;
+  for (let i = 0; i < message.length; i++) {
+    const c = message.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x25 || c === 0x2b) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return message;
+  let out = "";
+  for (const byte of new TextEncoder().encode(message)) {
+    if (byte < 0x20 || byte > 0x7e || byte === 0x25 || byte === 0x2b) {
+      out += "%" + grpcHex[byte >> 4] + grpcHex[byte & 15];
+    } else {
+      out += String.fromCharCode(byte);
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes a `grpc-message` leniently, as gRPC requires: `%XX` escapes become bytes, malformed escapes
+ * and raw characters stay as they are, and invalid UTF-8 becomes U+FFFD.
+ */
+export function grpcPercentDecode(value: string): string {
+  if (!value.includes("%")) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x25 && i + 2 < value.length && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c < 0x80) {
+      bytes.push(c);
+    } else {
+      const codePoint = value.codePointAt(i) as number;
+      bytes.push(...new TextEncoder().encode(String.fromCodePoint(codePoint)));
+      if (codePoint > 0xffff) i++;
+    }
+  }
+  return new TextDecoder().decode(Uint8Array.from(bytes));
+}
+
+/** Serializes a `google.rpc.Status` (code, message, details) for `grpc-status-details-bin`. */
+export function grpcStatusDetailsEncode(code: number, message: string, details: readonly ErrorDetail[]): string {
+  const writer = new BinaryWriter(64);
+  if (code !== 0) {
+    writer.uint32(8);
+    writer.int32(code);
+  }
+  if (message.length > 0) {
+    writer.uint32(18);
+    writer.string(message);
+  }
+  for (const detail of details) {
+    writer.uint32(26);
+    const start = writer.fork();
+    writer.uint32(10);
+    writer.string(detail.typeUrl);
+    writer.uint32(18);
+    writer.bytes(detail.value);
+    writer.join(start);
+  }
+  return base64Encode(writer.finish()).replace(/=+$/, "");
+}
+
+/** Parses `grpc-status-details-bin` (padded or unpadded base64 of `google.rpc.Status`). */
+export function grpcStatusDetailsDecode(value: string): { code: number; message: string; details: ErrorDetail[] } {
+  const reader = new BinaryReader(base64Decode(value.trim()));
+  let code = 0;
+  let message = "";
+  const details: ErrorDetail[] = [];
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 8) code = reader.int32();
+    else if (tag === 18) message = reader.stringLossy();
+    else if (tag === 26) {
+      const end = reader.lengthEnd();
+      let typeUrl = "";
+      let bytes: Uint8Array = new Uint8Array(0);
+      while (reader.pos < end) {
+        const inner = reader.uint32();
+        if (inner === 10) typeUrl = reader.stringLossy();
+        else if (inner === 18) bytes = reader.bytes();
+        else reader.skip(inner & 7, inner >>> 3, 0);
+      }
+      details.push({ typeUrl, value: bytes });
+    } else reader.skip(tag & 7, tag >>> 3, 0);
+  }
+  return { code, message, details };
+}
+
+/** Trailer fields that carry a status: what a server sends and a client reads. */
+export interface GrpcStatusFields {
+  readonly [name: string]: string | string[] | number | undefined;
+}
+
+/**
+ * Reads the status of a finished call from trailers (or a trailers-only response). Returns undefined
+ * for OK, a {@link TripleError} otherwise, and INTERNAL when `grpc-status` is missing.
+ * `grpc-status-details-bin` wins over the plain fields when it parses, as dubbo-go and grpc do.
+ * `metadata` builds the error's metadata, so an OK status costs no `Headers`.
+ */
+export function grpcStatusFromTrailers(fields: GrpcStatusFields, metadata: () => Headers): TripleError | undefined {
+  const status = grpcFirst(fields["grpc-status"]);
+  if (status === undefined) {
+    return new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer", { metadata: metadata() });
+  }
+  const code = codeFromGrpcStatus(status);
+  if (code === Code.OK) return undefined;
+  let message = grpcPercentDecode(grpcFirst(fields["grpc-message"]) ?? "");
+  let details: ErrorDetail[] = [];
+  const bin = grpcFirst(fields["grpc-status-details-bin"]);
+  if (bin !== undefined) {
+    try {
+      const parsed = grpcStatusDetailsDecode(bin);
+      details = parsed.details;
+      if (parsed.message.length > 0) message = parsed.message;
+    } catch {
+      // A corrupt details header must not hide the status itself.
+    }
+  }
+  return new TripleError(code as Code, message, { metadata: metadata(), details });
+}
+
+function grpcFirst(value: string | string[] | number | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value === undefined ? undefined : String(value);
+}
+
+/**
+ * Encodes a timeout in milliseconds as a `grpc-timeout` value: at most 8 digits and a unit, choosing
+ * the finest unit that fits (as grpc-go and dubbo-go do), so short deadlines keep their precision.
+ */
+export function grpcTimeoutEncode(ms: number): string {
+  if (!(ms > 0)) return "0n";
+  const units: readonly [number, string][] = [
+    [1e-6, "n"],
+    [1e-3, "u"],
+    [1, "m"],
+    [1e3, "S"],
+    [60e3, "M"],
+    [3600e3, "H"],
+  ];
+  for (const [size, unit] of units) {
+    const value = Math.ceil(ms / size);
+    if (value < 1e8) return `${value}${unit}`;
+  }
+  return "99999999H";
+}
+
+/**
+ * Parses a `grpc-timeout` header into milliseconds. Returns undefined when absent; throws on a
+ * malformed value (more than 8 digits, unknown unit), which the server answers with INVALID_ARGUMENT.
+ */
+export function grpcTimeoutParse(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (match === null) throw new RangeError(`invalid grpc-timeout: ${JSON.stringify(value.slice(0, 32))}`);
+  const amount = Number(match[1]);
+  switch (match[2]) {
+    case "H":
+      return amount * 3600e3;
+    case "M":
+      return amount * 60e3;
+    case "S":
+      return amount * 1e3;
+    case "m":
+      return amount;
+    case "u":
+      return amount / 1e3;
+    default:
+      return amount / 1e6;
+  }
+}
+
+/** The longest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+const grpcTimerMaxMs = 0x7fffffff;
+
+/**
+ * Runs `fire` after `ms` milliseconds, like `setTimeout`, but also for delays beyond its range: a
+ * deadline of `99999999H` must not fire after 1 ms. Returns the function that cancels the timer.
+ */
+export function grpcDeadlineTimer(ms: number, fire: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (left: number): void => {
+    timer = left <= grpcTimerMaxMs ? setTimeout(fire, Math.max(0, left)) : setTimeout(() => arm(left - grpcTimerMaxMs), grpcTimerMaxMs);
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
+
+/**
+ * The request HEADERS of a gRPC call: the client's and the call's metadata first, then the protocol
+ * fields (which metadata can never override), deadline and Dubbo group/version.
+ */
+export function clientRequestHeaders(
+  config: ClientCallConfig,
+  path: string,
+  callHeaders: MetadataInit | undefined,
+  timeoutMs: number | undefined,
+): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  metadataToHttp2(config.headers, headers);
+  metadataToHttp2(callHeaders, headers);
+  headers[":method"] = "POST";
+  headers[":path"] = path;
+  headers["content-type"] = config.codec === "json" ? "application/grpc+json" : "application/grpc+proto";
+  headers["te"] = "trailers";
+  headers["user-agent"] = config.userAgent ?? "tristub-node";
+  headers["grpc-accept-encoding"] = "gzip";
+  if (config.sendCompression === "gzip") headers["grpc-encoding"] = "gzip";
+  if (timeoutMs !== undefined) headers["grpc-timeout"] = grpcTimeoutEncode(timeoutMs);
+  if (config.group !== undefined && config.group !== "") headers["tri-service-group"] = config.group;
+  if (config.version !== undefined && config.version !== "") headers["tri-service-version"] = config.version;
+  return headers;
+}
+
+/** What the response HEADERS of a gRPC call decide, see {@link clientResponseHead}. */
+export interface ClientResponseHead {
+  /** The HEADERS carry `grpc-status`: the whole response (status in `error`, undefined for OK). */
+  readonly trailersOnly: boolean;
+  /** The call's failure: the trailers-only status, or a non-gRPC answer (HTTP status, content type, encoding). */
+  readonly error: TripleError | undefined;
+  /** `grpc-encoding` of the response messages (undefined for identity). */
+  readonly encoding: string | undefined;
+}
+
+/**
+ * Reads the response HEADERS: a trailers-only status wins over everything; otherwise a non-200 HTTP
+ * status maps to a code (gRPC's HTTP mapping), a non-gRPC content type is UNKNOWN and an unsupported
+ * `grpc-encoding` INTERNAL. `metadata` builds the errors' metadata, only when there is an error.
+ */
+export function clientResponseHead(headers: IncomingHttpHeaders, metadata: () => Headers): ClientResponseHead {
+  if (headers["grpc-status"] !== undefined) {
+    return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), encoding: undefined };
+  }
+  const httpStatus = Number(headers[":status"]);
+  let error: TripleError | undefined;
+  if (httpStatus !== 200) {
+    error = new TripleError(codeFromHttpStatus(httpStatus), `HTTP status ${httpStatus}`, { metadata: metadata() });
+  } else if (!String(headers["content-type"] ?? "").startsWith("application/grpc")) {
+    error = new TripleError(Code.UNKNOWN, `unexpected content-type ${String(headers["content-type"])}`, { metadata: metadata() });
+  }
+  const raw = headers["grpc-encoding"];
+  let encoding = Array.isArray(raw) ? raw[0] : raw;
+  if (encoding === "identity") encoding = undefined;
+  if (error === undefined && encoding !== undefined && negotiateEncoding(encoding) === undefined) {
+    error = new TripleError(Code.INTERNAL, `unsupported grpc-encoding ${encoding}`, { metadata: metadata() });
+  }
+  return { trailersOnly: false, error, encoding };
+}
+
+/**
+ * The error for a malformed response body. The envelope and gzip code answers malformed input with
+ * INVALID_ARGUMENT, right for a server reading a request; on the client the server is at fault: INTERNAL.
+ */
+export function clientResponseError(error: unknown): TripleError {
+  if (!(error instanceof TripleError)) return new TripleError(Code.INTERNAL, String(error), { cause: error });
+  if (error.code !== Code.INVALID_ARGUMENT) return error;
+  return new TripleError(Code.INTERNAL, error.rawMessage, { cause: error.cause, metadata: error.metadata, details: error.details });
+}
+
 /** The RST_STREAM code that cancels a call (CANCEL, 0x8), used by clients and servers alike. */
 export const http2CancelCode: number = http2Constants.NGHTTP2_CANCEL;
 
@@ -2540,7 +2693,7 @@ const clientCallSharedWriter = new BinaryWriter(256);
  * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
  * it arrives and settles with the status from trailers, HTTP status or RST_STREAM.
  */
-export class ClientCall<I extends object, O extends object> {
+export class ClientCall<I extends object, O extends object> implements ClientResponsesCall {
   private readonly method: MethodInfo<I, O>;
   private readonly config: ClientCallConfig;
   private stream: ClientHttp2Stream;
@@ -2556,12 +2709,7 @@ export class ClientCall<I extends object, O extends object> {
   private readonly options: CallOptions | undefined;
   /** Request messages not yet written to the stream (created with the first `send()`). */
   private out: BinaryWriter | undefined;
-  private readonly queue = new EnvelopeQueue();
-  /** Decodes the response messages (created with the first one). */
-  private decodeReader: BinaryReader | undefined;
-  private waiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
-  /** A pending `single()`. */
-  private singleWaiter: { resolve: (m: O) => void; reject: (e: unknown) => void } | undefined;
+  private readonly responses: ClientResponses<O>;
   private encoding: string | undefined;
   private status: TripleError | undefined; // Code.OK once the call ended normally
   private closed = false;
@@ -2581,6 +2729,7 @@ export class ClientCall<I extends object, O extends object> {
     this.maxBytes = config.maxReceiveMessageBytes ?? 4 * 1024 * 1024;
     this.json = config.codec === "json";
     this.reader = new EnvelopeReader(this.maxBytes);
+    this.responses = new ClientResponses(this, method.output, this.json, config.maxMessageDepth ?? protobufDefaultMaxDepth);
     const signal = options?.signal;
     if (signal?.aborted === true) {
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
@@ -2683,64 +2832,33 @@ export class ClientCall<I extends object, O extends object> {
 
   /** The next response message; rejects with the ended error ({@link isEnded}) or the call's error. */
   recv(): Promise<O> {
-    if (this.waiter !== undefined) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "recv() is already pending"));
-    if (this.queue.size > 0) {
-      try {
-        return Promise.resolve(this.take());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (this.closed) return Promise.reject(this.status?.code === Code.OK ? streamEndedError() : this.status);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    return this.responses.recv();
   }
 
-  /**
-   * `recv()` as an async iterator step: `{ value, done: false }` per message, `{ done: true }` at a
-   * normal end, rejecting with the call's error. A message already received costs one resolved promise
-   * (no chained `then`), which is what a `for await` over a fast stream spends most of its time on.
-   */
+  /** `recv()` as an async iterator step (see `ClientResponses.next`). */
   next(): Promise<IteratorResult<O, undefined>> {
-    if (this.waiter === undefined && this.queue.size > 0) {
-      try {
-        return Promise.resolve(streamStep(this.take()));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.recv().then(streamStep, streamLastStep);
+    return this.responses.next();
   }
 
-  /**
-   * The one response of a unary or client-streaming call, settled when the call ends: none, or a
-   * second message, is a protocol error (INTERNAL; a second one cancels the call at once). One promise
-   * per call instead of a `recv()` per message plus one for the end.
-   */
+  /** The one response of a unary or client-streaming call, settled when the call ends (see `ClientResponses.single`). */
   single(): Promise<O> {
-    return new Promise((resolve, reject) => {
-      this.singleWaiter = { resolve, reject };
-      if (this.closed) this.settleSingle();
-    });
+    return this.responses.single();
   }
 
-  private settleSingle(): void {
-    const waiter = this.singleWaiter;
-    if (waiter === undefined) return;
-    this.singleWaiter = undefined;
-    const status = this.status as TripleError;
-    if (status.code !== Code.OK) return waiter.reject(status);
-    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.INTERNAL, "protocol error: missing response message"));
-    try {
-      waiter.resolve(this.take());
-    } catch (error) {
-      waiter.reject(error);
-    }
+  /** The final status once the call has ended (code OK for a normal end); undefined while it runs. */
+  get endStatus(): TripleError | undefined {
+    return this.closed ? this.status : undefined;
+  }
+
+  /** Every queued response was read: lets a paused response stream flow again. */
+  drained(): void {
+    if (!this.closed && this.stream.isPaused()) this.stream.resume();
   }
 
   /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */
   cancel(reason: TripleError = new TripleError(Code.CANCELLED, "call was cancelled")): void {
     if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
-    this.queue.clear();
+    this.responses.clear();
     this.fail(reason);
   }
 
@@ -2763,22 +2881,6 @@ export class ClientCall<I extends object, O extends object> {
       else this.replay.push(chunk);
     }
     return chunk;
-  }
-
-  private take(): O {
-    const queue = this.queue;
-    queue.shift();
-    if (queue.size === 0 && !this.closed && this.stream.isPaused()) this.stream.resume();
-    try {
-      const maxDepth = this.config.maxMessageDepth ?? protobufDefaultMaxDepth;
-      return this.json
-        ? this.method.output.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true, maxDepth })
-        : protobufDecodeRange(this.method.output, (this.decodeReader ??= new BinaryReader(queue.buf, maxDepth)), queue.buf, queue.start, queue.end);
-    } catch (error) {
-      const failure = new TripleError(Code.INTERNAL, `failed to decode ${this.method.output.typeName}: ${(error as ProtobufError).message}`, { cause: error });
-      this.cancel(failure);
-      throw failure;
-    }
   }
 
   private onResponse(headers: IncomingHttpHeaders): void {
@@ -2804,30 +2906,18 @@ export class ClientCall<I extends object, O extends object> {
       const reader = this.reader;
       for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
         if ((reader.flags & envelopeFlagCompressed) === 0) {
-          this.queue.push(buf, reader.payloadStart, reader.payloadEnd);
+          this.responses.push(buf, reader.payloadStart, reader.payloadEnd);
         } else {
           const data = envelopePayload(buf.subarray(reader.payloadStart, reader.payloadEnd), reader.flags, this.encoding, this.maxBytes);
-          this.queue.push(data, 0, data.length);
+          this.responses.push(data, 0, data.length);
         }
       }
     } catch (error) {
       // Messages that arrived before the bad one are still delivered, then this error.
       this.fail(clientResponseError(error));
     }
-    if (this.singleWaiter !== undefined && this.queue.size > 1) {
-      this.queue.clear();
-      this.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
-    }
-    const waiter = this.waiter;
-    if (waiter !== undefined && this.queue.size > 0) {
-      this.waiter = undefined;
-      try {
-        waiter.resolve(this.take());
-      } catch (error) {
-        waiter.reject(error);
-      }
-    }
-    if (this.queue.size >= clientCallQueueHigh) this.stream.pause();
+    this.responses.arrived();
+    if (this.responses.size >= clientCallQueueHigh) this.stream.pause();
   }
 
   private onTrailers(trailers: IncomingHttpHeaders): void {
@@ -2908,12 +2998,7 @@ export class ClientCall<I extends object, O extends object> {
     }
     this.responseHeaders.settle(undefined);
     this.responseTrailers.settle(undefined);
-    const waiter = this.waiter;
-    if (waiter !== undefined && this.queue.size === 0) {
-      this.waiter = undefined;
-      waiter.reject(this.status.code === Code.OK ? streamEndedError() : this.status);
-    }
-    this.settleSingle();
+    this.responses.ended();
   }
 }
 
