@@ -1,5 +1,5 @@
 import type { JsonValue } from "./json-value.js";
-import { type MessageCodec, protobufStackOverflow } from "./message-codec.js";
+import { type MessageCodec, protobufDefaultMaxDepth, protobufStackOverflow } from "./message-codec.js";
 import { ProtobufError } from "./protobuf-error.js";
 
 /** Options for writing proto3 JSON. */
@@ -111,7 +111,7 @@ export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, messa
 
 /** Fails a JSON decode nested deeper than allowed. */
 export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
-  const max = options.maxDepth ?? 100;
+  const max = options.maxDepth ?? protobufDefaultMaxDepth;
   if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
 }
 

@@ -1,6 +1,7 @@
 import { jsonCheckDepth, type JsonReadOptions, jsonSetOwn, type JsonWriteOptions } from "./json-codec.js";
 import { jsonError, jsonExpectObject } from "./json-scalars.js";
 import type { JsonObject, JsonValue } from "./json-value.js";
+import { protobufDefaultMaxDepth } from "./message-codec.js";
 
 // The special proto3 JSON forms of well-known types whose mapping is not field-by-field: Timestamp,
 // Duration, FieldMask and Any. (Struct, Value, ListValue and the wrappers are emitted inline.)
@@ -197,7 +198,7 @@ function jsonAnyCodec(typeUrl: string, registry: JsonWriteOptions["registry"]) {
  * more), and returns a copy that shares nothing with the input. `depth` is the Struct's own depth.
  */
 export function jsonReadStruct(value: JsonValue, options: JsonReadOptions, depth: number, path: string): JsonObject {
-  return jsonCopyStruct(jsonExpectObject(value, path), options.maxDepth ?? 100, depth, path);
+  return jsonCopyStruct(jsonExpectObject(value, path), options.maxDepth ?? protobufDefaultMaxDepth, depth, path);
 }
 
 function jsonCopyStruct(object: { readonly [key: string]: JsonValue }, maxDepth: number, depth: number, path: string): JsonObject {

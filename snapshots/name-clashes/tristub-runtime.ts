@@ -201,7 +201,7 @@ export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, messa
 
 /** Fails a JSON decode nested deeper than allowed. */
 export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
-  const max = options.maxDepth ?? 100;
+  const max = options.maxDepth ?? protobufDefaultMaxDepth;
   if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
 }
 

@@ -234,7 +234,7 @@ export function jsonEncodeString<T extends object>(codec: MessageCodec<T>, messa
 
 /** Fails a JSON decode nested deeper than allowed. */
 export function jsonCheckDepth(depth: number, options: JsonReadOptions, typeName: string): void {
-  const max = options.maxDepth ?? 100;
+  const max = options.maxDepth ?? protobufDefaultMaxDepth;
   if (depth > max) throw new ProtobufError(`${typeName}: JSON nesting exceeds the maximum depth of ${max}`);
 }
 
@@ -1876,7 +1876,7 @@ function jsonAnyCodec(typeUrl: string, registry: JsonWriteOptions["registry"]) {
  * more), and returns a copy that shares nothing with the input. `depth` is the Struct's own depth.
  */
 export function jsonReadStruct(value: JsonValue, options: JsonReadOptions, depth: number, path: string): JsonObject {
-  return jsonCopyStruct(jsonExpectObject(value, path), options.maxDepth ?? 100, depth, path);
+  return jsonCopyStruct(jsonExpectObject(value, path), options.maxDepth ?? protobufDefaultMaxDepth, depth, path);
 }
 
 function jsonCopyStruct(object: { readonly [key: string]: JsonValue }, maxDepth: number, depth: number, path: string): JsonObject {
