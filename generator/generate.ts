@@ -8,7 +8,7 @@ import { emitTypeRegistry } from "./emit/type-registry.js";
 import { FileScope, registryModulePath, runtimeModulePath } from "./model/file-scope.js";
 import { allocateFileNames, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
 import { loadRuntimeManifest } from "./runtime/manifest.js";
-import { renderRuntime, runtimeNames } from "./runtime/select.js";
+import { runtimeModulePathOf, runtimeNames, runtimeTreeDir, selectRuntime } from "./runtime/select.js";
 import { renderTemplate } from "./templates.js";
 import { tristubVersion } from "./version.js";
 
@@ -33,12 +33,13 @@ export interface GeneratedFile {
 }
 
 /**
- * The generator's pure core: compiled descriptors in, TypeScript modules out. No I/O, no clock, no
- * randomness — the same request yields the same bytes, whichever adapter (CLI or protoc plugin) calls.
+ * The generator's pure core: compiled descriptors in, TypeScript modules out. No clock, no randomness,
+ * no I/O but reading tristub's own runtime manifest once per process — the same request yields the
+ * same bytes, whichever adapter (CLI or protoc plugin) calls.
  *
  * Besides the requested files it emits every file whose types they use (transitively) and every
- * public import, so the output root is self-contained; plus one runtime module with exactly the
- * runtime declarations the output references.
+ * public import, so the output root is self-contained; plus the runtime the output references, as a
+ * module tree under `tristub/` with its public entry `tristub-runtime.ts`.
  */
 export function generate(request: GenerateRequest): GeneratedFile[] {
   const manifest = loadRuntimeManifest();
@@ -56,24 +57,28 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
   const target = request.options?.services ?? "both";
   const out: GeneratedFile[] = [];
   const runtimeRoots = new Set<string>();
+  const runtimeModuleOf = (name: string): string => runtimeModulePathOf(manifest, name);
   for (const file of files) {
     const scope = new FileScope(file, namesOf);
-    if (scope.path === runtimeModulePath || scope.path === registryModulePath) {
+    if (scope.path === runtimeModulePath || scope.path === registryModulePath || scope.path.startsWith(`${runtimeTreeDir}/`)) {
       throw new GenerateError(`${file.proto.name}: its output path ${scope.path} is reserved for tristub's own modules`);
     }
     const body = emitFileBody(file, scope, target);
     if (target !== "none" && file.services.length > 0) for (const root of serviceApiRoots(target)) runtimeRoots.add(root);
     for (const name of scope.runtimeNames()) runtimeRoots.add(name);
-    out.push({ name: scope.path, content: assembleFile(file, scope, body) });
+    out.push({ name: scope.path, content: assembleFile(file, scope, body, runtimeModuleOf) });
   }
-  const registry = emitTypeRegistry(files, namesOf);
+  const registry = emitTypeRegistry(files, namesOf, runtimeModuleOf);
   if (registry !== undefined) {
     for (const name of registry.scope.runtimeNames()) runtimeRoots.add(name);
     out.push({ name: registry.scope.path, content: registry.content });
   }
   if (runtimeRoots.size > 0) {
-    const body = renderRuntime(manifest, runtimeRoots);
-    out.push({ name: runtimeModulePath, content: renderTemplate("runtime-file", { version: tristubVersion, body }) });
+    const selection = selectRuntime(manifest, runtimeRoots);
+    for (const module of selection.modules) {
+      out.push({ name: module.path, content: renderTemplate("runtime-file", { version: tristubVersion, source: module.source, body: module.body }) });
+    }
+    out.push({ name: runtimeModulePath, content: renderTemplate("runtime-entry", { version: tristubVersion, body: selection.publicEntry }) });
   }
   return out.sort((a, b) => compareStrings(a.name, b.name));
 }
@@ -92,14 +97,14 @@ function emitFileBody(file: DescFile, scope: FileScope, target: ServiceTarget): 
   return parts.map((part) => part.trim()).join("\n\n");
 }
 
-function assembleFile(file: DescFile, scope: FileScope, body: string): string {
+function assembleFile(file: DescFile, scope: FileScope, body: string, runtimeModuleOf: (name: string) => string): string {
   const header = renderTemplate("file-header", {
     version: tristubVersion,
     source: file.proto.name,
     syntax: syntaxLabel(file),
   });
   const reexports = publicImports(file).map((dep) => `export * from "${importSpecifier(scope.path, outputPathOf(dep.proto.name))}";`);
-  const sections = [header.trimEnd(), scope.renderImports(), reexports.join("\n"), body].filter((s) => s.length > 0);
+  const sections = [header.trimEnd(), scope.renderImports(runtimeModuleOf), reexports.join("\n"), body].filter((s) => s.length > 0);
   return sections.join("\n\n") + "\n";
 }
 

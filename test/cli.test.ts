@@ -21,11 +21,12 @@ function servicesWorkspace(context: TestContext): string {
   return dir;
 }
 
-/** The files generated from protos, i.e. without tristub's support modules (`tristub-runtime.ts`, …). */
+/** The files generated from protos, i.e. without tristub's support modules (`tristub-runtime.ts`, `tristub/…`). */
 function protoOutputs(dir: string): string[] {
   const files = [...generatedTree(dir).keys()];
   expect(files).toContain("tristub-runtime.ts");
-  return files.filter((name) => !/^tristub-[\w-]+\.ts$/.test(name));
+  expect(files.some((name) => name.startsWith("tristub/protobuf/"))).toBe(true);
+  return files.filter((name) => !/^tristub-[\w-]+\.ts$/.test(name) && !name.startsWith("tristub/"));
 }
 
 /** The generated files under `dir`, without the manifest that lists them. */

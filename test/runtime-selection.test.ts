@@ -1,10 +1,10 @@
-// The runtime module carries only what the output uses: no RPC code for plain messages, no streaming
+// The runtime tree (tristub/…) carries only what the output uses: no RPC code for plain messages, no streaming
 // code for unary-only services, no server for client-only output (and vice versa). Every variant must
 // still type-check under the strict settings of the golden snapshots.
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { createFileRegistry } from "@bufbuild/protobuf";
 import { afterAll, describe, expect, it } from "vitest";
@@ -28,7 +28,8 @@ async function runtimeFor(services: ServiceTarget): Promise<{ runtime: string; f
   const compiled = await compileProtos({ files: ["unary.proto"], includePaths: [dir], cwd: dir });
   const files = generate({ registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate, options: { services } });
   const map = new Map(files.map((f) => [f.name, f.content]));
-  return { runtime: map.get("tristub-runtime.ts") ?? "", files: map };
+  const runtime = [...map].filter(([name]) => name === "tristub-runtime.ts" || name.startsWith("tristub/")).map(([, text]) => text);
+  return { runtime: runtime.join("\n"), files: map };
 }
 
 const has = (text: string, name: string): boolean => new RegExp(`\\b(class|function|const|interface) ${name}\\b`).test(text);
@@ -62,7 +63,10 @@ describe("runtime selection", () => {
   it.each(["both", "client", "server", "none"] as const)("the %s variant type-checks strictly", async (services) => {
     const out = join(dir, `out-${services}`);
     mkdirSync(out, { recursive: true });
-    for (const [name, content] of (await runtimeFor(services)).files) writeFileSync(join(out, name), content);
+    for (const [name, content] of (await runtimeFor(services)).files) {
+      mkdirSync(dirname(join(out, name)), { recursive: true });
+      writeFileSync(join(out, name), content);
+    }
     copyFileSync(join(repoRoot, "snapshots", "tsconfig.json"), join(out, "tsconfig.json"));
     writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
     const tsc = join(repoRoot, "node_modules", ".bin", "tsc");

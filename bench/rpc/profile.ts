@@ -5,7 +5,7 @@
 //   - the tristub server streaming to the raw floor client
 // The generated code is compiled with the project's tsc (--sourceMap, one statement per line) into
 // bench/rpc/.gen/prof/js/ and loaded with TRISTUB_RPC_GEN, so samples map back to
-// bench/rpc/.gen/tristub/tristub-runtime.ts lines, and from there to runtime-template/*.ts by the text
+// bench/rpc/.gen/tristub/tristub/**/*.ts lines, and from there to runtime-template/**/*.ts by the text
 // of the function's first line.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { repoRoot } from "../generate.ts";
 import { rpcGenDir } from "./generate.ts";
+import { readTemplateSources } from "../../generator/runtime/template-sources.ts";
 import { runClient, runH2load, startServer } from "./procs.ts";
 
 const profDir = join(rpcGenDir, "prof");
@@ -117,8 +118,8 @@ class Locator {
   template(text: string): string | undefined {
     if (this.templateIndex === undefined) {
       this.templateIndex = new Map();
-      for (const f of readdirSync(runtimeTemplateDir).filter((n) => n.endsWith(".ts"))) {
-        readFileSync(join(runtimeTemplateDir, f), "utf8")
+      for (const [f, text] of readTemplateSources(runtimeTemplateDir)) {
+        text
           .split("\n")
           .forEach((l, i) => {
             const k = l.trim();
@@ -148,7 +149,10 @@ class Locator {
 function categoryOf(url: string, file: string | undefined): string {
   if (url === "") return "";
   if (url.startsWith("node:")) return "node built-ins (node:*)";
-  if (file !== undefined && file.startsWith(join(rpcGenDir, "tristub") + "/")) return basename(file) === "tristub-runtime.ts" ? "tristub runtime" : "tristub generated stubs";
+  if (file !== undefined && file.startsWith(join(rpcGenDir, "tristub") + "/")) {
+    const runtime = basename(file) === "tristub-runtime.ts" || file.startsWith(join(rpcGenDir, "tristub", "tristub") + "/");
+    return runtime ? "tristub runtime" : "tristub generated stubs";
+  }
   if (url.includes("/node_modules/")) return "npm packages";
   return "benchmark harness";
 }

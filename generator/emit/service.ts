@@ -121,7 +121,7 @@ export function emitService(service: DescService, scope: FileScope, target: Serv
 
 /** Runtime exports users need besides what generated code references: errors, codes, the server. */
 export function serviceApiRoots(target: ServiceTarget): string[] {
-  const common = ["TripleError", "Code", "isEnded", "encodeBinaryHeader", "decodeBinaryHeader"];
+  const common = ["TripleError", "Code", "codeName", "isEnded", "encodeBinaryHeader", "decodeBinaryHeader"];
   const client = ["Http2ClientTransport"];
   const server = ["createTripleServer"];
   switch (target) {

@@ -12,6 +12,7 @@ import { tristubVersion } from "../version.js";
 export function emitTypeRegistry(
   files: readonly DescFile[],
   namesOf: (file: DescFile) => FileNames,
+  runtimeModuleOf: (name: string) => string,
 ): { scope: FileScope; content: string } | undefined {
   const scope = new FileScope(undefined, namesOf, registryModulePath);
   const codecs: string[] = [];
@@ -32,5 +33,5 @@ export function emitTypeRegistry(
     `]);`,
   ].join("\n");
   const header = renderTemplate("file-header", { version: tristubVersion, source: "every file of this output", syntax: "" });
-  return { scope, content: [header.trimEnd(), scope.renderImports(), body].join("\n\n") + "\n" };
+  return { scope, content: [header.trimEnd(), scope.renderImports(runtimeModuleOf), body].join("\n\n") + "\n" };
 }

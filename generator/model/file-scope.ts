@@ -76,12 +76,22 @@ export class FileScope {
     return [...this.runtimeUsed.keys()];
   }
 
-  /** The module's import statements, sorted for deterministic output. */
-  renderImports(): string {
+  /**
+   * The module's import statements, sorted for deterministic output. Runtime names are imported from
+   * the runtime module that declares them (`runtimeModuleOf` gives its output path).
+   */
+  renderImports(runtimeModuleOf: (name: string) => string): string {
     const lines: string[] = [];
-    const runtime = [...this.runtimeUsed].sort(([a], [b]) => a.localeCompare(b));
-    if (runtime.length > 0) {
-      lines.push(renderImport(importSpecifier(this.path, runtimeModulePath), runtime.map(([n, v]) => [n, n, v])));
+    const runtime = new Map<string, [string, string, boolean][]>();
+    for (const [name, asValue] of this.runtimeUsed) {
+      const spec = importSpecifier(this.path, runtimeModuleOf(name));
+      const list = runtime.get(spec) ?? [];
+      list.push([name, name, asValue]);
+      runtime.set(spec, list);
+    }
+    for (const spec of [...runtime.keys()].sort()) {
+      const names = (runtime.get(spec) as [string, string, boolean][]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      lines.push(renderImport(spec, names));
     }
     for (const spec of [...this.imports.keys()].sort()) {
       const entries = [...(this.imports.get(spec) as Map<string, ImportedName>).values()]

@@ -15,9 +15,10 @@ import { expectAlive } from "../support/robustness.js";
 
 const e2e = useE2E();
 
-/** The live HTTP/2 sessions and calls of a TripleServer (private fields, read for white-box checks). */
-function internals(server: TripleServer): { sessions: Set<Http2Session>; calls: Set<unknown> } {
-  return server as unknown as { sessions: Set<Http2Session>; calls: Set<unknown> };
+/** The live HTTP/2 sessions and calls in flight of a TripleServer (private fields, read for white-box checks). */
+function internals(server: TripleServer): { sessions: Set<Http2Session>; calls: { readonly size: number } } {
+  const inside = server as unknown as { sessions: Set<Http2Session>; dispatcher: { lifecycle: { readonly size: number } } };
+  return { sessions: inside.sessions, calls: inside.dispatcher.lifecycle };
 }
 
 /** Starts `examples/streaming/server.ts` in its own process (node --import tsx); killed after the test. */

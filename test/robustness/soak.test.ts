@@ -10,7 +10,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { GreetClientStreamRequest, GreetRequest, GreetServerStreamRequest, GreetStreamRequest } from "../../snapshots/services/greet.js";
-import { grpcPercentDecode } from "../../snapshots/services/tristub-runtime.js";
+import { grpcPercentDecode } from "../../runtime-template/protocol/grpc-status.js";
 import { envelope, eventually, grpcHeaders, useE2E } from "../support/e2e.js";
 import { expectAlive, Rng, testSeed } from "../support/robustness.js";
 
@@ -190,7 +190,7 @@ describe("soak", () => {
     const rng = new Rng(seed);
     const unexpected: unknown[] = [];
     const target = await e2e.start({ options: { onError: (error) => unexpected.push(error) } });
-    const server = target.server as unknown as { calls: Set<unknown> };
+    const server = target.server as unknown as { dispatcher: { lifecycle: { readonly size: number } } };
     const sockets = new Set<Socket>();
     const sessions = new Set<ClientHttp2Session>();
     e2e.defer(() => {
@@ -363,7 +363,7 @@ describe("soak", () => {
     expect(messages.filter((m) => stackTrace.test(grpcPercentDecode(m)))).toEqual([]);
     expect(unexpected).toEqual([]);
     await expectAlive(e2e.client(target), "after the soak");
-    expect(await eventually(() => server.calls.size === 0, 5_000)).toBe(true);
+    expect(await eventually(() => server.dispatcher.lifecycle.size === 0, 5_000)).toBe(true);
     expect(await eventually(() => sockets.size === 0 && sessions.size === 0, 5_000)).toBe(true);
   }, 120_000);
 });

@@ -3,7 +3,8 @@
 // bytes that an earlier `$unknown` view — kept by the caller, or shared with another message — covers.
 import { describe, expect, it } from "vitest";
 import { GreetRequest } from "../../snapshots/services/greet.js";
-import { BinaryReader, protobufUnknownBytes } from "../../snapshots/services/tristub-runtime.js";
+import { protobufUnknownBytes } from "../../snapshots/services/tristub/protobuf/message-codec.js";
+import { BinaryReader } from "../../snapshots/services/tristub/protobuf/wire-reader.js";
 
 const hex = (bytes: Uint8Array | undefined): string => Buffer.from(bytes ?? new Uint8Array(0)).toString("hex");
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { BinaryReader as RefReader, BinaryWriter as RefWriter } from "@bufbuild/protobuf/wire";
-import { ProtobufError } from "../../runtime-template/protobuf-error.js";
-import { BinaryReader, protobufWireTypeName } from "../../runtime-template/wire-reader.js";
-import { wireUtf8Decode } from "../../runtime-template/wire-utf8.js";
-import { BinaryWriter } from "../../runtime-template/wire-writer.js";
+import { ProtobufError } from "../../runtime-template/protobuf/protobuf-error.js";
+import { BinaryReader, protobufWireTypeName } from "../../runtime-template/protobuf/wire-reader.js";
+import { wireUtf8Decode } from "../../runtime-template/protobuf/wire-utf8.js";
+import { BinaryWriter } from "../../runtime-template/protobuf/wire-writer.js";
 
 // ---------------------------------------------------------------------------
 // helpers

@@ -1,0 +1,344 @@
+// Over 300 lines on purpose: ClientCall is the one owner of a client call (stream, deadline, cancel,
+// replay of refused streams, request flow control, status); its response queue lives in client-responses.ts.
+import type { CallOptions, SendOptions } from "./call-options.js";
+import type { ClientConfig } from "./client-options.js";
+import { clientRequestHeaders, clientResponseError, clientResponseHead } from "./client-wire.js";
+import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
+import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
+import { grpcDeadlineTimer } from "../protocol/grpc-timeout.js";
+import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "../transport/http2-stream.js";
+import { ClientMetadata } from "./client-metadata.js";
+import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
+import type { MethodInfo } from "../protocol/method-info.js";
+import type { Compression } from "../protocol/compression.js";
+import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
+import type { ClientStreamLike } from "../transport/http2-stream.js";
+import { Code, codeFromRstStream } from "../protocol/status-code.js";
+import { streamEndedError, toTripleError, TripleError } from "../protocol/triple-error.js";
+import { BinaryWriter } from "../protobuf/wire-writer.js";
+
+const clientCallResolved: Promise<void> = Promise.resolve();
+const clientCallFlushBytes = 16 * 1024;
+const clientCallQueueHigh = 64;
+/**
+ * Request bytes kept (until the response starts) for replaying a refused stream: a call that sent
+ * more is not retried, so that uploads hold at most this much each.
+ */
+const clientCallReplayBytes = 64 * 1024;
+
+/** Encodes the request of unary and server-streaming calls (`sendOnly`); emptied right after each use. */
+const clientCallSharedWriter = new BinaryWriter(256);
+
+/**
+ * One gRPC call on an HTTP/2 stream, for every RPC kind: sends envelopes (small messages are coalesced
+ * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
+ * it arrives and settles with the status from trailers, HTTP status or RST_STREAM.
+ */
+export class ClientCall<I extends object, O extends object> implements ClientResponsesCall {
+  private readonly method: MethodInfo<I, O>;
+  private readonly config: ClientConfig;
+  private stream: ClientStreamLike;
+  private session: { readonly destroyed: boolean } | undefined;
+  private readonly requestHeaders: OutgoingHeaders;
+  /** Request bytes written so far, until the response starts: a refused stream is replayed with them. */
+  private replay: Uint8Array[] | undefined = [];
+  private replayBytes = 0;
+  private retries = 0;
+  private readonly reader: EnvelopeReader;
+  private readonly maxBytes: number;
+  private readonly json: boolean;
+  private readonly options: CallOptions | undefined;
+  /** Request messages not yet written to the stream (created with the first `send()`). */
+  private out: BinaryWriter | undefined;
+  private readonly responses: ClientResponses<O>;
+  private compression: Compression | undefined;
+  private status: TripleError | undefined; // Code.OK once the call ended normally
+  private closed = false;
+  private requestClosed = false;
+  private flushScheduled = false;
+  private drain: Promise<void> | undefined;
+  private clearTimer: (() => void) | undefined;
+  private readonly abort: (() => void) | undefined;
+  private headersReceived = false;
+  private readonly responseHeaders = new ClientMetadata();
+  private readonly responseTrailers = new ClientMetadata();
+
+  constructor(config: ClientConfig, method: MethodInfo<I, O>, options: CallOptions | undefined) {
+    this.config = config;
+    this.method = method;
+    this.options = options;
+    this.maxBytes = config.maxReceiveMessageBytes;
+    this.json = config.codec === "json";
+    this.reader = new EnvelopeReader(this.maxBytes);
+    this.responses = new ClientResponses(this, method.output, this.json, config.maxMessageDepth);
+    const signal = options?.signal;
+    if (signal?.aborted === true) {
+      throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
+    }
+    const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
+    this.requestHeaders = clientRequestHeaders(config, method.path, options?.headers, timeoutMs);
+    this.stream = this.open();
+    if (timeoutMs !== undefined) {
+      this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.cancel(new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded")));
+    }
+    if (signal !== undefined) {
+      this.abort = () => this.cancel(new TripleError(Code.CANCELLED, "call was cancelled", { cause: signal.reason }));
+      signal.addEventListener("abort", this.abort, { once: true });
+    }
+  }
+
+  /** Response headers; resolves with empty headers if the call fails before any arrive. */
+  get headers(): Promise<Headers> {
+    return this.responseHeaders.promised;
+  }
+
+  /** Response trailers; resolves with empty trailers if the call ends without any. */
+  get trailers(): Promise<Headers> {
+    return this.responseTrailers.promised;
+  }
+
+  private open(): ClientStreamLike {
+    const stream = this.config.transport.request(this.requestHeaders);
+    this.session = stream.session;
+    stream.on("response", (headers) => this.onResponse(headers));
+    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    stream.on("trailers", (trailers) => this.onTrailers(trailers));
+    stream.on("end", () => this.onEnd());
+    stream.on("error", (error) => this.onError(error));
+    stream.on("close", () => this.stream === stream && this.onClose());
+    return stream;
+  }
+
+  /**
+   * Replays a stream the server refused (REFUSED_STREAM: beyond its concurrent-stream limit before
+   * this client learnt it, or past a GOAWAY's last stream id) on a new stream, as grpc-go's
+   * transparent retry does: the server never processed it. Needs every request byte sent so far.
+   */
+  private retryRefused(): boolean {
+    if (this.stream.rstCode !== http2RefusedStreamCode || this.headersReceived || this.replay === undefined || this.retries >= 3) return false;
+    this.retries++;
+    try {
+      this.stream = this.open();
+    } catch {
+      return false; // the transport was closed meanwhile
+    }
+    for (const chunk of this.replay) this.stream.write(chunk);
+    if (this.requestClosed) this.stream.end();
+    return true;
+  }
+
+  /** Queues one request message; resolves when the stream can take more (flow control). */
+  send(message: I, options?: SendOptions): Promise<void> {
+    if (this.status !== undefined && this.status.code !== Code.OK) return Promise.reject(this.status);
+    // The server already ended the call: nothing sent now would be read (grpc-go's io.EOF on Send).
+    if (this.closed) return Promise.reject(streamEndedError());
+    if (this.requestClosed) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "request stream is closed"));
+    const out = (this.out ??= new BinaryWriter(64));
+    envelopeWrite(out, this.method.input, message, options?.compress === false ? undefined : this.config.requestCompression, 0, this.json);
+    if (out.pos >= clientCallFlushBytes) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+    return this.drain ?? clientCallResolved;
+  }
+
+  /**
+   * Sends the one request of a unary or server-streaming call and half-closes, in one DATA frame
+   * with END_STREAM and without waiting a tick: the message is encoded into a writer all calls share.
+   */
+  sendOnly(message: I): void {
+    const writer = clientCallSharedWriter;
+    try {
+      envelopeWrite(writer, this.method.input, message, this.config.requestCompression, 0, this.json);
+    } catch (error) {
+      // A message that cannot be encoded: nothing was sent, and the opened stream is reset.
+      writer.reset();
+      this.cancel(toTripleError(error, "request could not be encoded"));
+      throw error;
+    }
+    this.closeRequest(writer);
+  }
+
+  /** Half-closes the request side (END_STREAM) after what was sent. */
+  closeRequest(pending: BinaryWriter | undefined = this.out): void {
+    if (this.requestClosed) return;
+    this.requestClosed = true;
+    // The last messages ride on the END_STREAM frame: one DATA frame for a unary request, not two.
+    const chunk = this.takeChunk(pending);
+    if (this.stream.destroyed) return;
+    if (chunk === undefined) this.stream.end();
+    else this.stream.end(chunk);
+  }
+
+  /** The next response message; rejects with the ended error ({@link isEnded}) or the call's error. */
+  recv(): Promise<O> {
+    return this.responses.recv();
+  }
+
+  /** `recv()` as an async iterator step (see `ClientResponses.next`). */
+  next(): Promise<IteratorResult<O, undefined>> {
+    return this.responses.next();
+  }
+
+  /** The one response of a unary or client-streaming call, settled when the call ends (see `ClientResponses.single`). */
+  single(): Promise<O> {
+    return this.responses.single();
+  }
+
+  /** The final status once the call has ended (code OK for a normal end); undefined while it runs. */
+  get endStatus(): TripleError | undefined {
+    return this.closed ? this.status : undefined;
+  }
+
+  /** Every queued response was read: lets a paused response stream flow again. */
+  drained(): void {
+    if (!this.closed && this.stream.isPaused()) this.stream.resume();
+  }
+
+  /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */
+  cancel(reason: TripleError = new TripleError(Code.CANCELLED, "call was cancelled")): void {
+    if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
+    this.responses.clear();
+    this.fail(reason);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const chunk = this.takeChunk(this.out);
+    if (chunk === undefined) return;
+    if (!this.stream.write(chunk) && this.drain === undefined) {
+      this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
+    }
+  }
+
+  /** The request bytes written since the last flush, kept for a replay until the response starts. */
+  private takeChunk(writer: BinaryWriter | undefined): Uint8Array | undefined {
+    if (writer === undefined) return undefined;
+    const chunk = http2TakeChunk(this.stream, writer);
+    if (chunk !== undefined && this.replay !== undefined) {
+      this.replayBytes += chunk.length;
+      if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
+      else this.replay.push(chunk);
+    }
+    return chunk;
+  }
+
+  private onResponse(headers: IncomingHeaders): void {
+    this.headersReceived = true;
+    this.replay = undefined;
+    this.responseHeaders.settle(headers);
+    const head = clientResponseHead(headers, this.config.transport.compressions, () => this.responseHeaders.get());
+    this.compression = head.compression;
+    if (head.trailersOnly) this.finish(head.error);
+    else if (head.error !== undefined) this.fail(head.error);
+    this.notify(this.options?.onHeader, this.responseHeaders);
+    if (head.trailersOnly) {
+      // A trailers-only response is the headers and the trailers at once.
+      this.responseTrailers.settle(headers);
+      this.notify(this.options?.onTrailer, this.responseTrailers);
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.status !== undefined) return;
+    try {
+      this.reader.push(chunk);
+      const reader = this.reader;
+      for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
+        if ((reader.flags & envelopeFlagCompressed) === 0) {
+          this.responses.push(buf, reader.payloadStart, reader.payloadEnd);
+        } else {
+          const data = envelopePayload(buf.subarray(reader.payloadStart, reader.payloadEnd), reader.flags, this.compression, this.maxBytes);
+          this.responses.push(data, 0, data.length);
+        }
+      }
+    } catch (error) {
+      // Messages that arrived before the bad one are still delivered, then this error.
+      this.fail(clientResponseError(error));
+    }
+    this.responses.arrived();
+    if (this.responses.size >= clientCallQueueHigh) this.stream.pause();
+  }
+
+  private onTrailers(trailers: IncomingHeaders): void {
+    this.responseTrailers.settle(trailers);
+    // An error carries the metadata of the whole response: headers and trailers.
+    const all = (): Headers => {
+      const metadata = new Headers(this.responseHeaders.get());
+      this.responseTrailers.get().forEach((value, name) => metadata.append(name, value));
+      return metadata;
+    };
+    this.finish(grpcStatusFromTrailers(trailers, all));
+    this.notify(this.options?.onTrailer, this.responseTrailers);
+  }
+
+  /** Runs an onHeader/onTrailer callback; one that throws fails the call rather than the process. */
+  private notify(callback: ((metadata: Headers) => void) | undefined, metadata: ClientMetadata): void {
+    if (callback === undefined) return;
+    try {
+      callback(metadata.get());
+    } catch (error) {
+      this.cancel(toTripleError(error, "response metadata callback failed"));
+    }
+  }
+
+  /**
+   * The server's side ended (after its trailers and every message were read). Its status decides the
+   * call even when the request side is still open (bidi or client stream the server answered early):
+   * reset the stream with NO_ERROR so it closes now, instead of waiting for our half-close. Only
+   * then: a reset of a stream both sides ended counts as an invalid frame to node:http2 servers,
+   * which end the connection with INTERNAL_ERROR after 1,000 of them (`maxSessionInvalidFrames`).
+   */
+  private onEnd(): void {
+    if (!this.stream.writableEnded && !this.stream.closed && !this.stream.destroyed) this.stream.close(http2NoErrorCode);
+  }
+
+  private onError(error: Error): void {
+    if (this.status !== undefined) return;
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_HTTP2_STREAM_ERROR") return; // the peer's RST_STREAM: onClose maps its code
+    // Connection failures (system errors such as ECONNRESET, session errors) are UNAVAILABLE.
+    const unavailable =
+      !this.headersReceived ||
+      (code !== undefined && !code.startsWith("ERR_")) ||
+      code === "ERR_HTTP2_SESSION_ERROR" ||
+      code === "ERR_HTTP2_GOAWAY_SESSION";
+    this.status = new TripleError(unavailable ? Code.UNAVAILABLE : Code.INTERNAL, error.message, { cause: error });
+  }
+
+  /** Records the final status, unless an earlier error already decided the call. */
+  private finish(error: TripleError | undefined): void {
+    if (this.status === undefined) this.status = error ?? streamEndedError();
+  }
+
+  /** Fails the call with RST_STREAM(CANCEL) unless it already ended; queued messages stay readable. */
+  private fail(error: TripleError): void {
+    if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
+    this.status = error;
+    http2ResetStream(this.stream, http2CancelCode);
+  }
+
+  private onClose(): void {
+    if (this.status === undefined && this.retryRefused()) return;
+    this.closed = true;
+    this.clearTimer?.();
+    if (this.abort !== undefined) this.options?.signal?.removeEventListener("abort", this.abort);
+    if (this.status === undefined) {
+      const rst = this.stream.rstCode ?? 0;
+      this.status =
+        this.session?.destroyed === true
+          ? // The connection went away (peer killed, network gone): node:http2 closes its streams
+            // with CANCEL, which must not read as a cancellation.
+            new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
+          : rst !== 0
+            ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
+            : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
+    } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
+      this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
+    }
+    this.responseHeaders.settle(undefined);
+    this.responseTrailers.settle(undefined);
+    this.responses.ended();
+  }
+}

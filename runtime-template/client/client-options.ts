@@ -1,0 +1,96 @@
+import { compressionNames, type Compression } from "../protocol/compression.js";
+import type { MetadataInit } from "../protocol/metadata.js";
+import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";
+import type { ClientTransport } from "./client-transport.js";
+
+/** Default largest response message, after decompression: 4 MiB, as grpc-go and grpc-java. */
+export const clientDefaultMaxReceiveMessageBytes = 4 * 1024 * 1024;
+
+/** Client settings every call of a client shares, as users give them. */
+export interface ClientCallOptions {
+  /** Dubbo service group / version, sent as `tri-service-group` / `tri-service-version`. */
+  readonly group?: string;
+  readonly version?: string;
+  /** `proto` (default) or `json`: the message encoding (`application/grpc+json`, `application/json`). */
+  readonly codec?: "proto" | "json";
+  /**
+   * `grpc` (default; every peer serves it for every kind) or `triple`: unary calls as Triple-unary
+   * plain POSTs, which HTTP/1 proxies and dubbo's HTTP mode also accept. Streaming calls always use gRPC.
+   */
+  readonly protocol?: "grpc" | "triple";
+  /** With `protocol: "triple"`: `2` (default) or `1.1` (keep-alive connections). */
+  readonly httpVersion?: "1.1" | "2";
+  /** Compress request messages with gzip (`grpc-encoding: gzip`). */
+  readonly sendCompression?: "gzip";
+  /** Largest response message accepted (after decompression); default 4 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Deepest nesting of response messages accepted (binary and JSON); default 100. */
+  readonly maxMessageDepth?: number;
+  /** Default call timeout when a call sets none. */
+  readonly timeoutMs?: number;
+  /** Metadata sent with every call. */
+  readonly headers?: MetadataInit;
+  readonly userAgent?: string;
+}
+
+/**
+ * Options of a generated client: where to connect (`baseUrl`, or a shared `transport`), plus the
+ * settings every call uses (Dubbo group/version, codec, compression, limits, default timeout).
+ */
+export interface ClientOptions extends ClientCallOptions, Partial<Http2TransportOptions> {
+  /** A transport shared with other clients; when given, `baseUrl` and connection options are ignored. */
+  readonly transport?: ClientTransport;
+}
+
+/** Client options with every default applied, resolved once per client: what its calls read. */
+export interface ClientConfig {
+  readonly transport: ClientTransport;
+  /** Whether the client owns (and must close) its transport. */
+  readonly ownsTransport: boolean;
+  readonly group: string;
+  readonly version: string;
+  readonly codec: "proto" | "json";
+  readonly protocol: "grpc" | "triple";
+  readonly httpVersion: "1.1" | "2";
+  /** The compression of request messages, if any. */
+  readonly requestCompression: Compression | undefined;
+  /** The encodings the client accepts in responses (`grpc-accept-encoding`, `accept-encoding`). */
+  readonly acceptEncoding: string;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxMessageDepth: number;
+  readonly timeoutMs: number | undefined;
+  readonly headers: MetadataInit | undefined;
+  readonly userAgent: string;
+}
+
+/** Resolves client options into the configuration its calls share (the one place defaults live). */
+export function createClientConfig(options: ClientOptions): ClientConfig {
+  let transport = options.transport;
+  const ownsTransport = transport === undefined;
+  if (transport === undefined) {
+    if (options.baseUrl === undefined) throw new TypeError("client options need a baseUrl or a transport");
+    transport = new Http2ClientTransport({ ...options, baseUrl: options.baseUrl });
+  }
+  return {
+    transport,
+    ownsTransport,
+    group: options.group ?? "",
+    version: options.version ?? "",
+    codec: options.codec ?? "proto",
+    protocol: options.protocol ?? "grpc",
+    httpVersion: options.httpVersion ?? "2",
+    requestCompression: options.sendCompression === undefined ? undefined : transport.compressions.get(options.sendCompression),
+    acceptEncoding: compressionNames(transport.compressions),
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? clientDefaultMaxReceiveMessageBytes,
+    maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
+    timeoutMs: options.timeoutMs,
+    headers: options.headers,
+    userAgent: options.userAgent ?? "tristub-node",
+  };
+}
+
+/** Closes the client's own transport (a shared transport stays open for its other users). */
+export function closeClientConfig(config: ClientConfig): Promise<void> {
+  return config.ownsTransport ? config.transport.close() : Promise.resolve();
+}

@@ -1,0 +1,32 @@
+import type { CompressionTable } from "../protocol/compression.js";
+import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
+import type { ClientStreamLike } from "../transport/http2-stream.js";
+
+/** A whole plain-HTTP response (Triple-unary over HTTP/1.1). */
+export interface PlainHttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHeaders;
+  readonly body: Uint8Array;
+}
+
+/**
+ * What clients need from a transport: HTTP/2 streams for gRPC (and Triple-unary over HTTP/2), one-shot
+ * HTTP/1.1 exchanges, and the compressions it implements. The Node transport
+ * (`transport/node/http2-client-transport.ts`) is the one the generated clients create; the client code
+ * itself never touches `node:*`.
+ */
+export interface ClientTransport {
+  /** The normalised target URL (`http://127.0.0.1:20000`). */
+  readonly baseUrl: string;
+  /** Compressions for request and response messages, by name. */
+  readonly compressions: CompressionTable;
+  /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */
+  request(headers: OutgoingHeaders): ClientStreamLike;
+  /**
+   * Sends one HTTP/1.1 POST to `path` and reads the whole response, failing with RESOURCE_EXHAUSTED when
+   * its body exceeds `maxBytes`; `signal` aborts it.
+   */
+  postHttp1(path: string, headers: OutgoingHeaders, body: Uint8Array, signal: AbortSignal, maxBytes: number): Promise<PlainHttpResponse>;
+  /** Closes every connection gracefully (in-flight calls finish) and refuses new calls. */
+  close(): Promise<void>;
+}

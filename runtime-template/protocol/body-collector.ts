@@ -1,0 +1,29 @@
+import { Code } from "./status-code.js";
+import { TripleError } from "./triple-error.js";
+import { tripleConcat } from "./triple-unary.js";
+
+/** A body read chunk by chunk, up to a limit. */
+export interface BodyCollector {
+  /** Adds a chunk; past the limit, rejects and stops the source instead. */
+  push(chunk: Uint8Array): void;
+  /** The body so far, as one array. */
+  bytes(): Uint8Array;
+}
+
+/** Accumulates a response body, failing with RESOURCE_EXHAUSTED (`reject`, then `stop`) beyond `maxBytes`. */
+export function tripleCollector(maxBytes: number, reject: (e: unknown) => void, stop: () => void): BodyCollector {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  return {
+    push: (chunk: Uint8Array): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new TripleError(Code.RESOURCE_EXHAUSTED, `response body exceeds the maximum of ${maxBytes} bytes`));
+        stop();
+        return;
+      }
+      chunks.push(chunk);
+    },
+    bytes: (): Uint8Array => tripleConcat(chunks, size),
+  };
+}

@@ -1,0 +1,107 @@
+import { compressionNames, type Compression, type CompressionTable } from "../protocol/compression.js";
+import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import type { HandlerContext } from "./server-context.js";
+
+/** Default largest request message, after decompression: 4 MiB, as grpc-go and grpc-java. */
+export const serverDefaultMaxReceiveMessageBytes = 4 * 1024 * 1024;
+/** Default largest request header block (HPACK size): 32 KiB. */
+export const serverDefaultMaxHeaderListBytes = 32 * 1024;
+/** Default concurrent calls per HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+export const serverDefaultMaxConcurrentStreams = 4096;
+/** Default idle time after which a connection is closed: 5 minutes. */
+export const serverDefaultIdleTimeoutMs = 300_000;
+/** Default smallest response message that is compressed for clients that accept gzip: 1 KiB. */
+export const serverDefaultCompressMinBytes = 1024;
+/** Default time `close()` lets calls in flight finish before cancelling them: 5 s. */
+export const serverDefaultShutdownGraceMs = 5_000;
+
+/** TLS settings of a server; PEM strings or buffers. */
+export interface ServerTlsOptions {
+  readonly cert: string | Uint8Array;
+  readonly key: string | Uint8Array;
+  /** CA certificates to verify client certificates with (mutual TLS). */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Ask clients for a certificate (mutual TLS). */
+  readonly requestCert?: boolean;
+  /** With `requestCert`: refuse clients without a valid certificate (default true). */
+  readonly rejectUnauthorized?: boolean;
+}
+
+/** Server settings; every limit has a default suited to a public endpoint. */
+export interface ServerOptions {
+  readonly tls?: ServerTlsOptions;
+  /** Largest request message (after decompression); default 4 MiB, larger → RESOURCE_EXHAUSTED. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Deepest nesting of request messages accepted, binary and JSON; default 100, deeper → INVALID_ARGUMENT. */
+  readonly maxMessageDepth?: number;
+  /** Concurrent calls per connection (HTTP/2 SETTINGS); default 4096. */
+  readonly maxConcurrentStreams?: number;
+  /** Largest request header block; default 32 KiB. */
+  readonly maxHeaderListBytes?: number;
+  /** Close connections idle this long; default 300,000 ms, 0 disables. */
+  readonly idleTimeoutMs?: number;
+  /** Gzip responses to clients that accept it, for messages of at least this size; default 1024. */
+  readonly compressMinBytes?: number;
+  /** Disable response compression entirely. */
+  readonly disableCompression?: boolean;
+  /** Write Triple-unary JSON responses with proto field names (snake_case), as dubbo-go does. */
+  readonly jsonUseProtoNames?: boolean;
+  /** Group/version not matched exactly: fall back like dubbo-java (version 1.0.0, then any). */
+  readonly versionFallback?: boolean;
+  /** Sees every unexpected handler error (the client only gets UNKNOWN "internal error"). */
+  readonly onError?: (error: unknown, ctx: HandlerContext) => void;
+}
+
+/** Server options with every default applied: resolved once, when the server is created. */
+export interface ServerSettings {
+  readonly maxReceiveMessageBytes: number;
+  readonly maxMessageDepth: number;
+  readonly maxConcurrentStreams: number;
+  readonly maxHeaderListBytes: number;
+  readonly idleTimeoutMs: number;
+  readonly compressMinBytes: number;
+  readonly disableCompression: boolean;
+  readonly jsonUseProtoNames: boolean;
+  readonly versionFallback: boolean;
+  readonly onError: ((error: unknown, ctx: HandlerContext) => void) | undefined;
+  /** Compressions the server decodes, and encodes responses with when the client accepts them. */
+  readonly compressions: CompressionTable;
+  /** The names in `compressions`, comma-separated (for `grpc-accept-encoding` / `accept-encoding`). */
+  readonly acceptEncoding: string;
+}
+
+/** Applies the defaults to server options; `compressions` comes from the transport. */
+export function serverResolveSettings(options: ServerOptions, compressions: CompressionTable): ServerSettings {
+  return {
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? serverDefaultMaxReceiveMessageBytes,
+    maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
+    maxConcurrentStreams: options.maxConcurrentStreams ?? serverDefaultMaxConcurrentStreams,
+    maxHeaderListBytes: options.maxHeaderListBytes ?? serverDefaultMaxHeaderListBytes,
+    idleTimeoutMs: options.idleTimeoutMs ?? serverDefaultIdleTimeoutMs,
+    compressMinBytes: options.compressMinBytes ?? serverDefaultCompressMinBytes,
+    disableCompression: options.disableCompression === true,
+    jsonUseProtoNames: options.jsonUseProtoNames === true,
+    versionFallback: options.versionFallback === true,
+    onError: options.onError,
+    compressions,
+    acceptEncoding: compressionNames(compressions),
+  };
+}
+
+/** Per-call settings the server derives from the request. */
+export interface ServerCallSettings {
+  readonly maxReceiveMessageBytes: number;
+  /** Deepest nesting of request messages accepted (binary and JSON). */
+  readonly maxMessageDepth: number;
+  /** Request messages are proto3 JSON (`application/grpc+json`). */
+  readonly json: boolean;
+  /** The response `content-type` (echoes the request's gRPC subtype). */
+  readonly contentType: string;
+  /** The compression of request messages (`grpc-encoding`), if any. */
+  readonly requestCompression: Compression | undefined;
+  /** The compression of response messages: the client accepts it and the server allows it. */
+  readonly responseCompression: Compression | undefined;
+  readonly compressMinBytes: number;
+  /** `grpc-accept-encoding` of the responses. */
+  readonly acceptEncoding: string;
+}

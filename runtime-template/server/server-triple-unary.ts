@@ -1,0 +1,203 @@
+import { negotiateEncoding } from "../protocol/compression.js";
+import { metadataToHttp2, type IncomingHeaders, type OutgoingHeaders } from "../protocol/metadata.js";
+import type { PeerSocketLike } from "../transport/http2-stream.js";
+import { HandlerContext } from "./server-context.js";
+import { serverDecodeRequest } from "./server-decode.js";
+import type { ServerRoute } from "./server-handlers.js";
+import type { ServerCallControl, ServerCallLifecycle } from "./call-lifecycle.js";
+import type { ServerSettings } from "./server-settings.js";
+import { Code } from "../protocol/status-code.js";
+import { toTripleError, TripleError } from "../protocol/triple-error.js";
+import {
+  tripleCheckProtocolVersion,
+  tripleConcat,
+  tripleCodeToHttp,
+  tripleErrorBody,
+  tripleHeader,
+  tripleTimeoutParse,
+  tripleTrailerPrefix,
+  tripleUnaryCodec,
+} from "../protocol/triple-unary.js";
+
+/** One plain-HTTP request/response, from an HTTP/2 stream or an HTTP/1.1 request alike. */
+export interface TripleUnaryExchange {
+  readonly http1: boolean;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHeaders;
+  readonly socket: PeerSocketLike | undefined;
+  /** Subscribes to the request body; `end` fires after the last chunk. */
+  readBody(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void;
+  /** Sends the whole response; `close` also ends the connection (the body was not read to its end). */
+  respond(status: number, headers: OutgoingHeaders, body: Uint8Array | string, close?: boolean): void;
+  /** Called once if the client goes away before the response. */
+  onAbort(listener: () => void): void;
+}
+
+/**
+ * Serves a unary method as Triple-unary: a POST whose body is the bare request (`application/proto`
+ * or `application/json`, optionally compressed), answered with the bare response or a JSON error body
+ * that every Dubbo client understands. `route` is undefined when nothing matched the path or
+ * group/version (`notFound` says why). The call is in the server's `lifecycle` from its headers on:
+ * deadline, client abort and shutdown end it as they end gRPC calls.
+ */
+export function serveTripleUnary(
+  exchange: TripleUnaryExchange,
+  route: ServerRoute | undefined,
+  notFound: string,
+  settings: ServerSettings,
+  lifecycle: ServerCallLifecycle,
+): void {
+  const fail = (error: TripleError, status = tripleCodeToHttp(error.code), close = false, extra: OutgoingHeaders = {}): void => {
+    const headers: OutgoingHeaders = { ...extra, "content-type": "application/json" };
+    metadataToHttp2(error.metadata, headers);
+    exchange.respond(status, headers, tripleErrorBody(error), close);
+  };
+  if (exchange.method !== "POST") {
+    return fail(new TripleError(Code.UNIMPLEMENTED, `method ${exchange.method} not allowed: use POST`), 405, false, { allow: "POST" });
+  }
+  if (route === undefined) return fail(new TripleError(Code.UNIMPLEMENTED, notFound));
+  const unary = route.unary;
+  if (unary === undefined) {
+    const reason = `${route.method.path} is a streaming method: call it with gRPC over HTTP/2`;
+    if (exchange.http1) return fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true);
+    return fail(new TripleError(Code.UNIMPLEMENTED, reason), 415, true, { "accept-post": "application/grpc, application/grpc+proto, application/grpc+json" });
+  }
+  const codec = tripleUnaryCodec(tripleHeader(exchange.headers["content-type"]));
+  if (codec === undefined) {
+    const accept = exchange.http1 ? "application/json, application/proto" : "application/grpc, application/grpc+proto, application/grpc+json, application/json, application/proto";
+    return fail(new TripleError(Code.INTERNAL, `unsupported content-type ${String(exchange.headers["content-type"])}`), 415, true, { "accept-post": accept });
+  }
+  let timeoutMs: number | undefined;
+  try {
+    tripleCheckProtocolVersion(exchange.headers);
+    timeoutMs = tripleTimeoutParse(exchange.headers);
+  } catch (error) {
+    return fail(toTripleError(error));
+  }
+  const encoding = tripleHeader(exchange.headers["content-encoding"])?.toLowerCase();
+  const compression = encoding === undefined || encoding === "identity" ? undefined : settings.compressions.get(encoding);
+  if (encoding !== undefined && encoding !== "identity" && compression === undefined) {
+    const error = new TripleError(Code.UNIMPLEMENTED, `unknown compression ${encoding}: supported encodings are ${settings.acceptEncoding}`);
+    return fail(error, 404, true, { "accept-encoding": settings.acceptEncoding });
+  }
+  const max = settings.maxReceiveMessageBytes;
+  const tooLarge = (): TripleError => new TripleError(Code.RESOURCE_EXHAUSTED, `request body exceeds the maximum of ${max} bytes`);
+  if (Number(exchange.headers["content-length"] ?? 0) > max) return fail(tooLarge(), 413, true);
+  // The deadline runs from the request's arrival, upload included.
+  const ctx = new HandlerContext(route.method, exchange.socket, exchange.headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+  let settled = false;
+  let bodyRead = false;
+  let clearTimer: (() => void) | undefined;
+  /** Decides the response once: clears the deadline and leaves the calls in flight. */
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimer?.();
+    lifecycle.untrack(call);
+    return true;
+  };
+  const call: ServerCallControl = {
+    ctx,
+    get done() {
+      return settled;
+    },
+    abortReceive: () => undefined, // the body is read whole before the handler runs; `settled` drops the rest
+    finish(error = new TripleError(Code.INTERNAL, "call ended without a response")) {
+      // Deadline or shutdown: a body not read to its end cannot be left on a kept-alive connection.
+      if (settle()) fail(error, tripleCodeToHttp(error.code), !bodyRead);
+    },
+  };
+  lifecycle.track(call);
+  if (settled) return;
+  if (timeoutMs !== undefined) clearTimer = lifecycle.deadline(call, timeoutMs);
+  exchange.onAbort(() => {
+    if (settled) return;
+    lifecycle.cancelled(call, "client closed the connection");
+    settle();
+  });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  exchange.readBody(
+    (chunk) => {
+      if (settled) return; // refused: the rest of the body is dropped as it arrives
+      size += chunk.length;
+      if (size > max) {
+        chunks.length = 0;
+        if (settle()) fail(tooLarge(), 413, true);
+        return;
+      }
+      chunks.push(chunk);
+    },
+    () => {
+      bodyRead = true;
+      if (settled) return;
+      let body = tripleConcat(chunks, size);
+      chunks.length = 0;
+      try {
+        if (compression !== undefined) body = compression.decompress(body, max);
+      } catch (error) {
+        const failure = toTripleError(error);
+        if (settle()) fail(failure, failure.code === Code.RESOURCE_EXHAUSTED ? 413 : tripleCodeToHttp(failure.code));
+        return;
+      }
+      void tripleUnaryRun(exchange, route, unary, codec, body, call, settle, settings, lifecycle).catch((error: unknown) => {
+        if (settle()) fail(toTripleError(error));
+      });
+    },
+  );
+}
+
+async function tripleUnaryRun(
+  exchange: TripleUnaryExchange,
+  route: ServerRoute,
+  unary: NonNullable<ServerRoute["unary"]>,
+  codec: "proto" | "json",
+  body: Uint8Array,
+  call: ServerCallControl,
+  settle: () => boolean,
+  settings: ServerSettings,
+  lifecycle: ServerCallLifecycle,
+): Promise<void> {
+  const method = route.method;
+  const request = serverDecodeRequest(method.input, body, codec === "json", settings.maxMessageDepth);
+  const ctx = call.ctx;
+  let response: object;
+  try {
+    response = await unary(request, ctx);
+  } catch (error) {
+    if (!settle()) return;
+    if (!(error instanceof TripleError)) lifecycle.report(error, ctx);
+    const failure = toTripleError(error, "internal error");
+    const headers: OutgoingHeaders = { "content-type": "application/json" };
+    metadataToHttp2(ctx.responseHeaders, headers);
+    metadataToHttp2(failure.metadata, headers);
+    tripleTrailersToHeaders(ctx.responseTrailers, headers);
+    exchange.respond(tripleCodeToHttp(failure.code), headers, tripleErrorBody(failure));
+    return;
+  }
+  if (!settle()) return;
+  let payload: Uint8Array =
+    codec === "json"
+      ? new TextEncoder().encode(method.output.toJsonString(response, { useProtoFieldName: settings.jsonUseProtoNames }))
+      : method.output.encode(response);
+  const headers: OutgoingHeaders = {};
+  metadataToHttp2(ctx.responseHeaders, headers);
+  tripleTrailersToHeaders(ctx.responseTrailers, headers);
+  headers["content-type"] = codec === "json" ? "application/json" : "application/proto";
+  headers["accept-encoding"] = settings.acceptEncoding;
+  const accept = tripleHeader(exchange.headers["accept-encoding"]);
+  const compression = settings.disableCompression || payload.length < settings.compressMinBytes ? undefined : negotiateEncoding(accept, settings.compressions);
+  if (compression !== undefined) {
+    payload = compression.compress(payload);
+    headers["content-encoding"] = compression.name;
+  }
+  exchange.respond(200, headers, payload);
+}
+
+/** Folds response trailers into headers with the `trailer-` prefix, as Triple-unary carries them. */
+function tripleTrailersToHeaders(trailers: Headers, out: OutgoingHeaders): void {
+  const plain: OutgoingHeaders = {};
+  metadataToHttp2(trailers, plain);
+  for (const name of Object.keys(plain)) out[tripleTrailerPrefix + name] = plain[name];
+}

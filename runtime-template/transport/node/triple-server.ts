@@ -1,0 +1,165 @@
+import { createServer as createHttp1Server, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { Code } from "../../protocol/status-code.js";
+import { TripleError } from "../../protocol/triple-error.js";
+import { ServerDispatcher } from "../../server/server-dispatch.js";
+import type { ServerRoute } from "../../server/server-handlers.js";
+import type { ServerRegistration } from "../../server/server-routing.js";
+import { serverDefaultShutdownGraceMs, serverResolveSettings, type ServerOptions } from "../../server/server-settings.js";
+import { nodeCompressions } from "./gzip.js";
+import { exchangeHttp1ClientError, exchangeSniff, http1Exchange, http2Exchange } from "./server-exchanges.js";
+
+/** Where a server listens. */
+export interface ListenOptions {
+  /** Interface to bind; default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port; 0 (default) picks a free one, reported by `listen()`. */
+  readonly port?: number;
+}
+
+/**
+ * A Triple/gRPC server over Node's HTTP stack: gRPC (all four kinds) over HTTP/2, and Triple-unary
+ * (plain POST) over HTTP/2 and HTTP/1.1, all on one port — plaintext connections are told apart by the
+ * HTTP/2 preface, TLS ones by ALPN. This class owns connections (listener, sockets, sessions); what a
+ * request means is the `ServerDispatcher`'s business. Services are registered with the generated
+ * `register…Service` functions, then `listen()` serves them; `close()` drains in-flight calls.
+ */
+export class TripleServer {
+  private readonly dispatcher: ServerDispatcher;
+  private readonly http2: Http2Server;
+  private readonly http1: HttpServer;
+  private readonly listener: NetServer;
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<Http2Session>();
+
+  constructor(options: ServerOptions = {}) {
+    const settings = serverResolveSettings(options, nodeCompressions);
+    const dispatcher = new ServerDispatcher(settings);
+    this.dispatcher = dispatcher;
+    this.http2 = createServer({
+      settings: {
+        maxConcurrentStreams: settings.maxConcurrentStreams,
+        maxHeaderListSize: settings.maxHeaderListBytes,
+        initialWindowSize: 1 << 20,
+      },
+      maxSessionMemory: 64,
+    });
+    this.http2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+      stream.on("error", () => undefined);
+      if (dispatcher.refuseHeaders(stream, headers)) return;
+      if (dispatcher.isGrpc(headers)) dispatcher.serveStream(stream, headers);
+      else dispatcher.serveExchange(http2Exchange(stream, headers));
+    });
+    this.http2.on("session", (session) => this.onSession(session));
+    this.http2.on("sessionError", () => undefined);
+    this.http1 = createHttp1Server(
+      { maxHeaderSize: settings.maxHeaderListBytes, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+      (request, response) => dispatcher.serveExchange(http1Exchange(request, response)),
+    );
+    this.http1.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
+      exchangeHttp1ClientError(error, socket, settings.maxHeaderListBytes),
+    );
+    // `Expect: 100-continue`: the exchange sends `100 Continue` only once it wants the body.
+    this.http1.on("checkContinue", (request: IncomingMessage, response: ServerResponse) =>
+      dispatcher.serveExchange(http1Exchange(request, response, true)),
+    );
+    const tls = options.tls;
+    this.listener =
+      tls === undefined
+        ? createNetServer((socket) => {
+            socket.on("error", () => undefined);
+            exchangeSniff(socket, settings.idleTimeoutMs, (http2) => this.dispatch(socket, http2));
+          })
+        : createTlsServer(
+            {
+              cert: tls.cert as string,
+              key: tls.key as string,
+              ...(tls.ca !== undefined ? { ca: tls.ca as string[] } : {}),
+              requestCert: tls.requestCert ?? false,
+              rejectUnauthorized: tls.rejectUnauthorized ?? true,
+              ALPNProtocols: ["h2", "http/1.1"],
+            },
+            (socket) => this.dispatch(socket, socket.alpnProtocol === "h2"),
+          );
+    this.listener.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+    if (tls !== undefined) this.listener.on("tlsClientError", () => undefined);
+    if (settings.idleTimeoutMs > 0) this.http2.setTimeout(settings.idleTimeoutMs, () => undefined);
+  }
+
+  /** Registers the routes of one service implementation under a Dubbo group and version. */
+  register(routes: readonly ServerRoute[], registration: ServerRegistration = {}): void {
+    this.dispatcher.register(routes, registration);
+  }
+
+  /** Starts listening; resolves with the bound address (the real port when port 0 was asked). */
+  listen(options: ListenOptions = {}): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.listener.once("error", reject);
+      this.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+        this.listener.off("error", reject);
+        const address = this.listener.address() as AddressInfo;
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+  /** The port the server is bound to (after `listen()`). */
+  get port(): number {
+    return (this.listener.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /**
+   * Stops accepting connections and calls, lets in-flight calls finish for up to `graceMs` (default
+   * 5,000), then ends the rest with UNAVAILABLE and closes every connection.
+   */
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      if (!this.listener.listening) return resolve();
+      this.listener.close(() => resolve());
+    });
+    for (const session of this.sessions) if (!session.closed) session.close();
+    this.http1.closeIdleConnections();
+    let cut: ReturnType<typeof setTimeout> | undefined;
+    const force = setTimeout(() => {
+      // The statuses get a moment to go out, then whatever is left is cut off.
+      this.dispatcher.lifecycle.shutdown(new TripleError(Code.UNAVAILABLE, "server is shutting down"));
+      cut = setTimeout(() => {
+        for (const session of this.sessions) session.destroy();
+        for (const socket of this.sockets) socket.destroy();
+      }, 200);
+    }, options.graceMs ?? serverDefaultShutdownGraceMs);
+    const drained = setInterval(() => this.http1.closeIdleConnections(), 50);
+    return closed.then(() => {
+      clearTimeout(force);
+      clearTimeout(cut);
+      clearInterval(drained);
+    });
+  }
+
+  private dispatch(socket: Socket, http2: boolean): void {
+    socket.on("error", () => undefined);
+    if (http2) {
+      this.http2.emit("connection", socket);
+    } else {
+      this.http1.emit("connection", socket);
+      socket.resume();
+    }
+  }
+
+  private onSession(session: Http2Session): void {
+    this.sessions.add(session);
+    session.on("error", () => undefined);
+    session.on("close", () => this.sessions.delete(session));
+    session.on("timeout", () => session.close());
+  }
+}
+
+/** Creates a server; register services on it, then call `listen()`. */
+export function createTripleServer(options?: ServerOptions): TripleServer {
+  return new TripleServer(options);
+}
