@@ -46,7 +46,7 @@ function isImplicit(field: DescField): boolean {
 function store(field: DescField, value: string, scope: FileScope): string {
   const key = field.name === field.jsonName ? JSON.stringify(field.name) : `proto ? ${JSON.stringify(field.name)} : ${JSON.stringify(field.jsonName)}`;
   if (field.name === "__proto__" || field.jsonName === "__proto__") {
-    return `${scope.rt("jsonSetOwn")}(json, ${key}, ${value});`;
+    return `${scope.rt("protobufMapSet")}(json, ${key}, ${value});`;
   }
   return `json[${key}] = ${value};`;
 }
@@ -86,7 +86,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
           p.line(`const map: ${scope.rt("JsonObject", false)} = {};`);
           const valueType = singularType(field, scope);
           p.line(`const entries = v as { [key: string]: ${valueType} };`);
-          p.line(`for (const k of keys) ${scope.rt("jsonSetOwn")}(map, k, ${jsonValueOf(field, `(entries[k] as ${valueType})`, scope)});`);
+          p.line(`for (const k of keys) ${scope.rt("protobufMapSet")}(map, k, ${jsonValueOf(field, `(entries[k] as ${valueType})`, scope)});`);
           p.line(store(field, "map", scope));
         });
         return;

@@ -108,7 +108,7 @@ function structBodies(message: DescMessage, scope: FileScope, start: Start, body
     toJson: body((p) => {
       p.line(`const json: ${scope.rt("JsonObject", false)} = {};`);
       p.line(`for (const key of Object.keys(message.fields)) {`);
-      p.line(`  ${scope.rt("jsonSetOwn")}(json, key, ${value}.toJson(message.fields[key] as ${valueType}, options));`);
+      p.line(`  ${scope.rt("protobufMapSet")}(json, key, ${value}.toJson(message.fields[key] as ${valueType}, options));`);
       p.line(`}`);
       p.line(`return json;`);
     }),

@@ -1,6 +1,6 @@
 import { compressionNames, type Compression } from "../protocol/compression.js";
 import type { MetadataInit } from "../protocol/metadata.js";
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";
 import type { ClientTransport } from "./client-transport.js";
 

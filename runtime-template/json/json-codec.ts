@@ -1,5 +1,6 @@
 import type { JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
-import { protobufDefaultMaxDepth, protobufStackOverflow } from "../protobuf/message-codec.js";
+import { protobufStackOverflow } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 
 /** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
@@ -120,16 +121,4 @@ export function jsonUnknownKeys(
 /** Fails a JSON decode that sets two members of one oneof. */
 export function jsonOneofTwice(path: string, key: string): ProtobufError {
   return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
-}
-
-/**
- * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
- * assignment would treat as the prototype.
- */
-export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  if (key === "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    object[key] = value;
-  }
 }

@@ -1,8 +1,8 @@
-import { jsonCheckDepth, jsonSetOwn } from "./json-codec.js";
-import type { JsonReadOptions, JsonWriteOptions } from "../protobuf/message-type.js";
+import { jsonCheckDepth } from "./json-codec.js";
+import type { JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions } from "../protobuf/message-type.js";
 import { jsonError, jsonExpectObject } from "./json-scalars.js";
-import type { JsonObject, JsonValue } from "../protobuf/message-type.js";
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufMapSet } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 
 // The special proto3 JSON forms of well-known types whose mapping is not field-by-field: Timestamp,
 // Duration, FieldMask and Any. (Struct, Value, ListValue and the wrappers are emitted inline.)
@@ -147,7 +147,7 @@ export function jsonAnyToJson(typeUrl: string, value: Uint8Array, options: JsonW
   } else {
     // Not Object.assign: it would run the __proto__ setter for a field named `__proto__`.
     const fields = inner as JsonObject;
-    for (const key of Object.keys(fields)) jsonSetOwn(out, key, fields[key] as JsonValue);
+    for (const key of Object.keys(fields)) protobufMapSet(out, key, fields[key] as JsonValue);
   }
   return out;
 }
@@ -207,8 +207,7 @@ function jsonCopyStruct(object: { readonly [key: string]: JsonValue }, maxDepth:
   const copy: JsonObject = {};
   for (const key of Object.keys(object)) {
     const item = jsonCopyStructValue(object[key] as JsonValue, maxDepth, depth + 1, path);
-    if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
-    else copy[key] = item;
+    protobufMapSet(copy, key, item);
   }
   return copy;
 }

@@ -1,4 +1,5 @@
 import type { BinaryDecodeOptions, MessageCodec, MessageWithUnknown } from "./message-type.js";
+import { protobufDefaultMaxDepth } from "./limits.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { BinaryReader } from "./wire-reader.js";
 import { BinaryWriter } from "./wire-writer.js";
@@ -27,8 +28,6 @@ export function protobufEncode<T extends object>(codec: MessageCodec<T>, message
   return writer.finish();
 }
 
-/** How deep messages may nest when a decode sets no `maxDepth`. */
-export const protobufDefaultMaxDepth = 100;
 
 /** Decodes a whole buffer with a codec: the body of every generated `decode()`. */
 export function protobufDecode<T extends object>(
@@ -154,8 +153,8 @@ export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, p
 }
 
 /**
- * Stores a decoded map entry under a string key. `__proto__` is defined as an own property instead of
- * being assigned, which would replace the map object's prototype.
+ * Sets `key` on a plain object as an own property: a decoded map entry, a JSON object member. A key
+ * `__proto__` is defined instead of assigned (assigning would replace the object's prototype).
  */
 export function protobufMapSet<V>(map: { [key: string]: V }, key: string, value: V): void {
   if (key === "__proto__") {

@@ -1,21 +1,8 @@
 // Over 300 lines on purpose: BinaryReader is one hot class whose methods V8 inlines into the generated
 // decoders; splitting it across modules would only scatter one type's methods.
+import { protobufDefaultMaxDepth } from "./limits.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { wireUtf8Decode } from "./wire-utf8.js";
-
-/** Names of the protobuf wire types 0..5, indexed by wire type, for protobufWireTypeName(). */
-const wireReaderWireTypeNames = ["varint", "fixed64", "length-delimited", "start-group", "end-group", "fixed32"];
-
-/**
- * Returns the name of a protobuf wire type for error messages, e.g. "varint"
- * or "length-delimited"; 6, 7 and other values read as "invalid wire type N".
- *
- * Decoders use it so that errors about unexpected wire types are readable
- * without a table of magic numbers in every generated file.
- */
-export function protobufWireTypeName(wt: number): string {
-  return wireReaderWireTypeNames[wt] ?? "invalid wire type " + wt;
-}
 
 /**
  * BinaryReader decodes protobuf binary wire format values from a byte array,
@@ -45,7 +32,7 @@ export class BinaryReader {
   /** High 32 bits (unsigned) of the last varint read by varint64(). */
   private hi: number;
 
-  constructor(buf: Uint8Array, maxDepth = 100) {
+  constructor(buf: Uint8Array, maxDepth = protobufDefaultMaxDepth) {
     this.buf = buf;
     this.pos = 0;
     this.end = buf.length;

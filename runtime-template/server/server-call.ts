@@ -1,6 +1,6 @@
 import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
 import type { ServerStreamLike } from "../transport/http2-stream.js";
-import { http2CancelCode, http2Drained, http2ResetStream, http2TakeChunk } from "../transport/http2-stream.js";
+import { http2Drained, http2TakeChunk } from "../transport/http2-stream.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import type { HandlerContext } from "./server-context.js";
 import { serverDecodeRequest } from "./server-decode.js";
@@ -129,12 +129,6 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
 
   private stopRequest(): void {
     serverStopRequest(this.stream, () => this.requestEnded);
-  }
-
-  /** Resets the stream (RST_STREAM CANCEL) without a status: the call was abandoned. */
-  reset(): void {
-    this.finished = true;
-    http2ResetStream(this.stream, http2CancelCode);
   }
 
   /** Fails pending and future `recv()` calls (client gone, deadline, bad input). */

@@ -1,4 +1,4 @@
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { MessageCodec } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 import { Code } from "../protocol/status-code.js";

@@ -1,5 +1,5 @@
 import { compressionNames, type Compression, type CompressionTable } from "../protocol/compression.js";
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { HandlerContext } from "./server-context.js";
 
 /** Default largest request message, after decompression: 4 MiB, as grpc-go and grpc-java. */

@@ -4,7 +4,7 @@
 import type { CallOptions } from "./tristub/client/call-options.js";
 import { type ClientOptions, closeClientConfig, createClientConfig } from "./tristub/client/client-options.js";
 import { type ServerStreamingCall, callServerStream, callUnary } from "./tristub/client/client-streams.js";
-import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonSetOwn, jsonUnknownKeys } from "./tristub/json/json-codec.js";
+import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonUnknownKeys } from "./tristub/json/json-codec.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadEnum, jsonReadMapKeyString, jsonReadString, jsonWriteEnum } from "./tristub/json/json-scalars.js";
 import { jsonHasKeys, jsonTextNumber } from "./tristub/json/json-text.js";
 import { protobufCheckEnd, protobufDecode, protobufDepthError, protobufEncode, protobufEndGroup, protobufMapSet, protobufUnknown, protobufWireTypeError } from "./tristub/protobuf/message-codec.js";
@@ -132,7 +132,7 @@ export const StatusResponse: MessageCodec<StatusResponse> = {
       if (keys.length !== 0 || emit) {
         const map: JsonObject = {};
         const entries = v as { [key: string]: string };
-        for (const k of keys) jsonSetOwn(map, k, (entries[k] as string));
+        for (const k of keys) protobufMapSet(map, k, (entries[k] as string));
         json["details"] = map;
       }
     }

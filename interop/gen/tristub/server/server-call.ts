@@ -14,7 +14,7 @@ import { HandlerContext } from "./server-context.js";
 import { serverDecodeRequest } from "./server-decode.js";
 import type { ServerCallSettings } from "./server-settings.js";
 import { serverResponseHeaders, serverSafely, serverStatusTrailers, serverStopRequest, serverTrailersOnly } from "./server-status.js";
-import { type ServerStreamLike, http2CancelCode, http2Drained, http2ResetStream, http2TakeChunk } from "../transport/http2-stream.js";
+import { type ServerStreamLike, http2Drained, http2TakeChunk } from "../transport/http2-stream.js";
 
 const serverCallResolved: Promise<void> = Promise.resolve();
 
@@ -134,12 +134,6 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
 
   private stopRequest(): void {
     serverStopRequest(this.stream, () => this.requestEnded);
-  }
-
-  /** Resets the stream (RST_STREAM CANCEL) without a status: the call was abandoned. */
-  reset(): void {
-    this.finished = true;
-    http2ResetStream(this.stream, http2CancelCode);
   }
 
   /** Fails pending and future `recv()` calls (client gone, deadline, bad input). */

@@ -2,6 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { protobufDefaultMaxDepth } from "./limits.js";
 import type { BinaryDecodeOptions, MessageCodec, MessageWithUnknown } from "./message-type.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { BinaryReader } from "./wire-reader.js";
@@ -30,9 +31,6 @@ export function protobufEncode<T extends object>(codec: MessageCodec<T>, message
   }
   return writer.finish();
 }
-
-/** How deep messages may nest when a decode sets no `maxDepth`. */
-export const protobufDefaultMaxDepth = 100;
 
 /** Decodes a whole buffer with a codec: the body of every generated `decode()`. */
 export function protobufDecode<T extends object>(

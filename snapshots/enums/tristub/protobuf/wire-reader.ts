@@ -2,6 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { protobufDefaultMaxDepth } from "./limits.js";
 import { ProtobufError } from "./protobuf-error.js";
 import { wireUtf8Decode } from "./wire-utf8.js";
 
@@ -33,7 +34,7 @@ export class BinaryReader {
   /** High 32 bits (unsigned) of the last varint read by varint64(). */
   private hi: number;
 
-  constructor(buf: Uint8Array, maxDepth = 100) {
+  constructor(buf: Uint8Array, maxDepth = protobufDefaultMaxDepth) {
     this.buf = buf;
     this.pos = 0;
     this.end = buf.length;

@@ -4,7 +4,7 @@
 import type { CallOptions } from "../../tristub/client/call-options.js";
 import { type ClientOptions, closeClientConfig, createClientConfig } from "../../tristub/client/client-options.js";
 import { callUnary } from "../../tristub/client/client-streams.js";
-import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonOneofTwice, jsonSetOwn, jsonUnknownKeys } from "../../tristub/json/json-codec.js";
+import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonOneofTwice, jsonUnknownKeys } from "../../tristub/json/json-codec.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadEnum, jsonReadMapKeyString, jsonReadString, jsonWriteEnum } from "../../tristub/json/json-scalars.js";
 import { jsonTextNumber, jsonTextStringBody } from "../../tristub/json/json-text.js";
 import { protobufCheckEnd, protobufDecode, protobufDepthError, protobufEncode, protobufEndGroup, protobufMapSet, protobufUnknown, protobufWireTypeError } from "../../tristub/protobuf/message-codec.js";
@@ -253,7 +253,7 @@ export const User: MessageCodec<User> = {
       if (keys.length !== 0 || emit) {
         const map: JsonObject = {};
         const entries = v as { [key: string]: User$1 };
-        for (const k of keys) jsonSetOwn(map, k, User$1.toJson((entries[k] as User$1), options));
+        for (const k of keys) protobufMapSet(map, k, User$1.toJson((entries[k] as User$1), options));
         json[proto ? "b_user_by_id" : "bUserById"] = map;
       }
     }

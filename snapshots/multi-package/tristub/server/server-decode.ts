@@ -2,7 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { MessageCodec } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 import { Code } from "../protocol/status-code.js";

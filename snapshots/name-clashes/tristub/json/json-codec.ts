@@ -2,7 +2,8 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { protobufDefaultMaxDepth, protobufStackOverflow } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
+import { protobufStackOverflow } from "../protobuf/message-codec.js";
 import type { JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 
@@ -91,17 +92,5 @@ export function jsonUnknownKeys(
 /** Fails a JSON decode that sets two members of one oneof. */
 export function jsonOneofTwice(path: string, key: string): ProtobufError {
   return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
-}
-
-/**
- * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
- * assignment would treat as the prototype.
- */
-export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  if (key === "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    object[key] = value;
-  }
 }
 

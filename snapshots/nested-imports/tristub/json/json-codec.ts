@@ -2,7 +2,8 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { protobufDefaultMaxDepth, protobufStackOverflow } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
+import { protobufStackOverflow } from "../protobuf/message-codec.js";
 import type { JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 
@@ -86,17 +87,5 @@ export function jsonUnknownKeys(
   const both = aliases.find(([json, proto]) => Object.hasOwn(object, json) && Object.hasOwn(object, proto));
   const field = both === undefined ? "" : `.${both[1]}`;
   return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
-}
-
-/**
- * Defines `key` on a JSON object as an own property even when it is `__proto__`, which a plain
- * assignment would treat as the prototype.
- */
-export function jsonSetOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  if (key === "__proto__") {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    object[key] = value;
-  }
 }
 

@@ -2,7 +2,8 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { protobufDefaultMaxDepth, protobufStackOverflow } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
+import { protobufStackOverflow } from "../protobuf/message-codec.js";
 import type { JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 

@@ -3,7 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import type { ClientTransport } from "./client-transport.js";
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import { type Compression, compressionNames } from "../protocol/compression.js";
 import type { MetadataInit } from "../protocol/metadata.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";

@@ -2,9 +2,10 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { jsonCheckDepth, jsonSetOwn } from "./json-codec.js";
+import { jsonCheckDepth } from "./json-codec.js";
 import { jsonError, jsonExpectObject } from "./json-scalars.js";
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
+import { protobufMapSet } from "../protobuf/message-codec.js";
 import type { JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions } from "../protobuf/message-type.js";
 
 // The special proto3 JSON forms of well-known types whose mapping is not field-by-field: Timestamp,
@@ -152,7 +153,7 @@ export function jsonAnyToJson(typeUrl: string, value: Uint8Array, options: JsonW
   } else {
     // Not Object.assign: it would run the __proto__ setter for a field named `__proto__`.
     const fields = inner as JsonObject;
-    for (const key of Object.keys(fields)) jsonSetOwn(out, key, fields[key] as JsonValue);
+    for (const key of Object.keys(fields)) protobufMapSet(out, key, fields[key] as JsonValue);
   }
   return out;
 }
@@ -212,8 +213,7 @@ function jsonCopyStruct(object: { readonly [key: string]: JsonValue }, maxDepth:
   const copy: JsonObject = {};
   for (const key of Object.keys(object)) {
     const item = jsonCopyStructValue(object[key] as JsonValue, maxDepth, depth + 1, path);
-    if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
-    else copy[key] = item;
+    protobufMapSet(copy, key, item);
   }
   return copy;
 }

@@ -2,7 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { protobufDefaultMaxDepth } from "../protobuf/message-codec.js";
+import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import { type Compression, type CompressionTable, compressionNames } from "../protocol/compression.js";
 import { HandlerContext } from "./server-context.js";
 

@@ -6,6 +6,7 @@ import { Agent as HttpAgent, request as http1Request } from "node:http";
 import { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders, type SecureClientSessionOptions, connect } from "node:http2";
 import { Agent as HttpsAgent, request as https1Request } from "node:https";
 import type { Socket } from "node:net";
+import type { ConnectionOptions } from "node:tls";
 import type { ClientTransport, PlainHttpResponse } from "../../client/client-transport.js";
 import { tripleCollector } from "../../protocol/body-collector.js";
 import type { CompressionTable } from "../../protocol/compression.js";
@@ -39,6 +40,17 @@ export interface Http2TransportOptions {
   readonly keepAliveTimeoutMs?: number;
   /** HTTP/2 receive window per stream; default 1 MiB (Node's 64 KiB default throttles streaming). */
   readonly initialWindowSize?: number;
+}
+
+/** Node's TLS connection options for a client's `ClientTlsOptions` (HTTP/2 sessions and HTTP/1.1 agent alike). */
+function nodeClientTls(tls: ClientTlsOptions | undefined): Pick<ConnectionOptions, "ca" | "cert" | "key" | "servername" | "rejectUnauthorized"> {
+  return {
+    ...(tls?.ca !== undefined ? { ca: tls.ca as ConnectionOptions["ca"] } : {}),
+    ...(tls?.cert !== undefined ? { cert: tls.cert as ConnectionOptions["cert"] } : {}),
+    ...(tls?.key !== undefined ? { key: tls.key as ConnectionOptions["key"] } : {}),
+    ...(tls?.servername !== undefined ? { servername: tls.servername } : {}),
+    rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+  };
 }
 
 interface TransportSession {
@@ -114,14 +126,7 @@ export class Http2ClientTransport implements ClientTransport {
     if (this.agent === undefined) {
       const tls = this.options.tls;
       this.agent = this.baseUrl.startsWith("https:")
-        ? new HttpsAgent({
-            keepAlive: true,
-            ...(tls?.ca !== undefined ? { ca: tls.ca as string[] } : {}),
-            ...(tls?.cert !== undefined ? { cert: tls.cert as string } : {}),
-            ...(tls?.key !== undefined ? { key: tls.key as string } : {}),
-            ...(tls?.servername !== undefined ? { servername: tls.servername } : {}),
-            rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-          })
+        ? new HttpsAgent({ keepAlive: true, ...nodeClientTls(tls) })
         : new HttpAgent({ keepAlive: true });
     }
     return this.agent;
@@ -151,15 +156,7 @@ export class Http2ClientTransport implements ClientTransport {
     const tls = this.options.tls;
     const connectOptions: SecureClientSessionOptions = {
       settings: { enablePush: false, initialWindowSize: this.options.initialWindowSize ?? 1 << 20 },
-      ...(tls === undefined
-        ? {}
-        : {
-            ca: tls.ca as SecureClientSessionOptions["ca"],
-            cert: tls.cert as SecureClientSessionOptions["cert"],
-            key: tls.key as SecureClientSessionOptions["key"],
-            ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-            rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          }),
+      ...(tls === undefined ? {} : nodeClientTls(tls)),
     };
     const session = connect(this.baseUrl, connectOptions);
     const state: TransportSession = { session, active: 0, pingTimer: undefined };
