@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import Handlebars from "handlebars";
+import { packageRoot } from "./package-root.js";
 
 /** Directory holding the Handlebars skeletons of generated modules. */
-const templateDir = join(dirname(fileURLToPath(import.meta.url)), "..", "templates");
+const templateDir = join(packageRoot, "templates");
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
