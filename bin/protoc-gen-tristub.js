@@ -9,4 +9,4 @@ if (!existsSync(main)) {
   process.exit(1);
 }
 const { runPlugin } = await import(main.href);
-await runPlugin();
+runPlugin();

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+import { displayPath } from "./display-path.js";
 import { GenerateError } from "./errors.js";
 
 /** What to compile: proto files (paths as the user typed them) and the include directories (`-I`). */
@@ -39,7 +40,7 @@ export async function compileProtos(input: CompileInput): Promise<CompileResult>
   const includes = dedupe((input.includePaths?.length ? input.includePaths : ["."]).map((p) => resolve(cwd, p)));
   for (const dir of includes) {
     if (!isDirectory(dir)) {
-      throw new GenerateError(`${relative(cwd, dir) || "."}: include directory does not exist`);
+      throw new GenerateError(`${displayPath(dir, cwd)}: include directory does not exist`);
     }
   }
   const tree = new SourceTree(includes, cwd);
@@ -191,8 +192,9 @@ class SourceTree {
     return undefined;
   }
 
+  /** Relative to `cwd` inside it, absolute outside (never `../../usr/share/…`). */
   private display(path: string): string {
-    return toPosix(relative(this.cwd, path)) || ".";
+    return displayPath(path, this.cwd);
   }
 }
 
