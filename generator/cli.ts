@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import type { FileRegistry } from "@bufbuild/protobuf";
 import { parseGenerateFast, type GenerateCommand } from "./cli-args.js";
 import { compileProtos } from "./compile.js";
 import { configFileName, loadConfig } from "./config.js";
@@ -54,11 +53,12 @@ interface OutputJob {
  */
 export async function runGenerate(command: GenerateCommand, cwd = process.cwd()): Promise<number> {
   const jobs = command.files.length > 0 ? [commandLineJob(command)] : configJobs(command, cwd);
-  // The emitters (and Handlebars) load while buf compiles in its own process: a cold run overlaps the two.
-  const generator = import("./generate.js");
-  generator.catch(() => undefined); // A failed import is reported by the await below, not as unhandled.
-  const descriptors = await Promise.all(jobs.map((job) => loadDescriptors(job)));
-  const { generate } = await generator;
+  // buf starts first; the emitters, Handlebars and the runtime manifest load while it compiles in its
+  // own process, so a cold run overlaps the two.
+  const compiling = Promise.all(jobs.map((job) => loadDescriptors(job)));
+  compiling.catch(() => undefined); // Reported by the await below, not as unhandled.
+  const { generate } = await loadGenerator();
+  const descriptors = await compiling;
   const outputs = jobs.map((job, i) => {
     const compiled = descriptors[i] as Descriptors;
     const owner = job.owner ?? { owner: [...compiled.filesToGenerate].sort().join(" "), overwrite: command.overwrite };
@@ -115,25 +115,37 @@ function configJobs(command: GenerateCommand, cwd: string): OutputJob[] {
   }));
 }
 
-type Descriptors = { registry: ReturnType<typeof createFileRegistry>; filesToGenerate: readonly string[] };
+type Descriptors = { registry: FileRegistry; filesToGenerate: readonly string[] };
+
+/** Loads the generator's core and reads the runtime manifest (the work a cold run can do while buf runs). */
+async function loadGenerator(): Promise<typeof import("./generate.js")> {
+  const [generator, { loadRuntimeManifest }] = await Promise.all([import("./generate.js"), import("./runtime/manifest.js")]);
+  loadRuntimeManifest();
+  return generator;
+}
 
 async function loadDescriptors(job: OutputJob): Promise<Descriptors> {
-  if (job.descriptorSet !== undefined) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(job.descriptorSet);
-    } catch {
-      throw new GenerateError(`${job.descriptorSet}: cannot read descriptor set`);
-    }
-    try {
-      return { registry: createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes)), filesToGenerate: job.files };
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new GenerateError(`${job.descriptorSet}: not a valid FileDescriptorSet with all imports (${reason})`);
-    }
+  if (job.descriptorSet === undefined) {
+    const compiling = compileProtos({ files: job.files, includePaths: job.include }); // buf starts now
+    compiling.catch(() => undefined); // Reported by the await below, not as unhandled.
+    const { createFileRegistry } = await import("@bufbuild/protobuf");
+    const compiled = await compiling;
+    return { registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate };
   }
-  const compiled = await compileProtos({ files: job.files, includePaths: job.include });
-  return { registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate };
+  const { createFileRegistry, fromBinary } = await import("@bufbuild/protobuf");
+  const { FileDescriptorSetSchema } = await import("@bufbuild/protobuf/wkt");
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(job.descriptorSet);
+  } catch {
+    throw new GenerateError(`${job.descriptorSet}: cannot read descriptor set`);
+  }
+  try {
+    return { registry: createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes)), filesToGenerate: job.files };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GenerateError(`${job.descriptorSet}: not a valid FileDescriptorSet with all imports (${reason})`);
+  }
 }
 
 function reportCheck(out: string, owner: OutputOwner, files: readonly GeneratedFile[], cwd: string): number {

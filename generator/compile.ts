@@ -3,8 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, w
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
-import { fromBinary } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+import type { FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import { displayPath } from "./display-path.js";
 import { GenerateError } from "./errors.js";
 
@@ -49,8 +48,11 @@ export async function compileProtos(input: CompileInput): Promise<CompileResult>
   try {
     const args = ["build", ".", "--config", JSON.stringify({ version: "v2" }), "-o", "-#format=binpb", "--as-file-descriptor-set"];
     for (const name of filesToGenerate) args.push("--path", name);
-    const bytes = await runBuf(args, workspace, (text) => tree.rewriteDiagnostics(text, workspace));
-    return { descriptorSet: fromBinary(FileDescriptorSetSchema, bytes), filesToGenerate };
+    const compiled = runBuf(args, workspace, (text) => tree.rewriteDiagnostics(text, workspace));
+    compiled.catch(() => undefined); // Reported by the await below, not as unhandled.
+    // @bufbuild/protobuf loads while buf (already started) compiles.
+    const [{ fromBinary }, { FileDescriptorSetSchema }] = await Promise.all([import("@bufbuild/protobuf"), import("@bufbuild/protobuf/wkt")]);
+    return { descriptorSet: fromBinary(FileDescriptorSetSchema, await compiled), filesToGenerate };
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }
