@@ -4,7 +4,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test, type TestContext } from "vitest";
-import { fixturesDir } from "./support/fixtures.js";
+import { fixturesDir, repoRoot } from "./support/fixtures.js";
 import { bufBin, pluginBin, readEntries, readTree, run, runTristub, useTempDir, writeConfig, type RunResult } from "./support/process.js";
 
 const servicesDir = join(fixturesDir, "services");
@@ -203,5 +203,29 @@ describe("paths in messages", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${join(outside, "bad.proto")}:2:`);
     expect(result.stderr).not.toMatch(/\.\.\//);
+  });
+});
+
+describe("tristub.config.schema.json", () => {
+  type Schema = { properties: { outputs: { items: { properties: Record<string, { properties?: Record<string, { enum?: string[] }> }> } } } };
+  const schema = JSON.parse(readFileSync(join(repoRoot, "tristub.config.schema.json"), "utf8")) as Schema;
+
+  test("names the keys and option values the loader accepts", async () => {
+    const { optionSpecs } = await import("../generator/options.js");
+    const output = schema.properties.outputs.items.properties;
+    expect(Object.keys(output).sort()).toEqual(["include", "name", "options", "out", "protos"]);
+    const options = output["options"]?.properties ?? {};
+    expect(Object.fromEntries(Object.entries(options).map(([key, value]) => [key, value.enum]))).toEqual(
+      Object.fromEntries(optionSpecs.map((o) => [o.key, [...o.values]])),
+    );
+  });
+
+  test("a configuration pointing $schema at the installed file is accepted", async (context) => {
+    const dir = servicesWorkspace(context);
+    writeFileSync(
+      join(dir, "tristub.config.json"),
+      JSON.stringify({ $schema: "./node_modules/tristub/tristub.config.schema.json", outputs: [{ protos: ["proto/greet.proto"], include: ["proto"], out: "gen" }] }),
+    );
+    expectOk(await runTristub(["generate"], dir));
   });
 });

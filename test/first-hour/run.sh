@@ -36,7 +36,7 @@ listing="$(tar -tzf "$tarball")"
 files=$(printf '%s\n' "$listing" | wc -l)
 step "tarball $tarball_name: $bytes bytes, $files files"
 [ "$bytes" -le "$max_tarball_bytes" ] || fail "tarball is $bytes bytes (limit $max_tarball_bytes)"
-unexpected=$(printf '%s\n' "$listing" | grep -vE '^package/(package\.json|README\.md|LICENSE|bin/[^/]+\.js|dist/generator/.+\.(js|json))$' || true)
+unexpected=$(printf '%s\n' "$listing" | grep -vE '^package/(package\.json|README\.md|LICENSE|tristub\.config\.schema\.json|bin/[^/]+\.js|dist/generator/.+\.(js|json))$' || true)
 [ -z "$unexpected" ] || fail "tarball holds files users do not need: $unexpected"
 printf '%s\n' "$listing" | grep -qx 'package/LICENSE' || fail "no LICENSE in the tarball"
 printf '%s\n' "$listing" | grep -qx 'package/dist/generator/runtime/runtime-manifest.json' || fail "no prebuilt runtime manifest"
@@ -152,10 +152,11 @@ main().catch((error: unknown) => {
 esm="$work/esm-project"
 new_project "$esm" module
 cat >"$esm/tristub.config.json" <<'JSON'
-{ "outputs": [{ "protos": ["greet.proto"], "out": "gen" }] }
+{ "$schema": "./node_modules/tristub/tristub.config.schema.json", "outputs": [{ "protos": ["greet.proto"], "out": "gen" }] }
 JSON
 (cd "$esm" && limit 120 npx --no-install tristub generate) || fail "esm: tristub generate failed"
 [ -f "$esm/gen/greet.ts" ] || fail "esm: gen/greet.ts was not written"
+[ -f "$esm/node_modules/tristub/tristub.config.schema.json" ] || fail "esm: the configuration's JSON schema is not installed"
 write_tsconfig "$esm"
 printf '%s\n%s' 'import { registerGreetService } from "./gen/greet.js";
 import { createTripleServer } from "./gen/tristub-runtime.js";' "$server_body" >"$esm/server.ts"
