@@ -7,7 +7,9 @@
 //     generated stubs, and esbuild bundles of a client entry and a server entry of each (the stubs plus
 //     every runtime package they need; node:* stays external).
 //
-//   npx tsx bench/generator-bench.ts [--quick] [--runs N] [--no-write]
+//   npx tsx bench/generator-bench.ts [--quick] [--runs N] [--no-write] [--cold-only]
+// (`npm run bench:generator` builds dist/ first: bin/tristub.js runs the compiled generator.)
+// --cold-only: just the cold-generation tables (tristub vs buf generate + protoc-gen-es, and the corpus).
 // The RPC code must have been generated (bench/rpc/generate.ts; bench/run.ts does it).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -21,6 +23,8 @@ import { median } from "./harness.ts";
 import { dubboDir, ensureDubboInstall, generateRpc, greetProto, rpcGenDir } from "./rpc/generate.ts";
 
 const log = (s: string): void => void process.stderr.write(s + "\n");
+const pkgVersion = (name: string): string =>
+  (JSON.parse(readFileSync(join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 const cli = process.env["TRISTUB_CLI"] ?? join(repoRoot, "bin", "tristub.js");
 
 /** The 50-file corpus: file i imports files i-1 and i-5 (when they exist) and google/protobuf/timestamp.proto. */
@@ -104,6 +108,35 @@ function dirStats(dir: string): { files: number; bytes: number } {
   };
   walk(dir);
   return { files, bytes };
+}
+
+/**
+ * Cold `tristub generate greet.proto` and cold `buf generate` with protoc-gen-es (target=ts, the
+ * devDependency @bufbuild/protoc-gen-es) of the same proto, alternating run by run so that both see the
+ * same machine load. Wall time (ms) per run, each into a fresh temp directory.
+ */
+function timeSideBySide(runs: number): { tristub: number[]; bufEs: number[] } {
+  const tristub: number[] = [];
+  const bufEs: number[] = [];
+  const protoDir = join(repoRoot, "examples", "streaming");
+  const buf = join(repoRoot, "node_modules", ".bin", "buf");
+  const plugin = join(repoRoot, "node_modules", ".bin", "protoc-gen-es");
+  for (let r = 0; r < runs; r++) {
+    const work = mkdtempSync(join(tmpdir(), "tristub-bench-vs-"));
+    try {
+      const template = join(work, "buf.gen.yaml");
+      writeFileSync(template, `version: v2\nplugins:\n  - local: ${JSON.stringify(plugin)}\n    out: ${JSON.stringify(join(work, "es"))}\n    opt: target=ts\n`);
+      let t0 = performance.now();
+      execFileSync(process.execPath, [cli, "generate", greetProto, "-I", protoDir, "--out", join(work, "tristub")], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+      tristub.push(performance.now() - t0);
+      t0 = performance.now();
+      execFileSync(buf, ["generate", protoDir, "--template", template], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+      bufEs.push(performance.now() - t0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  return { tristub, bufEs };
 }
 
 /** Wall time (ms) of each cold run of `tristub generate args --out <fresh dir>`, plus the last output's stats. */
@@ -237,6 +270,8 @@ http2.createServer(handler).listen(20000);`,
 export interface GeneratorOptions {
   quick: boolean;
   runs: number | undefined;
+  /** Only the cold-generation tables (no sizes or bundles, which need the RPC code generated). */
+  coldOnly?: boolean;
 }
 
 export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown: string; commands: string[] }> {
@@ -246,7 +281,27 @@ export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown
   const kb = (b: number): string => (b / 1024).toFixed(1);
   const msf = (t: number): string => Math.round(t).toLocaleString("en-US");
 
-  // Cold generation.
+  // Cold generation, side by side with buf generate + protoc-gen-es.
+  log(`bench: tristub generate vs buf generate + protoc-gen-es, greet.proto, ${runs} cold runs each, alternating`);
+  const vs = timeSideBySide(runs);
+  const ratio = median(vs.tristub) / median(vs.bufEs);
+  commands.push(`buf generate examples/streaming --template <temp buf.gen.yaml: local protoc-gen-es, opt target=ts> (alternating with tristub generate)`);
+  md.push("### Cold generate: tristub vs buf generate + protoc-gen-es");
+  md.push("");
+  md.push(
+    `examples/streaming/greet.proto, a new process each run into a fresh temp directory, the two commands alternating run by run (same machine load), median of ${runs}. ` +
+      "tristub: `node bin/tristub.js generate greet.proto -I examples/streaming --out <dir>` (compiled dist/, bundled buf compiles the proto). " +
+      "protoc-gen-es: `buf generate examples/streaming` with `local: protoc-gen-es`, `opt: target=ts` (@bufbuild/protoc-gen-es " +
+      `${pkgVersion("@bufbuild/protoc-gen-es")}, buf ${pkgVersion("@bufbuild/buf")}). Goal: ratio ≤ 0.7.`,
+  );
+  md.push("");
+  md.push("| command | median ms | min ms | max ms |");
+  md.push("|---|---:|---:|---:|");
+  md.push(`| tristub generate | ${msf(median(vs.tristub))} | ${msf(Math.min(...vs.tristub))} | ${msf(Math.max(...vs.tristub))} |`);
+  md.push(`| buf generate + protoc-gen-es | ${msf(median(vs.bufEs))} | ${msf(Math.min(...vs.bufEs))} | ${msf(Math.max(...vs.bufEs))} |`);
+  md.push(`| **ratio tristub / protoc-gen-es (medians)** | **${ratio.toFixed(2)}** | | |`);
+  md.push("");
+
   log(`bench: tristub generate greet.proto, ${runs} cold runs`);
   const greetArgs = [relative(repoRoot, greetProto), "-I", "examples/streaming"];
   const greet = timeGenerate(greetArgs, runs);
@@ -270,7 +325,7 @@ export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown
   md.push("### Cold `tristub generate`");
   md.push("");
   md.push(
-    `Cold runs: a new \`node bin/tristub.js generate … --out <fresh temp dir>\` process each time (Node start-up, tsx loading the generator's TypeScript from its cache, buf compiling the protos, emitting, writing), wall time, median of ${runs} runs.`,
+    `Cold runs: a new \`node bin/tristub.js generate … --out <fresh temp dir>\` process each time (Node start-up, loading the compiled generator from dist/, buf compiling the protos, emitting, writing), wall time, median of ${runs} runs.`,
   );
   md.push("");
   md.push("| input | median ms | min ms | max ms | output |");
@@ -280,6 +335,7 @@ export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown
     `| 50-file corpus (${corpusLines.toLocaleString("en-US")} lines of proto; each file imports the previous and the fifth-previous file and google/protobuf/timestamp.proto; 3 messages, 1 enum, 4-method service each) | ${msf(median(corpus.times))} | ${msf(Math.min(...corpus.times))} | ${msf(Math.max(...corpus.times))} | ${corpus.files} .ts files, ${kb(corpus.bytes)} KiB |`,
   );
   md.push("");
+  if (o.coldOnly === true) return { markdown: md.join("\n"), commands };
 
   // Sizes.
   log("bench: sizes and esbuild bundles");
@@ -321,9 +377,12 @@ export async function runGeneratorBench(o: GeneratorOptions): Promise<{ markdown
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const ri = argv.indexOf("--runs");
-  ensureDubboInstall();
-  generateRpc();
-  const r = await runGeneratorBench({ quick: argv.includes("--quick"), runs: ri >= 0 ? Number(argv[ri + 1]) : undefined });
+  const coldOnly = argv.includes("--cold-only");
+  if (!coldOnly) {
+    ensureDubboInstall();
+    generateRpc();
+  }
+  const r = await runGeneratorBench({ quick: argv.includes("--quick"), runs: ri >= 0 ? Number(argv[ri + 1]) : undefined, coldOnly });
   const report = `# Generator benchmark\n\n${r.markdown}\n`;
   process.stdout.write(report);
   if (!argv.includes("--no-write")) {

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Entry point of the protoc/buf plugin: reads a CodeGeneratorRequest on stdin, writes the response.
-import { register } from "tsx/esm/api";
+// Runs the compiled plugin in dist/ (`npm run build` writes it; the published package ships it).
+import { existsSync } from "node:fs";
 
-register();
-const { runNodeJs } = await import("@bufbuild/protoplugin");
-const { tristubPlugin } = await import("../generator/plugin.ts");
-runNodeJs(tristubPlugin);
+const main = new URL("../dist/generator/plugin-main.js", import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write("protoc-gen-tristub: not built (dist/generator/plugin-main.js is missing); run `npm run build` in the tristub checkout\n");
+  process.exit(1);
+}
+const { runPlugin } = await import(main.href);
+runPlugin();

@@ -1,182 +1,161 @@
-import { readFileSync } from "node:fs";
-import { fromBinary } from "@bufbuild/protobuf";
-import { createFileRegistry } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import yargs from "yargs";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { FileRegistry } from "@bufbuild/protobuf";
+import { parseGenerateFast, type GenerateCommand } from "./cli-args.js";
 import { compileProtos } from "./compile.js";
+import { configFileName, loadConfig } from "./config.js";
+import { displayPath } from "./display-path.js";
 import { GenerateError } from "./errors.js";
-import { generate, type GeneratedFile } from "./generate.js";
-import { parseServiceTarget } from "./options.js";
-import { diffOutput, manifestName, writeOutput } from "./output.js";
-import { tristubVersion } from "./version.js";
+import type { GeneratedFile } from "./generate.js";
+import { optionSpecs, resolveOptions, type GenerateOptions } from "./options.js";
+import { conflictError, diffOutput, outputConflicts, writeOutput, type OutputOwner } from "./output.js";
 
-/** Options of `tristub generate`, as parsed from the command line. */
-export interface GenerateCommand {
-  readonly files: readonly string[];
-  readonly out: string;
-  readonly include: readonly string[];
-  readonly check: boolean;
-  readonly descriptorSet?: string | undefined;
-  /** RPC code to generate for services (default both). */
-  readonly services?: string | undefined;
-}
+export type { GenerateCommand } from "./cli-args.js";
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and resolves to the process exit code.
  * Problems in the user's input print one clear message to stderr and give exit code 1.
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  let exitCode = 0;
-  const parser = yargs([...argv])
-    .scriptName("tristub")
-    .usage("$0 generate <a.proto> [more.proto …] --out <dir> [-I <dir>]… [--check]")
-    .command(
-      "generate <files..>",
-      "Generate TypeScript types, codecs and Triple clients/servers from .proto files",
-      (y) =>
-        y
-          .positional("files", { type: "string", array: true, demandOption: true, describe: "proto files to generate" })
-          .options(generateOptions)
-          .epilogue(outputEpilogue),
-      async (args) => {
-        exitCode = await runGenerate({
-          files: args.files,
-          out: args.out,
-          include: args.include,
-          check: args.check,
-          descriptorSet: args.descriptorSet,
-          services: args.services,
-        });
-      },
-    )
-    .epilogue(`${generateOptionsSummary()}\n\nRun \`tristub generate --help\` for details.`)
-    .demandCommand(1, "a command is required: tristub generate <a.proto> --out <dir>")
-    .strict()
-    .version(tristubVersion)
-    .help()
-    .exitProcess(false)
-    .fail((message, error) => {
-      if (error !== undefined && error !== null) throw error;
-      throw new UsageError(message);
-    });
   try {
-    await parser.parseAsync();
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`tristub: ${error.message}\nRun \`tristub --help\` for usage.\n`);
-      return 1;
+    let command = parseGenerateFast(argv);
+    if (command === undefined) {
+      const { parseWithYargs } = await import("./cli-yargs.js");
+      const parsed = await parseWithYargs(argv);
+      if ("exitCode" in parsed) return parsed.exitCode;
+      command = parsed.command;
     }
+    return await runGenerate(command);
+  } catch (error) {
     if (error instanceof GenerateError) {
       process.stderr.write(`tristub: ${error.message}\n`);
       return 1;
     }
     throw error;
   }
-  return exitCode;
 }
 
-/** The options of `tristub generate`; also summarised in the top-level `--help`. */
-const generateOptions = {
-  out: { alias: "o", type: "string", demandOption: true, describe: "output directory" },
-  // Not `array: true`: that would make `-I protos x/y.proto` swallow the proto as a second include.
-  // Each -I takes one directory (like protoc); repeating it collects them, `coerce` normalises to a list.
-  include: {
-    alias: "I",
-    type: "string",
-    default: [] as string[],
-    coerce: (value: string | string[]): string[] => [value].flat(),
-    describe: "include directory, like protoc -I (repeatable; the first that has a file wins); default: .",
-  },
-  check: {
-    type: "boolean",
-    default: false,
-    describe: "write nothing; exit 1 if the output directory is not up to date",
-  },
-  "descriptor-set": {
-    type: "string",
-    describe: "read a FileDescriptorSet (binary) instead of compiling with buf",
-  },
-  services: {
-    type: "string",
-    default: "both",
-    describe: "RPC code for services: both (client and server), client, server or none",
-  },
-} as const;
+/** One output to generate: where its protos come from, where its files go, under which configuration. */
+interface OutputJob {
+  readonly files: readonly string[];
+  readonly include: readonly string[];
+  readonly descriptorSet?: string | undefined;
+  readonly out: string;
+  readonly options: GenerateOptions;
+  /** The configuration in `.tristub-manifest`; for a command line, its proto names once compiled. */
+  readonly owner?: OutputOwner;
+}
 
-/** Flags as shown in the top-level help's summary of `generate`'s options. */
-const generateFlags: Record<keyof typeof generateOptions, string> = {
-  out: "-o, --out <dir>",
-  include: "-I, --include <dir>",
-  check: "    --check",
-  "descriptor-set": "    --descriptor-set <file>",
-  services: "    --services <which>",
-};
-
-/** The summary of `generate`'s options in the top-level help, wrapped (with a hanging indent) to 80 columns. */
-function generateOptionsSummary(): string {
-  const entries = Object.entries(generateFlags) as [keyof typeof generateOptions, string][];
-  const indent = 2 + Math.max(...entries.map(([, flags]) => flags.length)) + 2;
-  const lines = ["Options of tristub generate:"];
-  for (const [key, flags] of entries) {
-    const [first = "", ...rest] = generateOptions[key].describe.split(" ");
-    let line = `  ${flags}`.padEnd(indent) + first;
-    for (const word of rest) {
-      if (line.length + 1 + word.length > 80) {
-        lines.push(line);
-        line = " ".repeat(indent) + word;
-      } else {
-        line += ` ${word}`;
-      }
-    }
-    lines.push(line);
+/**
+ * Compiles, generates and writes (or checks) — the `generate` command. With proto files, one output;
+ * without, every output of the configuration file. All outputs are generated and checked for conflicts
+ * before any is written.
+ */
+export async function runGenerate(command: GenerateCommand, cwd = process.cwd()): Promise<number> {
+  const jobs = command.files.length > 0 ? [commandLineJob(command)] : configJobs(command, cwd);
+  // buf starts first; the emitters, Handlebars and the runtime manifest load while it compiles in its
+  // own process, so a cold run overlaps the two.
+  const compiling = Promise.all(jobs.map((job) => loadDescriptors(job)));
+  compiling.catch(() => undefined); // Reported by the await below, not as unhandled.
+  const { generate } = await loadGenerator();
+  const descriptors = await compiling;
+  const outputs = jobs.map((job, i) => {
+    const compiled = descriptors[i] as Descriptors;
+    const owner = job.owner ?? { owner: [...compiled.filesToGenerate].sort().join(" "), overwrite: command.overwrite };
+    return { job: { ...job, owner }, owner, files: generate({ ...compiled, options: job.options }) };
+  });
+  if (command.check) {
+    let exitCode = 0;
+    for (const { job, owner, files } of outputs) exitCode = Math.max(exitCode, reportCheck(job.out, owner, files, cwd));
+    return exitCode;
   }
-  return lines.join("\n");
-}
-
-const outputEpilogue =
-  `tristub lists the files it writes in <out>/${manifestName}; the next run removes the files listed ` +
-  "there that it no longer generates (if they still start with tristub's header), and nothing else.";
-
-/** A command line yargs could not make sense of (unknown option, missing argument). */
-class UsageError extends Error {}
-
-/** Compiles, generates and writes (or checks) — the `generate` command. */
-export async function runGenerate(command: GenerateCommand): Promise<number> {
-  const services = parseServiceTarget(command.services ?? "both");
-  const { registry, filesToGenerate } = await loadDescriptors(command);
-  const files = generate({ registry, filesToGenerate, options: { services } });
-  if (command.check) return reportCheck(command.out, files);
-  writeOutput(command.out, files);
+  if (!command.overwrite) {
+    for (const { job, owner, files } of outputs) {
+      const conflicts = outputConflicts(job.out, files, owner);
+      if (conflicts.length > 0) throw conflictError(displayPath(resolve(cwd, job.out), cwd), conflicts);
+    }
+  }
+  for (const { job, owner, files } of outputs) writeOutput(job.out, files, owner);
   return 0;
 }
 
-async function loadDescriptors(command: GenerateCommand) {
-  if (command.descriptorSet !== undefined) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(command.descriptorSet);
-    } catch {
-      throw new GenerateError(`${command.descriptorSet}: cannot read descriptor set`);
-    }
-    try {
-      return { registry: createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes)), filesToGenerate: command.files };
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new GenerateError(`${command.descriptorSet}: not a valid FileDescriptorSet with all imports (${reason})`);
-    }
-  }
-  const compiled = await compileProtos({ files: command.files, includePaths: command.include });
-  return { registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate };
+function commandLineJob(command: GenerateCommand): OutputJob {
+  if (command.config !== undefined) throw new GenerateError("--config reads proto files from the configuration: give no proto files with it");
+  if (command.out === undefined) throw new GenerateError(`--out <dir> is required with proto files (or run without files to use ${configFileName})`);
+  const options = resolveOptions(command.options, (key) => `--${optionSpecs.find((o) => o.key === key)?.flag ?? key}`);
+  return {
+    files: command.files,
+    include: command.include,
+    descriptorSet: command.descriptorSet,
+    out: command.out,
+    options,
+  };
 }
 
-function reportCheck(out: string, files: readonly GeneratedFile[]): number {
-  const diff = diffOutput(out, files);
+function configJobs(command: GenerateCommand, cwd: string): OutputJob[] {
+  const path = command.config ?? configFileName;
+  if (command.config === undefined && !existsSync(join(cwd, configFileName))) {
+    throw new GenerateError(`no proto files given and no ${configFileName} in ${cwd} (usage: tristub generate <a.proto> --out <dir>)`);
+  }
+  const misplaced = [
+    command.out !== undefined ? "--out" : undefined,
+    command.include.length > 0 ? "-I" : undefined,
+    command.descriptorSet !== undefined ? "--descriptor-set" : undefined,
+    ...[...command.options.keys()].map((key) => `--${optionSpecs.find((o) => o.key === key)?.flag ?? key}`),
+  ].filter((flag) => flag !== undefined);
+  if (misplaced.length > 0) {
+    throw new GenerateError(`${misplaced.join(", ")}: set these in ${displayPath(resolve(cwd, path), cwd)} (or give proto files on the command line)`);
+  }
+  return loadConfig(path, cwd).map((output) => ({
+    files: output.protos,
+    include: output.include,
+    out: output.out,
+    options: output.options,
+    owner: { owner: output.name, overwrite: command.overwrite },
+  }));
+}
+
+type Descriptors = { registry: FileRegistry; filesToGenerate: readonly string[] };
+
+/** Loads the generator's core and reads the runtime manifest (the work a cold run can do while buf runs). */
+async function loadGenerator(): Promise<typeof import("./generate.js")> {
+  const [generator, { loadRuntimeManifest }] = await Promise.all([import("./generate.js"), import("./runtime/manifest.js")]);
+  loadRuntimeManifest();
+  return generator;
+}
+
+async function loadDescriptors(job: OutputJob): Promise<Descriptors> {
+  if (job.descriptorSet === undefined) {
+    const compiling = compileProtos({ files: job.files, includePaths: job.include }); // buf starts now
+    compiling.catch(() => undefined); // Reported by the await below, not as unhandled.
+    const { createFileRegistry } = await import("@bufbuild/protobuf");
+    const compiled = await compiling;
+    return { registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate };
+  }
+  const { createFileRegistry, fromBinary } = await import("@bufbuild/protobuf");
+  const { FileDescriptorSetSchema } = await import("@bufbuild/protobuf/wkt");
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(job.descriptorSet);
+  } catch {
+    throw new GenerateError(`${job.descriptorSet}: cannot read descriptor set`);
+  }
+  try {
+    return { registry: createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes)), filesToGenerate: job.files };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GenerateError(`${job.descriptorSet}: not a valid FileDescriptorSet with all imports (${reason})`);
+  }
+}
+
+function reportCheck(out: string, owner: OutputOwner, files: readonly GeneratedFile[], cwd: string): number {
+  const diff = diffOutput(out, files, owner);
   const lines = [
     ...diff.stale.map((f) => `stale:   ${f}`),
     ...diff.missing.map((f) => `missing: ${f}`),
     ...diff.extra.map((f) => `extra:   ${f}`),
   ];
   if (lines.length === 0) return 0;
-  process.stderr.write(`tristub: ${out} is not up to date; run tristub generate:\n${lines.join("\n")}\n`);
+  process.stderr.write(`tristub: ${displayPath(resolve(cwd, out), cwd)} is not up to date; run tristub generate:\n${lines.join("\n")}\n`);
   return 1;
 }

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, w
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
-import { fromBinary } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+import type { FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+import { displayPath } from "./display-path.js";
 import { GenerateError } from "./errors.js";
 
 /** What to compile: proto files (paths as the user typed them) and the include directories (`-I`). */
@@ -39,7 +39,7 @@ export async function compileProtos(input: CompileInput): Promise<CompileResult>
   const includes = dedupe((input.includePaths?.length ? input.includePaths : ["."]).map((p) => resolve(cwd, p)));
   for (const dir of includes) {
     if (!isDirectory(dir)) {
-      throw new GenerateError(`${relative(cwd, dir) || "."}: include directory does not exist`);
+      throw new GenerateError(`${displayPath(dir, cwd)}: include directory does not exist`);
     }
   }
   const tree = new SourceTree(includes, cwd);
@@ -48,8 +48,11 @@ export async function compileProtos(input: CompileInput): Promise<CompileResult>
   try {
     const args = ["build", ".", "--config", JSON.stringify({ version: "v2" }), "-o", "-#format=binpb", "--as-file-descriptor-set"];
     for (const name of filesToGenerate) args.push("--path", name);
-    const bytes = await runBuf(args, workspace, (text) => tree.rewriteDiagnostics(text, workspace));
-    return { descriptorSet: fromBinary(FileDescriptorSetSchema, bytes), filesToGenerate };
+    const compiled = runBuf(args, workspace, (text) => tree.rewriteDiagnostics(text, workspace));
+    compiled.catch(() => undefined); // Reported by the await below, not as unhandled.
+    // @bufbuild/protobuf loads while buf (already started) compiles.
+    const [{ fromBinary }, { FileDescriptorSetSchema }] = await Promise.all([import("@bufbuild/protobuf"), import("@bufbuild/protobuf/wkt")]);
+    return { descriptorSet: fromBinary(FileDescriptorSetSchema, await compiled), filesToGenerate };
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }
@@ -191,8 +194,9 @@ class SourceTree {
     return undefined;
   }
 
+  /** Relative to `cwd` inside it, absolute outside (never `../../usr/share/…`). */
   private display(path: string): string {
-    return toPosix(relative(this.cwd, path)) || ".";
+    return displayPath(path, this.cwd);
   }
 }
 

@@ -4,6 +4,8 @@ import { emitEnum } from "./emit/enum.js";
 import { emitMessage } from "./emit/message.js";
 import { emitService, serviceApiRoots, type ServiceTarget } from "./emit/service.js";
 import { GenerateError } from "./errors.js";
+import { applyModuleStyle } from "./module-style.js";
+import type { GenerateOptions } from "./options.js";
 import { emitTypeRegistry } from "./emit/type-registry.js";
 import { FileScope, registryModulePath, runtimeModulePath } from "./model/file-scope.js";
 import { allocateFileNames, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
@@ -20,11 +22,7 @@ export interface GenerateRequest {
   readonly options?: GenerateOptions;
 }
 
-/** Generator settings (CLI flags, plugin parameters). */
-export interface GenerateOptions {
-  /** RPC code to generate for services: client and server (default), one of them, or none. */
-  readonly services?: ServiceTarget;
-}
+export type { GenerateOptions } from "./options.js";
 
 /** One output file, with a path relative to the output root. */
 export interface GeneratedFile {
@@ -80,7 +78,7 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
     }
     out.push({ name: runtimeModulePath, content: renderTemplate("runtime-entry", { version: tristubVersion, body: selection.publicEntry }) });
   }
-  return out.sort((a, b) => compareStrings(a.name, b.name));
+  return applyModuleStyle(out, request.options ?? {}).sort((a, b) => compareStrings(a.name, b.name));
 }
 
 function emitFileBody(file: DescFile, scope: FileScope, target: ServiceTarget): string {

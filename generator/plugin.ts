@@ -10,8 +10,8 @@ import {
   type CodeGeneratorResponse,
 } from "@bufbuild/protobuf/wkt";
 import { GenerateError } from "./errors.js";
-import { generate, type GenerateOptions } from "./generate.js";
-import { parseServiceTarget } from "./options.js";
+import { generate } from "./generate.js";
+import { parsePluginParameter } from "./options.js";
 import { tristubVersion } from "./version.js";
 
 /**
@@ -43,16 +43,4 @@ export const tristubPlugin: Plugin = {
   },
 };
 
-/**
- * Parses the plugin parameter (`--tristub_opt=services=client` or buf's `opt:`): comma-separated
- * `key=value` pairs. Unknown keys are an error rather than silently ignored.
- */
-export function parsePluginParameter(parameter: string): GenerateOptions {
-  let options: GenerateOptions = {};
-  for (const part of parameter.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
-    const [key, value] = part.split("=", 2) as [string, string | undefined];
-    if (key === "services" && value !== undefined) options = { ...options, services: parseServiceTarget(value) };
-    else throw new GenerateError(`unknown plugin option "${part}" (supported: services=both|client|server|none)`);
-  }
-  return options;
-}
+export { parsePluginParameter };

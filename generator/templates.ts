@@ -1,12 +1,42 @@
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { packageRoot } from "./package-root.js";
 
-/** Directory holding the Handlebars skeletons of generated modules. */
-const templateDir = join(dirname(fileURLToPath(import.meta.url)), "..", "templates");
+/** Directory holding the Handlebars skeletons of generated modules (in a source checkout). */
+const templateDir = join(packageRoot, "templates");
 
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
+/**
+ * Where `npm run build` puts the templates precompiled (`Handlebars.precompile`), next to this module in
+ * dist/: the published package renders them with Handlebars' small runtime build instead of loading
+ * the compiler and compiling the .hbs files at every run.
+ */
+const precompiledModule = new URL("./templates-precompiled.js", import.meta.url);
+
+/** Compile options, the same at build time and in a source checkout. */
+export const templateCompileOptions = { noEscape: true, strict: true } as const;
+
+type Template = (view: object) => string;
+
+const compiled = new Map<string, Template>();
+const load: (name: string) => Template = existsSync(precompiledModule) ? await precompiledLoader() : sourceLoader();
+
+async function precompiledLoader(): Promise<(name: string) => Template> {
+  const { templates } = (await import(precompiledModule.href)) as { templates: Record<string, object> };
+  const runtime = createRequire(import.meta.url)("handlebars/dist/handlebars.runtime.min.js") as {
+    template(spec: object): Template;
+  };
+  return (name) => {
+    const spec = templates[name];
+    if (spec === undefined) throw new Error(`no precompiled template ${name}`);
+    return runtime.template(spec);
+  };
+}
+
+function sourceLoader(): (name: string) => Template {
+  const handlebars = createRequire(import.meta.url)("handlebars") as { compile(source: string, options: object): Template };
+  return (name) => handlebars.compile(readFileSync(join(templateDir, `${name}.hbs`), "utf8"), templateCompileOptions);
+}
 
 /**
  * Renders `templates/<name>.hbs` with a precomputed view model. Templates are compiled with
@@ -16,8 +46,7 @@ const compiled = new Map<string, Handlebars.TemplateDelegate>();
 export function renderTemplate(name: string, view: object): string {
   let template = compiled.get(name);
   if (template === undefined) {
-    const source = readFileSync(join(templateDir, `${name}.hbs`), "utf8");
-    template = Handlebars.compile(source, { noEscape: true, strict: true });
+    template = load(name);
     compiled.set(name, template);
   }
   return template(view);

@@ -5,12 +5,12 @@ import { dirname, join } from "node:path";
 import { describe, expect, test, type TestContext } from "vitest";
 import { parseImports } from "../generator/compile.js";
 import { fixturesDir } from "./support/fixtures.js";
-import { readEntries, readTree, runTristub, useTempDir, type RunResult } from "./support/process.js";
+import { readEntries, readTree, runTristub, useTempDir, writeConfig, type RunResult } from "./support/process.js";
 
 const servicesDir = join(fixturesDir, "services");
 const manifest = ".tristub-manifest";
 const manifestHeader =
-  "# tristub: the files the last `tristub generate` wrote into this directory (removed when no longer generated)";
+  "# tristub: files written here by `tristub generate`, by configuration (a run removes only its own configuration's files that it no longer generates)";
 
 function write(dir: string, path: string, content: string): void {
   mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -39,11 +39,20 @@ function expectCleanFailure(result: RunResult, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
 }
 
+/** The files the manifest in `dir` lists for its one configuration (checking the header and the format). */
 function manifestNames(dir: string): string[] {
   const lines = readFileSync(join(dir, manifest), "utf8").split("\n");
   expect(lines[0]).toBe(manifestHeader);
+  expect(lines[1]).toMatch(/^\[.+\]$/);
   expect(lines.at(-1)).toBe("");
-  return lines.slice(1, -1);
+  expect(lines.slice(2, -1).filter((line) => line.startsWith("["))).toEqual([]);
+  return lines.slice(2, -1);
+}
+
+/** Generates the named configuration "api" of greet/health-style protos into gen/ (via tristub.config.json). */
+async function generateApi(dir: string, protos: readonly string[]): Promise<void> {
+  writeConfig(dir, [{ name: "api", protos, out: "gen" }]);
+  await generateOk([], dir);
 }
 
 /** Top-level entries of `dir` that look like a leftover staging directory. */
@@ -68,10 +77,10 @@ describe("the manifest", () => {
 
   test("a re-run removes listed files it no longer generates, and the directories they leave empty", async (context) => {
     const dir = servicesWorkspace(context);
-    await generateOk(["greet.proto", "health.proto", "--out", "gen"], dir);
+    await generateApi(dir, ["greet.proto", "health.proto"]);
     const gen = join(dir, "gen");
     write(gen, "keep/user.ts", "export const user = 1;\n");
-    await generateOk(["greet.proto", "--out", "gen"], dir);
+    await generateApi(dir, ["greet.proto"]);
     expect(existsSync(join(gen, "health.ts"))).toBe(false);
     expect(existsSync(join(gen, "google"))).toBe(false);
     expect(existsSync(join(gen, "keep", "user.ts"))).toBe(true);
@@ -80,14 +89,14 @@ describe("the manifest", () => {
     expect(manifestNames(gen)).toContain("greet.ts");
     // Removing everything leaves the output directory itself.
     write(dir, "lone.proto", 'syntax = "proto3";\n\npackage lone;\n\nmessage L {}\n');
-    await generateOk(["lone.proto", "--out", "gen"], dir);
+    await generateApi(dir, ["lone.proto"]);
     expect(existsSync(join(gen, "greet.ts"))).toBe(false);
     expect(existsSync(gen)).toBe(true);
   });
 
   test("only listed files that still carry tristub's header are removed", async (context) => {
     const dir = servicesWorkspace(context);
-    await generateOk(["greet.proto", "health.proto", "--out", "gen"], dir);
+    await generateApi(dir, ["greet.proto", "health.proto"]);
     const gen = join(dir, "gen");
     // The user took health.ts over (no header any more): it stays, and so does its directory's content.
     write(gen, "health.ts", "export const mine = true;\n");
@@ -97,7 +106,7 @@ describe("the manifest", () => {
     // Lines escaping the output directory are ignored, whatever they name.
     write(dir, "outside.ts", copied);
     writeFileSync(join(gen, manifest), `${readFileSync(join(gen, manifest), "utf8")}../outside.ts\n/etc/passwd\n`);
-    await generateOk(["greet.proto", "--out", "gen"], dir);
+    await generateApi(dir, ["greet.proto"]);
     expect(readFileSync(join(gen, "health.ts"), "utf8")).toBe("export const mine = true;\n");
     expect(readFileSync(join(gen, "copied/x.ts"), "utf8")).toBe(copied);
     expect(readFileSync(join(dir, "outside.ts"), "utf8")).toBe(copied);
@@ -114,9 +123,21 @@ describe("the manifest", () => {
     expect(check.code).toBe(1);
     expect(check.stderr).toMatch(/^missing: +\.tristub-manifest$/m);
     expect(check.stderr).not.toMatch(/^extra:/m);
+    // tristub's files in a directory without a manifest are taken over; nothing else is touched.
     await generateOk(["greet.proto", "--out", "gen"], dir);
     expect(existsSync(join(gen, "health.ts"))).toBe(true);
     expect(readFileSync(join(gen, manifest), "utf8")).toBe(readFileSync(join(dir, "fresh", manifest), "utf8"));
+  });
+
+  test("a manifest in the format of tristub 0.1 (no configurations) belongs to the next run", async (context) => {
+    const dir = servicesWorkspace(context);
+    await generateOk(["greet.proto", "health.proto", "--out", "gen"], dir);
+    const gen = join(dir, "gen");
+    const names = manifestNames(gen);
+    writeFileSync(join(gen, manifest), `# tristub: the files the last \`tristub generate\` wrote\n${names.join("\n")}\n`);
+    await generateOk(["greet.proto", "--out", "gen"], dir);
+    expect(existsSync(join(gen, "health.ts"))).toBe(false);
+    expect(readFileSync(join(gen, manifest), "utf8")).toMatch(/^\[greet\.proto\]$/m);
   });
 
   test("--check: a manifest that differs from what would be written is stale", async (context) => {
@@ -141,7 +162,7 @@ describe("--out . in a tree holding other output directories", () => {
     expect(manifestNames(dir)).toContain("greet.ts");
     expect(await runTristub(["generate", "greet.proto", "--out", ".", "--check"], dir)).toMatchObject({ code: 0, stderr: "" });
     // health.proto's output elsewhere is not "extra": only this output's manifest counts.
-    await generateOk(["health.proto", "--out", "."], dir);
+    await generateOk(["health.proto", "--out", ".", "--overwrite"], dir);
     expect(readEntries(join(dir, "other"))).toEqual(other);
     expect(stagingLeftovers(dir)).toEqual([]);
   });
@@ -173,7 +194,7 @@ describe("writing is all or nothing", () => {
     write(gen, `${manifest}/blocker`, "x\n");
     write(dir, "more.proto", 'syntax = "proto3";\n\npackage more;\n\nmessage More {}\n');
     const before = readEntries(dir);
-    const result = await runTristub(["generate", "greet.proto", "more.proto", "--out", "gen"], dir);
+    const result = await runTristub(["generate", "greet.proto", "more.proto", "--out", "gen", "--overwrite"], dir);
     expectCleanFailure(result, /gen\/\.tristub-manifest: is a directory/);
     expect(readEntries(dir)).toEqual(before);
   });

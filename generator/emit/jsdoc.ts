@@ -1,5 +1,7 @@
 import type { DescEnum, DescEnumValue, DescField, DescMessage, DescMethod, DescOneof, DescService } from "@bufbuild/protobuf";
-import { getComments, getDeclarationString } from "@bufbuild/protoplugin";
+import { protoplugin } from "../protoplugin-light.js";
+
+const { getComments, getDeclarationString } = protoplugin;
 
 type Documented = DescMessage | DescEnum | DescEnumValue | DescField | DescOneof | DescService | DescMethod;
 

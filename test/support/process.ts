@@ -1,6 +1,6 @@
 // Helpers for tests that run tristub, buf and protoc as real processes in real temporary directories.
 import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, relative, sep } from "node:path";
 import type { TestContext } from "vitest";
@@ -113,4 +113,9 @@ export function findOnPath(name: string): string | undefined {
 /** Quotes a string for a POSIX shell script. */
 export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Writes `tristub.config.json` in `dir` with these outputs (see generator/config.ts for the schema). */
+export function writeConfig(dir: string, outputs: readonly Record<string, unknown>[]): void {
+  writeFileSync(join(dir, "tristub.config.json"), `${JSON.stringify({ outputs }, null, 2)}\n`);
 }
