@@ -13,8 +13,8 @@ import { describeDiff, diffTrees, readTree, run } from "./support/process.js";
 
 const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 const concerns = fixtureConcerns();
-/** tristub's own support modules at the output root (the runtime, …): generated from no single proto. */
-const supportModule = /^tristub-[\w-]+\.ts$/;
+/** tristub's own modules: the public entry, the registry and the runtime tree under tristub/. */
+const supportModule = /^(tristub-[\w-]+\.ts|tristub\/.+\.ts)$/;
 
 function asTree(files: readonly GeneratedFile[]): Map<string, string> {
   return new Map(files.map((f) => [f.name, f.content]));
