@@ -5,7 +5,7 @@ import { clientRequestHeaders, clientResponseError, clientResponseHead } from ".
 import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "./envelope.js";
 import { grpcStatusFromTrailers } from "./grpc-status.js";
 import { grpcDeadlineTimer } from "./grpc-timeout.js";
-import { http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
+import { http2CancelCode, http2Drained, http2FlagEndStream, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "./http2-codes.js";
 import { ClientMetadata } from "./client-metadata.js";
 import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
 import type { MethodInfo } from "./method-info.js";
@@ -97,7 +97,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private open(): ClientHttp2Stream {
     const stream = this.config.transport.request(this.requestHeaders);
     this.session = stream.session;
-    stream.on("response", (headers) => this.onResponse(headers));
+    stream.on("response", (headers, flags) => this.onResponse(headers, (flags & http2FlagEndStream) !== 0));
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
     stream.on("trailers", (trailers) => this.onTrailers(trailers));
     stream.on("end", () => this.onEnd());
@@ -221,11 +221,11 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     return chunk;
   }
 
-  private onResponse(headers: IncomingHttpHeaders): void {
+  private onResponse(headers: IncomingHttpHeaders, endStream: boolean): void {
     this.headersReceived = true;
     this.replay = undefined;
     this.responseHeaders.settle(headers);
-    const head = clientResponseHead(headers, () => this.responseHeaders.get());
+    const head = clientResponseHead(headers, () => this.responseHeaders.get(), endStream);
     this.encoding = head.encoding;
     if (head.trailersOnly) this.finish(head.error);
     else if (head.error !== undefined) this.fail(head.error);

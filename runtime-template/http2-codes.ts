@@ -16,6 +16,9 @@ export const http2RefusedStreamCode: number = http2Constants.NGHTTP2_REFUSED_STR
 /** The RST_STREAM code (INTERNAL_ERROR, 0x2) for a stream the runtime could not complete (INTERNAL). */
 export const http2InternalErrorCode: number = http2Constants.NGHTTP2_INTERNAL_ERROR;
 
+/** The END_STREAM flag of a HEADERS frame (0x1): response HEADERS with it are a trailers-only response. */
+export const http2FlagEndStream: number = http2Constants.NGHTTP2_FLAG_END_STREAM;
+
 /** Resolves when a stream whose `write()` returned false can take more (`drain`), or has closed. */
 export function http2Drained(stream: Http2Stream): Promise<void> {
   return new Promise((resolve) => {

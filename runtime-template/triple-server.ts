@@ -10,6 +10,7 @@ import { ServerUnaryCall } from "./server-unary-call.js";
 import type { ServerRoute } from "./server-handlers.js";
 import {
   serverGrpcSubtype,
+  serverIsGrpcContentType,
   serverRefuseHeaders,
   serverRespondError,
   serverRouteLookup,
@@ -224,7 +225,7 @@ export class TripleServer {
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
     if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
-    if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
+    if (!serverIsGrpcContentType(headers["content-type"] ?? "") && headers[":method"] !== undefined) {
       return this.onTripleUnary(http2Exchange(stream, headers));
     }
     const target = serverRoutesResolve(this.routes, this.options, stream, headers);
