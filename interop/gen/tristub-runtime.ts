@@ -2273,7 +2273,7 @@ export class ClientResponses<O extends object> {
   arrived(): void {
     if (this.singleWaiter !== undefined && this.queue.size > 1) {
       this.queue.clear();
-      this.call.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
+      this.call.cancel(new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one response message"));
     }
     const waiter = this.waiter;
     if (waiter !== undefined && this.queue.size > 0) {
@@ -2303,7 +2303,7 @@ export class ClientResponses<O extends object> {
     this.singleWaiter = undefined;
     const status = this.call.endStatus as TripleError;
     if (status.code !== Code.OK) return waiter.reject(status);
-    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.INTERNAL, "protocol error: missing response message"));
+    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.UNIMPLEMENTED, "protocol error: missing response message"));
     try {
       waiter.resolve(this.take());
     } catch (error) {
@@ -2554,7 +2554,7 @@ export function clientRequestHeaders(
 
 /** What the response HEADERS of a gRPC call decide, see {@link clientResponseHead}. */
 export interface ClientResponseHead {
-  /** The HEADERS carry `grpc-status`: the whole response (status in `error`, undefined for OK). */
+  /** The HEADERS end the stream and carry `grpc-status`: the whole response (status in `error`, undefined for OK). */
   readonly trailersOnly: boolean;
   /** The call's failure: the trailers-only status, or a non-gRPC answer (HTTP status, content type, encoding). */
   readonly error: TripleError | undefined;
@@ -2566,9 +2566,11 @@ export interface ClientResponseHead {
  * Reads the response HEADERS: a trailers-only status wins over everything; otherwise a non-200 HTTP
  * status maps to a code (gRPC's HTTP mapping), a non-gRPC content type is UNKNOWN and an unsupported
  * `grpc-encoding` INTERNAL. `metadata` builds the errors' metadata, only when there is an error.
+ * Only HEADERS that end the stream (`endStream`) are trailers-only: a `grpc-status` in HEADERS that
+ * a body or real trailers follow is ignored, as grpc-go does (the trailers decide).
  */
-export function clientResponseHead(headers: IncomingHttpHeaders, metadata: () => Headers): ClientResponseHead {
-  if (headers["grpc-status"] !== undefined) {
+export function clientResponseHead(headers: IncomingHttpHeaders, metadata: () => Headers, endStream = true): ClientResponseHead {
+  if (endStream && headers["grpc-status"] !== undefined) {
     return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), encoding: undefined };
   }
   const httpStatus = Number(headers[":status"]);
@@ -2611,6 +2613,9 @@ export const http2RefusedStreamCode: number = http2Constants.NGHTTP2_REFUSED_STR
 
 /** The RST_STREAM code (INTERNAL_ERROR, 0x2) for a stream the runtime could not complete (INTERNAL). */
 export const http2InternalErrorCode: number = http2Constants.NGHTTP2_INTERNAL_ERROR;
+
+/** The END_STREAM flag of a HEADERS frame (0x1): response HEADERS with it are a trailers-only response. */
+export const http2FlagEndStream: number = http2Constants.NGHTTP2_FLAG_END_STREAM;
 
 /** Resolves when a stream whose `write()` returned false can take more (`drain`), or has closed. */
 export function http2Drained(stream: Http2Stream): Promise<void> {
@@ -2754,7 +2759,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private open(): ClientHttp2Stream {
     const stream = this.config.transport.request(this.requestHeaders);
     this.session = stream.session;
-    stream.on("response", (headers) => this.onResponse(headers));
+    stream.on("response", (headers, flags) => this.onResponse(headers, (flags & http2FlagEndStream) !== 0));
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
     stream.on("trailers", (trailers) => this.onTrailers(trailers));
     stream.on("end", () => this.onEnd());
@@ -2878,11 +2883,11 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     return chunk;
   }
 
-  private onResponse(headers: IncomingHttpHeaders): void {
+  private onResponse(headers: IncomingHttpHeaders, endStream: boolean): void {
     this.headersReceived = true;
     this.replay = undefined;
     this.responseHeaders.settle(headers);
-    const head = clientResponseHead(headers, () => this.responseHeaders.get());
+    const head = clientResponseHead(headers, () => this.responseHeaders.get(), endStream);
     this.encoding = head.encoding;
     if (head.trailersOnly) this.finish(head.error);
     else if (head.error !== undefined) this.fail(head.error);
@@ -3880,13 +3885,34 @@ export function serverStatusTrailers(ctx: HandlerContext, error: TripleError | u
 }
 
 /**
- * Sends a trailers-only response (one HEADERS frame with status and trailers, END_STREAM). Returns
- * whether node:http2 took it; headers it refuses reset the stream (INTERNAL_ERROR) instead.
+ * Ends a call that sent no message: a trailers-only response (one HEADERS frame with status and
+ * trailers, END_STREAM), or, when the handler set response headers, HEADERS with them and then the
+ * trailers, as grpc-go does: inside a trailers-only response they would read as trailers. `sent` runs
+ * once the status went out (after the trailers, in the second form). Returns whether node:http2 took
+ * the headers; headers it refuses reset the stream (INTERNAL_ERROR) instead.
  */
-export function serverTrailersOnly(stream: ServerHttp2Stream, ctx: HandlerContext, contentType: string, trailers: OutgoingHttpHeaders): boolean {
+export function serverTrailersOnly(
+  stream: ServerHttp2Stream,
+  ctx: HandlerContext,
+  contentType: string,
+  trailers: OutgoingHttpHeaders,
+  sent: () => void,
+): boolean {
   const headers: OutgoingHttpHeaders = { ":status": 200, "content-type": contentType };
-  metadataToHttp2(ctx.peekResponseHeaders(), headers);
-  return serverSafely(stream, () => stream.respond(Object.assign(headers, trailers), { endStream: true }));
+  const own = ctx.peekResponseHeaders();
+  if (own === undefined || own.keys().next().done === true) {
+    if (!serverSafely(stream, () => stream.respond(Object.assign(headers, trailers), { endStream: true }))) return false;
+    sent();
+    return true;
+  }
+  metadataToHttp2(own, headers);
+  return serverSafely(stream, () => {
+    stream.respond(headers, { waitForTrailers: true });
+    stream.once("wantTrailers", () => {
+      if (!stream.destroyed && serverSafely(stream, () => stream.sendTrailers(trailers))) sent();
+    });
+    stream.end();
+  });
 }
 
 /**
@@ -4035,7 +4061,7 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     if (this.stream.destroyed || this.stream.closed) return;
     if (!this.headersSent) {
       this.headersSent = true;
-      if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) this.stopRequest();
+      serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers, () => this.stopRequest());
       return;
     }
     this.flushScheduled = false;
@@ -4229,7 +4255,7 @@ async function serverSingleRequest<I extends object>(call: ServerCall<I, object>
   try {
     message = await call.recv();
   } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing request message");
+    if (isEnded(error)) throw new TripleError(Code.UNIMPLEMENTED, "protocol error: missing request message");
     throw error;
   }
   try {
@@ -4238,7 +4264,7 @@ async function serverSingleRequest<I extends object>(call: ServerCall<I, object>
     if (isEnded(error)) return message;
     throw error;
   }
-  throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
+  throw new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one request message");
 }
 
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {
@@ -4719,6 +4745,15 @@ export function serverRouteLookup(
   return match ?? `no implementation found for service group ${group} and service version ${version}`;
 }
 
+/**
+ * Whether a content type is gRPC's (`application/grpc` or `application/grpc+<codec>`, any codec):
+ * such requests get gRPC's answers, a codec the server lacks a plain 415 a gRPC client can read.
+ */
+export function serverIsGrpcContentType(contentType: string): boolean {
+  const base = (contentType.split(";")[0] ?? "").trim().toLowerCase();
+  return base === "application/grpc" || base.startsWith("application/grpc+");
+}
+
 /** `proto` or `json` for a gRPC content type (parameters ignored), undefined for anything else. */
 export function serverGrpcSubtype(contentType: string): "proto" | "json" | undefined {
   if (contentType === "application/grpc" || contentType === "application/grpc+proto") return "proto";
@@ -4883,9 +4918,7 @@ export class ServerUnaryCall implements ServerCallControl {
     this.end();
     const trailers = serverStatusTrailers(this.ctx, error);
     if (this.stream.destroyed || this.stream.closed) return;
-    if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) {
-      serverStopRequest(this.stream, () => this.requestEnded);
-    }
+    serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers, () => serverStopRequest(this.stream, () => this.requestEnded));
   }
 
   private onData(chunk: Uint8Array): void {
@@ -4894,7 +4927,7 @@ export class ServerUnaryCall implements ServerCallControl {
     try {
       reader.push(chunk);
       for (let data = reader.next(); data !== undefined; data = reader.next()) {
-        if (this.request !== undefined) throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
+        if (this.request !== undefined) throw new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one request message");
         const s = this.settings;
         this.ctx.requestCompressed = (reader.flags & envelopeFlagCompressed) !== 0;
         const payload = envelopePayload(data, reader.flags, s.requestEncoding, s.maxReceiveMessageBytes);
@@ -4912,7 +4945,7 @@ export class ServerUnaryCall implements ServerCallControl {
     if (this.finished || this.receiveFailed || this.stream.aborted) return;
     if (this.reader.pendingBytes > 0) return this.finish(envelopeTruncatedError(this.reader.pendingBytes));
     const request = this.request;
-    if (request === undefined) return this.finish(new TripleError(Code.INTERNAL, "protocol error: missing request message"));
+    if (request === undefined) return this.finish(new TripleError(Code.UNIMPLEMENTED, "protocol error: missing request message"));
     let result: Promise<object> | object;
     try {
       result = this.impl(request, this.ctx);
@@ -5174,7 +5207,7 @@ export class TripleServer {
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
     if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
-    if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
+    if (!serverIsGrpcContentType(headers["content-type"] ?? "") && headers[":method"] !== undefined) {
       return this.onTripleUnary(http2Exchange(stream, headers));
     }
     const target = serverRoutesResolve(this.routes, this.options, stream, headers);
