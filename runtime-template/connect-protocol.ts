@@ -95,22 +95,24 @@ export interface ConnectContentType {
 
 /**
  * Parses a Connect content type: `application/proto`, `application/json` (unary) or
- * `application/connect+proto`, `application/connect+json` (streaming), case-insensitive; a `charset`
- * parameter must be utf-8. Undefined for anything else (gRPC, gRPC-Web, unknown codecs): not Connect.
+ * `application/connect+proto`, `application/connect+json` (streaming), case-insensitive; JSON may carry
+ * `charset=utf-8`, no other parameter is allowed. Undefined for anything else (gRPC, gRPC-Web, unknown
+ * codecs, other charsets): not Connect.
  */
 export function connectParseContentType(value: string | undefined): ConnectContentType | undefined {
   if (value === undefined) return undefined;
   const [rawBase, ...params] = value.split(";");
   const base = (rawBase ?? "").trim().toLowerCase();
-  for (const param of params) {
-    const [name, ...rest] = param.split("=");
-    if ((name ?? "").trim().toLowerCase() !== "charset") continue;
-    const charset = rest.join("=").trim().replace(/^"(.*)"$/, "$1").toLowerCase();
-    if (charset !== "utf-8" && charset !== "utf8") return undefined;
-  }
   const stream = base.startsWith("application/connect+");
   const codec = stream ? base.slice("application/connect+".length) : base.startsWith("application/") ? base.slice("application/".length) : "";
-  return codec === "proto" || codec === "json" ? { stream, codec } : undefined;
+  if (codec !== "proto" && codec !== "json") return undefined;
+  // As connect-go and connect-es: JSON may say `charset=utf-8`; nothing else takes parameters.
+  for (const param of params) {
+    const [name, ...rest] = param.split("=");
+    const charset = rest.join("=").trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    if (codec !== "json" || (name ?? "").trim().toLowerCase() !== "charset" || (charset !== "utf-8" && charset !== "utf8")) return undefined;
+  }
+  return { stream, codec };
 }
 
 /** The content type of a Connect request or response. */
