@@ -3,7 +3,7 @@
 # and client) from ../shared/peers/dubbo-go, offline, into test/dubbo-go/.build/ (gitignored).
 # The shared folder may be read-only (CI copies it beside the clone without write bits), and its
 # setup.sh writes bin/ and build/ next to itself, so the tree is copied first and built there.
-# Idempotent: a second run with the binaries present only checks them (unless --force).
+# Idempotent: a second run with the binaries built from the same sources only checks them (unless --force).
 #
 # usage: test/dubbo-go/build.sh [--force]
 # env:   DUBBO_GO_PEER_DIR  where the peer's sources are (default: <repo>/../shared/peers/dubbo-go)
@@ -28,6 +28,10 @@ for entry in "$SRC"/*; do
   cp -r "$entry" "$OUT/$name"
 done
 chmod -R u+w "$OUT"
+# Rebuild when the peer's sources changed since the last build (setup.sh alone keeps an existing bin/).
+STAMP=$(cd "$OUT" && find . -path ./bin -prune -o -path ./build -prune -o -type f ! -name .source-stamp -print | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$OUT/.source-stamp" 2>/dev/null)" != "$STAMP" ]; then FORCE=(--force); fi
 bash "$OUT/setup.sh" "${FORCE[@]}" >&2
+echo "$STAMP" >"$OUT/.source-stamp"
 test -x "$OUT/bin/dubbo-go-greet-server" && test -x "$OUT/bin/dubbo-go-greet-client"
 echo "$OUT"
