@@ -8,6 +8,7 @@ import {
   ClientStreamRequest,
   ConformancePayload_RequestInfo,
   IdempotentUnaryRequest,
+  type ConformancePayload_ConnectGetInfo,
   ServerStreamRequest,
   UnaryRequest,
   type ConformancePayload,
@@ -20,13 +21,29 @@ import type { Any } from "./gen/google/protobuf/any.js";
 import { Code, TripleError, type HandlerContext } from "./gen/tristub-runtime.js";
 import { appendProtoHeaders, delay, headersToProto, packAny } from "./stdio.js";
 
-/** What the handler saw of the call: headers, timeout, and the requests (as Any). */
+/**
+ * The query parameters of a GET request (Connect unary GET), for `connect_get_info`; undefined for
+ * POST. HandlerContext has no public request-line API yet, so this reads its raw HTTP/2 headers
+ * (`:method`, `:path`); replace with that API once the runtime serves Connect GET.
+ */
+function connectGetInfo(ctx: HandlerContext): ConformancePayload_ConnectGetInfo | undefined {
+  const raw = (ctx as unknown as { rawHeaders?: Record<string, string | string[] | undefined> }).rawHeaders;
+  if (raw?.[":method"] !== "GET") return undefined;
+  const path = String(raw[":path"] ?? "");
+  const query = path.includes("?") ? path.slice(path.indexOf("?") + 1) : "";
+  const params = new Map<string, string[]>();
+  new URLSearchParams(query).forEach((value, name) => params.set(name, [...(params.get(name) ?? []), value]));
+  return { queryParams: [...params].map(([name, value]) => ({ name, value })) };
+}
+
+/** What the handler saw of the call: headers, timeout, the requests (as Any), GET query parameters. */
 function requestInfo(ctx: HandlerContext, requests: Any[]): ConformancePayload_RequestInfo {
   const timeoutMs = ctx.timeoutMs;
   return ConformancePayload_RequestInfo.create({
     requestHeaders: headersToProto(ctx.requestHeaders),
     timeoutMs: timeoutMs === undefined ? undefined : BigInt(Math.round(timeoutMs)),
     requests,
+    connectGetInfo: connectGetInfo(ctx),
   });
 }
 
