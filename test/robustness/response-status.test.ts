@@ -1,7 +1,10 @@
 // Where the client reads the status of a gRPC response: only HEADERS that end the stream are a
 // trailers-only response. A `grpc-status` in HEADERS that a body or trailers follow is not the status
-// (grpc-go ignores it too; connectrpc conformance "gRPC Unexpected Responses/trailers-only/*").
-import { describe, expect, it } from "vitest";
+// (grpc-go ignores it too; connectrpc conformance "gRPC Unexpected Responses/trailers-only/*"). And a
+// server's RST_STREAM(CANCEL) after the deadline is the deadline (conformance "Timeouts" against
+// grpc-go's server, which resets at the deadline, sometimes before the client's timer runs).
+import { constants } from "node:http2";
+import { describe, expect, it, vi } from "vitest";
 import { GreetResponse } from "../../snapshots/services/greet.js";
 import { Code } from "../../snapshots/services/tristub-runtime.js";
 import { envelope, expectCode, useE2E } from "../support/e2e.js";
@@ -39,5 +42,39 @@ describe("client: grpc-status in the response HEADERS", () => {
     });
     const error = await expectCode(e2e.client(raw).greet({ name: "" }), Code.NOT_FOUND);
     expect(error.rawMessage).toBe("gone");
+  });
+});
+
+describe("client: RST_STREAM(CANCEL) from the server", () => {
+  it("is DEADLINE_EXCEEDED once the call's deadline has passed, even before the client's own timer ran", async () => {
+    const timeoutMs = 30;
+    const raw = await e2e.rawServer((stream) => {
+      stream.resume();
+      // The server enforces the deadline: it resets the stream once the client's deadline has passed.
+      const started = Date.now();
+      const waitForDeadline = (): void => {
+        if (Date.now() - started > timeoutMs + 20) stream.close(constants.NGHTTP2_CANCEL);
+        else setImmediate(waitForDeadline);
+      };
+      waitForDeadline();
+    });
+    const client = e2e.client(raw);
+    // The client's deadline timer never fires (fake setTimeout): only the server's reset ends the call.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const error = await expectCode(client.greet({ name: "" }, { timeoutMs }), Code.DEADLINE_EXCEEDED);
+      expect(error.rawMessage).toMatch(/deadline exceeded/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("stays CANCELLED before the deadline", async () => {
+    const raw = await e2e.rawServer((stream) => {
+      stream.resume();
+      stream.close(constants.NGHTTP2_CANCEL);
+    });
+    const error = await expectCode(e2e.client(raw).greet({ name: "" }, { timeoutMs: 10_000 }), Code.CANCELLED);
+    expect(error.rawMessage).toMatch(/reset by peer with code 8/);
   });
 });
