@@ -2694,6 +2694,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private drain: Promise<void> | undefined;
   private clearTimer: (() => void) | undefined;
   private readonly abort: (() => void) | undefined;
+  /** `Date.now()` when the call's timeout expires (undefined without one). */
+  private readonly deadline: number | undefined;
   private headersReceived = false;
   private readonly responseHeaders = new ClientMetadata();
   private readonly responseTrailers = new ClientMetadata();
@@ -2711,6 +2713,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
     }
     const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
+    this.deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     this.requestHeaders = clientRequestHeaders(config, method.path, options?.headers, timeoutMs);
     this.stream = this.open();
     if (timeoutMs !== undefined) {
@@ -2954,6 +2957,18 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     http2ResetStream(this.stream, http2CancelCode);
   }
 
+  /**
+   * The status of a stream the peer reset. A CANCEL once our deadline has passed is the deadline: the
+   * server enforced it before our own timer ran (as grpc-go's client reads it too).
+   */
+  private resetStatus(rst: number): TripleError {
+    const code = codeFromRstStream(rst);
+    if (code === Code.CANCELLED && this.deadline !== undefined && Date.now() >= this.deadline) {
+      return new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded (the server reset the stream at the deadline)");
+    }
+    return new TripleError(code, `stream reset by peer with code ${rst}`);
+  }
+
   private onClose(): void {
     if (this.status === undefined && this.retryRefused()) return;
     this.closed = true;
@@ -2967,7 +2982,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
             // with CANCEL, which must not read as a cancellation.
             new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
           : rst !== 0
-            ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
+            ? this.resetStatus(rst)
             : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
