@@ -10,6 +10,7 @@ import { HandlerContext } from "./server-context.js";
 import type { ServerRoute } from "./server-handlers.js";
 import {
   serverGrpcSubtype,
+  serverIsGrpcContentType,
   serverRefuseHeaders,
   serverRespondError,
   serverRouteLookup,
@@ -52,7 +53,7 @@ export class ServerDispatcher {
 
   /** Whether an HTTP/2 request is gRPC (anything else is served as Triple-unary). */
   isGrpc(headers: IncomingHeaders): boolean {
-    return serverGrpcSubtype(String(headers["content-type"] ?? "")) !== undefined || headers[":method"] === undefined;
+    return serverIsGrpcContentType(String(headers["content-type"] ?? "")) || headers[":method"] === undefined;
   }
 
   /**

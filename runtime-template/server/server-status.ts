@@ -33,13 +33,34 @@ export function serverStatusTrailers(ctx: HandlerContext, error: TripleError | u
 }
 
 /**
- * Sends a trailers-only response (one HEADERS frame with status and trailers, END_STREAM). Returns
- * whether node:http2 took it; headers it refuses reset the stream (INTERNAL_ERROR) instead.
+ * Ends a call that sent no message: a trailers-only response (one HEADERS frame with status and
+ * trailers, END_STREAM), or, when the handler set response headers, HEADERS with them and then the
+ * trailers, as grpc-go does: inside a trailers-only response they would read as trailers. `sent` runs
+ * once the status went out (after the trailers, in the second form). Returns whether node:http2 took
+ * the headers; headers it refuses reset the stream (INTERNAL_ERROR) instead.
  */
-export function serverTrailersOnly(stream: ServerStreamLike, ctx: HandlerContext, contentType: string, trailers: OutgoingHeaders): boolean {
+export function serverTrailersOnly(
+  stream: ServerStreamLike,
+  ctx: HandlerContext,
+  contentType: string,
+  trailers: OutgoingHeaders,
+  sent: () => void,
+): boolean {
   const headers: OutgoingHeaders = { ":status": 200, "content-type": contentType };
-  metadataToHttp2(ctx.peekResponseHeaders(), headers);
-  return serverSafely(stream, () => stream.respond(Object.assign(headers, trailers), { endStream: true }));
+  const own = ctx.peekResponseHeaders();
+  if (own === undefined || own.keys().next().done === true) {
+    if (!serverSafely(stream, () => stream.respond(Object.assign(headers, trailers), { endStream: true }))) return false;
+    sent();
+    return true;
+  }
+  metadataToHttp2(own, headers);
+  return serverSafely(stream, () => {
+    stream.respond(headers, { waitForTrailers: true });
+    stream.once("wantTrailers", () => {
+      if (!stream.destroyed && serverSafely(stream, () => stream.sendTrailers(trailers))) sent();
+    });
+    stream.end();
+  });
 }
 
 /**

@@ -131,7 +131,7 @@ describe("response metadata", () => {
     expect((await stream.trailers).get("x-trailer")).toBe("late");
   });
 
-  it("a stream without messages gets headers and trailers in one trailers-only response", async () => {
+  it("a stream without messages gets its headers as headers and its trailers as trailers (not one trailers-only response)", async () => {
     const target = await e2e.start({
       handler: {
         greetServerStream(_, __, ctx) {
@@ -143,7 +143,9 @@ describe("response metadata", () => {
     const stream = e2e.client(target).greetServerStream({ name: "" });
     await expectEnded(stream.recv());
     expect((await stream.headers).get("x-header")).toBe("h");
+    expect((await stream.headers).get("x-trailer")).toBeNull();
     expect((await stream.trailers).get("x-trailer")).toBe("t");
+    expect((await stream.trailers).get("x-header")).toBeNull();
   });
 
   it("client and bidi streams expose headers and trailers", async () => {

@@ -246,7 +246,7 @@ describe("client: malformed response envelopes", () => {
     await expectCode(stream.recv(), Code.INTERNAL);
   });
 
-  it("fails a client-streaming call answered with zero or two messages with INTERNAL", async () => {
+  it("fails a client-streaming call answered with zero or two messages with UNIMPLEMENTED (gRPC cardinality violation)", async () => {
     const one = envelope(GreetClientStreamResponse.encode({ greeting: "one" }));
     const raw = await e2e.rawServer((stream, headers) => {
       stream.resume();
@@ -257,12 +257,12 @@ describe("client: malformed response envelopes", () => {
       const upload = client.greetClientStream({ headers: { "x-count": count } });
       await upload.send({ name: "a" });
       await upload.send({ name: "b" });
-      const error = await expectCode(upload.closeAndRecv(), Code.INTERNAL);
+      const error = await expectCode(upload.closeAndRecv(), Code.UNIMPLEMENTED);
       expect(error.rawMessage).toMatch(count === "0" ? /missing response message/ : /more than one response message/);
     }
   });
 
-  it("fails a unary call answered with zero or two messages with INTERNAL, cancelling at the second without waiting for the end", async () => {
+  it("fails a unary call answered with zero or two messages with UNIMPLEMENTED, cancelling at the second without waiting for the end", async () => {
     const one = envelope(GreetResponse.encode({ greeting: "one" }));
     const reset = deferred<number>();
     const raw = await e2e.rawServer((stream, headers) => {
@@ -285,12 +285,12 @@ describe("client: malformed response envelopes", () => {
     });
     const client = e2e.client(raw);
     for (const count of ["0", "2"]) {
-      const error = await expectCode(client.greet({ name: "" }, { headers: { "x-count": count } }), Code.INTERNAL);
+      const error = await expectCode(client.greet({ name: "" }, { headers: { "x-count": count } }), Code.UNIMPLEMENTED);
       expect(error.rawMessage).toMatch(count === "0" ? /missing response message/ : /more than one response message/);
     }
     const aborted = await expectCode(client.greet({ name: "" }, { headers: { "x-count": "error" } }), Code.ABORTED);
     expect(aborted.rawMessage).toBe("after one");
-    const held = await withTimeout(expectCode(client.greet({ name: "" }, { headers: { "x-count": "hold" } }), Code.INTERNAL), 5_000, "unary call answered twice");
+    const held = await withTimeout(expectCode(client.greet({ name: "" }, { headers: { "x-count": "hold" } }), Code.UNIMPLEMENTED), 5_000, "unary call answered twice");
     expect(held.rawMessage).toMatch(/more than one response message/);
     expect(await withTimeout(reset.promise, 5_000, "the server seeing the reset")).not.toBe(0);
   });

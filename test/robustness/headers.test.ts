@@ -65,6 +65,11 @@ describe("content type, method and path", () => {
       expect(response.headers[":status"], String(headers["content-type"])).toBe(415);
       expect(response.headers["grpc-status"]).toBeUndefined();
     }
+    // A gRPC content type with a codec the server lacks: the plain 415 of gRPC (no Triple JSON body).
+    const unknownCodec = await rawRequest(session, grpcHeaders("Greet", { "content-type": "application/grpc+foo" }), hello);
+    expect(unknownCodec.headers[":status"]).toBe(415);
+    expect(unknownCodec.headers["accept-post"]).toBe("application/grpc, application/grpc+proto, application/grpc+json");
+    expect(unknownCodec.body.length).toBe(0);
     await expectAlive(e2e.client(target));
   });
 
@@ -261,7 +266,7 @@ describe("broken status fields from a server", () => {
 });
 
 describe("message counts of unary requests", () => {
-  it("answers a unary or server-streaming request with zero or two messages with INTERNAL, without running the handler", async () => {
+  it("answers a unary or server-streaming request with zero or two messages with UNIMPLEMENTED (gRPC cardinality violation), without running the handler", async () => {
     let ran = 0;
     const target = await e2e.start({
       handler: {
@@ -279,10 +284,10 @@ describe("message counts of unary requests", () => {
     const serverStreamHello = envelope(GreetServerStreamRequest.encode({ name: "s" }));
     for (const [method, one] of [["Greet", hello], ["GreetServerStream", serverStreamHello]] as const) {
       const none = await rawRequest(session, grpcHeaders(method), new Uint8Array(0));
-      expect(statusOf(none), `${method}: none`).toBe(String(Code.INTERNAL));
+      expect(statusOf(none), `${method}: none`).toBe(String(Code.UNIMPLEMENTED));
       expect(messageOf(none)).toMatch(/missing request message/);
       const two = await rawRequest(session, grpcHeaders(method), Buffer.concat([one, one]));
-      expect(statusOf(two), `${method}: two`).toBe(String(Code.INTERNAL));
+      expect(statusOf(two), `${method}: two`).toBe(String(Code.UNIMPLEMENTED));
       expect(messageOf(two)).toMatch(/more than one request message/);
       expect(unframe(two.body)).toEqual([]);
     }

@@ -16,7 +16,7 @@ import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code, codeFromRstStream } from "../protocol/status-code.js";
 import { TripleError, isEnded, streamEndedError, toTripleError } from "../protocol/triple-error.js";
-import { type ClientStreamLike, http2CancelCode, http2Drained, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "../transport/http2-stream.js";
+import { type ClientStreamLike, http2CancelCode, http2Drained, http2FlagEndStream, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "../transport/http2-stream.js";
 
 const clientCallResolved: Promise<void> = Promise.resolve();
 
@@ -63,6 +63,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private drain: Promise<void> | undefined;
   private clearTimer: (() => void) | undefined;
   private readonly abort: (() => void) | undefined;
+  /** `Date.now()` when the call's timeout expires (undefined without one). */
+  private readonly deadline: number | undefined;
   private headersReceived = false;
   private readonly responseHeaders = new ClientMetadata();
   private readonly responseTrailers = new ClientMetadata();
@@ -80,6 +82,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
     }
     const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
+    this.deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     this.requestHeaders = clientRequestHeaders(config, method.path, options?.headers, timeoutMs);
     this.stream = this.open();
     if (timeoutMs !== undefined) {
@@ -104,7 +107,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private open(): ClientStreamLike {
     const stream = this.config.transport.request(this.requestHeaders);
     this.session = stream.session;
-    stream.on("response", (headers) => this.onResponse(headers));
+    stream.on("response", (headers, flags) => this.onResponse(headers, (flags & http2FlagEndStream) !== 0));
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
     stream.on("trailers", (trailers) => this.onTrailers(trailers));
     stream.on("end", () => this.onEnd());
@@ -228,11 +231,11 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     return chunk;
   }
 
-  private onResponse(headers: IncomingHeaders): void {
+  private onResponse(headers: IncomingHeaders, endStream: boolean): void {
     this.headersReceived = true;
     this.replay = undefined;
     this.responseHeaders.settle(headers);
-    const head = clientResponseHead(headers, this.config.transport.compressions, () => this.responseHeaders.get());
+    const head = clientResponseHead(headers, this.config.transport.compressions, () => this.responseHeaders.get(), endStream);
     this.compression = head.compression;
     if (head.trailersOnly) this.finish(head.error);
     else if (head.error !== undefined) this.fail(head.error);
@@ -323,6 +326,18 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     http2ResetStream(this.stream, http2CancelCode);
   }
 
+  /**
+   * The status of a stream the peer reset. A CANCEL once our deadline has passed is the deadline: the
+   * server enforced it before our own timer ran (as grpc-go's client reads it too).
+   */
+  private resetStatus(rst: number): TripleError {
+    const code = codeFromRstStream(rst);
+    if (code === Code.CANCELLED && this.deadline !== undefined && Date.now() >= this.deadline) {
+      return new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded (the server reset the stream at the deadline)");
+    }
+    return new TripleError(code, `stream reset by peer with code ${rst}`);
+  }
+
   private onClose(): void {
     if (this.status === undefined && this.retryRefused()) return;
     this.closed = true;
@@ -336,7 +351,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
             // with CANCEL, which must not read as a cancellation.
             new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
           : rst !== 0
-            ? new TripleError(codeFromRstStream(rst), `stream reset by peer with code ${rst}`)
+            ? this.resetStatus(rst)
             : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));

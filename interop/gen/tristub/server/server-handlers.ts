@@ -90,7 +90,7 @@ async function serverSingleRequest<I extends object>(call: ServerCall<I, object>
   try {
     message = await call.recv();
   } catch (error) {
-    if (isEnded(error)) throw new TripleError(Code.INTERNAL, "protocol error: missing request message");
+    if (isEnded(error)) throw new TripleError(Code.UNIMPLEMENTED, "protocol error: missing request message");
     throw error;
   }
   try {
@@ -99,7 +99,7 @@ async function serverSingleRequest<I extends object>(call: ServerCall<I, object>
     if (isEnded(error)) return message;
     throw error;
   }
-  throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
+  throw new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one request message");
 }
 
 function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {

@@ -118,7 +118,7 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     if (this.stream.destroyed || this.stream.closed) return;
     if (!this.headersSent) {
       this.headersSent = true;
-      if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) this.stopRequest();
+      serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers, () => this.stopRequest());
       return;
     }
     this.flushScheduled = false;

@@ -11,7 +11,7 @@ import { ServerCallLifecycle } from "./call-lifecycle.js";
 import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
 import type { ServerRoute } from "./server-handlers.js";
-import { type ServerRegistration, type ServerRouteTable, serverGrpcSubtype, serverRefuseHeaders, serverRespondError, serverRouteLookup, serverRoutes, serverRoutesResolve } from "./server-routing.js";
+import { type ServerRegistration, type ServerRouteTable, serverGrpcSubtype, serverIsGrpcContentType, serverRefuseHeaders, serverRespondError, serverRouteLookup, serverRoutes, serverRoutesResolve } from "./server-routing.js";
 import type { ServerSettings } from "./server-settings.js";
 import { type TripleUnaryExchange, serveTripleUnary } from "./server-triple-unary.js";
 import { ServerUnaryCall } from "./server-unary-call.js";
@@ -47,7 +47,7 @@ export class ServerDispatcher {
 
   /** Whether an HTTP/2 request is gRPC (anything else is served as Triple-unary). */
   isGrpc(headers: IncomingHeaders): boolean {
-    return serverGrpcSubtype(String(headers["content-type"] ?? "")) !== undefined || headers[":method"] === undefined;
+    return serverIsGrpcContentType(String(headers["content-type"] ?? "")) || headers[":method"] === undefined;
   }
 
   /**

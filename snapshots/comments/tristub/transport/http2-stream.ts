@@ -79,6 +79,9 @@ export const http2RefusedStreamCode = 0x7;
 /** RST_STREAM INTERNAL_ERROR (0x2): a stream the runtime could not complete (INTERNAL). */
 export const http2InternalErrorCode = 0x2;
 
+/** The END_STREAM flag of a HEADERS frame (0x1): response HEADERS with it are a trailers-only response. */
+export const http2FlagEndStream = 0x1;
+
 /** Resolves when a stream whose `write()` returned false can take more (`drain`), or has closed. */
 export function http2Drained(stream: Http2StreamLike): Promise<void> {
   return new Promise((resolve) => {

@@ -97,9 +97,7 @@ export class ServerUnaryCall implements ServerCallControl {
     this.end();
     const trailers = serverStatusTrailers(this.ctx, error);
     if (this.stream.destroyed || this.stream.closed) return;
-    if (serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers)) {
-      serverStopRequest(this.stream, () => this.requestEnded);
-    }
+    serverTrailersOnly(this.stream, this.ctx, this.settings.contentType, trailers, () => serverStopRequest(this.stream, () => this.requestEnded));
   }
 
   private onData(chunk: Uint8Array): void {
@@ -108,7 +106,7 @@ export class ServerUnaryCall implements ServerCallControl {
     try {
       reader.push(chunk);
       for (let data = reader.next(); data !== undefined; data = reader.next()) {
-        if (this.request !== undefined) throw new TripleError(Code.INTERNAL, "protocol error: more than one request message");
+        if (this.request !== undefined) throw new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one request message");
         const s = this.settings;
         this.ctx.requestCompressed = (reader.flags & envelopeFlagCompressed) !== 0;
         const payload = envelopePayload(data, reader.flags, s.requestCompression, s.maxReceiveMessageBytes);
@@ -126,7 +124,7 @@ export class ServerUnaryCall implements ServerCallControl {
     if (this.finished || this.receiveFailed || this.stream.aborted) return;
     if (this.reader.pendingBytes > 0) return this.finish(envelopeTruncatedError(this.reader.pendingBytes));
     const request = this.request;
-    if (request === undefined) return this.finish(new TripleError(Code.INTERNAL, "protocol error: missing request message"));
+    if (request === undefined) return this.finish(new TripleError(Code.UNIMPLEMENTED, "protocol error: missing request message"));
     let result: Promise<object> | object;
     try {
       result = this.impl(request, this.ctx);

@@ -109,7 +109,7 @@ export class ClientResponses<O extends object> {
   arrived(): void {
     if (this.singleWaiter !== undefined && this.queue.size > 1) {
       this.queue.clear();
-      this.call.cancel(new TripleError(Code.INTERNAL, "protocol error: more than one response message"));
+      this.call.cancel(new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one response message"));
     }
     const waiter = this.waiter;
     if (waiter !== undefined && this.queue.size > 0) {
@@ -139,7 +139,7 @@ export class ClientResponses<O extends object> {
     this.singleWaiter = undefined;
     const status = this.call.endStatus as TripleError;
     if (status.code !== Code.OK) return waiter.reject(status);
-    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.INTERNAL, "protocol error: missing response message"));
+    if (this.queue.size === 0) return waiter.reject(new TripleError(Code.UNIMPLEMENTED, "protocol error: missing response message"));
     try {
       waiter.resolve(this.take());
     } catch (error) {

@@ -125,6 +125,15 @@ export function serverRouteLookup(
   return match ?? `no implementation found for service group ${group} and service version ${version}`;
 }
 
+/**
+ * Whether a content type is gRPC's (`application/grpc` or `application/grpc+<codec>`, any codec):
+ * such requests get gRPC's answers, a codec the server lacks a plain 415 a gRPC client can read.
+ */
+export function serverIsGrpcContentType(contentType: string): boolean {
+  const base = (contentType.split(";")[0] ?? "").trim().toLowerCase();
+  return base === "application/grpc" || base.startsWith("application/grpc+");
+}
+
 /** `proto` or `json` for a gRPC content type (parameters ignored), undefined for anything else. */
 export function serverGrpcSubtype(contentType: string): "proto" | "json" | undefined {
   if (contentType === "application/grpc" || contentType === "application/grpc+proto") return "proto";

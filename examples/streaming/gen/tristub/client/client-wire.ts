@@ -43,7 +43,7 @@ export function dubboServiceHeaders(config: ClientConfig, headers: OutgoingHeade
 
 /** What the response HEADERS of a gRPC call decide, see {@link clientResponseHead}. */
 export interface ClientResponseHead {
-  /** The HEADERS carry `grpc-status`: the whole response (status in `error`, undefined for OK). */
+  /** The HEADERS end the stream and carry `grpc-status`: the whole response (status in `error`, undefined for OK). */
   readonly trailersOnly: boolean;
   /** The call's failure: the trailers-only status, or a non-gRPC answer (HTTP status, content type, encoding). */
   readonly error: TripleError | undefined;
@@ -55,9 +55,11 @@ export interface ClientResponseHead {
  * Reads the response HEADERS: a trailers-only status wins over everything; otherwise a non-200 HTTP
  * status maps to a code (gRPC's HTTP mapping), a non-gRPC content type is UNKNOWN and an unsupported
  * `grpc-encoding` INTERNAL. `metadata` builds the errors' metadata, only when there is an error.
+ * Only HEADERS that end the stream (`endStream`) are trailers-only: a `grpc-status` in HEADERS that
+ * a body or real trailers follow is ignored, as grpc-go does (the trailers decide).
  */
-export function clientResponseHead(headers: IncomingHeaders, compressions: CompressionTable, metadata: () => Headers): ClientResponseHead {
-  if (headers["grpc-status"] !== undefined) {
+export function clientResponseHead(headers: IncomingHeaders, compressions: CompressionTable, metadata: () => Headers, endStream = true): ClientResponseHead {
+  if (endStream && headers["grpc-status"] !== undefined) {
     return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), compression: undefined };
   }
   const httpStatus = Number(headers[":status"]);
