@@ -199,7 +199,6 @@ const SC = "fixtures.scalars.ImplicitScalars";
 describe("Timestamp", () => {
   runReads([
     ok("epoch, Z", WellKnownTypes, { timestamp: "1970-01-01T00:00:00Z" }, wkt({ timestamp: ts(0n) })),
-    ok("lowercase t and z", WellKnownTypes, { timestamp: "1970-01-01t00:00:00z" }, wkt({ timestamp: ts(0n) })),
     ok("3 fraction digits", WellKnownTypes, { timestamp: "1972-01-01T10:00:20.021Z" }, wkt({ timestamp: ts(63108020n, 21000000) })),
     ok("1 fraction digit", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.1Z" }, wkt({ timestamp: ts(0n, 100000000) })),
     ok("6 fraction digits", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.123456Z" }, wkt({ timestamp: ts(0n, 123456000) })),
@@ -221,6 +220,8 @@ describe("Timestamp", () => {
     bad("five-digit year", WellKnownTypes, { timestamp: "10000-01-01T00:00:00Z" }, TS),
     bad("no offset", WellKnownTypes, { timestamp: "1970-01-01T00:00:00" }, TS),
     bad("space instead of T", WellKnownTypes, { timestamp: "1970-01-01 00:00:00Z" }, TS),
+    bad("lowercase t", WellKnownTypes, { timestamp: "1970-01-01t00:00:00Z" }, TS, "invalid RFC 3339"),
+    bad("lowercase z", WellKnownTypes, { timestamp: "1970-01-01T00:00:00z" }, TS, "invalid RFC 3339"),
     bad("10 fraction digits", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.1234567890Z" }, TS),
     bad("empty fraction", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.Z" }, TS),
     bad("February 30", WellKnownTypes, { timestamp: "2021-02-30T00:00:00Z" }, TS),
