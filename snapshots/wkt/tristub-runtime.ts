@@ -1713,11 +1713,14 @@ export function jsonTimestampToJson(seconds: bigint, nanos: number): string {
   return new Date(ms).toISOString().replace(".000Z", jsonNanos(nanos) + "Z");
 }
 
-/** Reads an RFC 3339 timestamp (any offset, up to 9 fractional digits) into seconds and nanos. */
+/**
+ * Reads an RFC 3339 timestamp (any offset, up to 9 fractional digits) into seconds and nanos. The `T`
+ * and `Z` must be upper case, as the proto3 JSON spec and the conformance suite require.
+ */
 export function jsonTimestampFromJson(value: JsonValue): { seconds: bigint; nanos: number } {
   const path = "google.protobuf.Timestamp";
   if (typeof value !== "string") throw jsonError(path, "expected an RFC 3339 string", value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/.exec(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(value);
   if (m === null) throw jsonError(path, "invalid RFC 3339 string", value);
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
