@@ -8,7 +8,7 @@ import { compileFixture } from "./support/fixtures.js";
 import { snapshotCodec, snapshotRuntime, type AnyCodec } from "./support/generated.js";
 import { createRng, listMessages, plainDiff, randomMessage, toPlain } from "./support/random-message.js";
 
-const concerns = ["scalars", "repeated", "maps", "oneofs", "enums", "nested-imports", "wkt", "proto2", "editions", "name-clashes", "multi-package"];
+const concerns = ["scalars", "repeated", "maps", "oneofs", "enums", "nested-imports", "wkt", "proto2", "editions", "name-clashes", "multi-package", "field-order"];
 const messagesPerType = 1000;
 const optionSets = [
   {},

@@ -7,14 +7,26 @@ import { Printer } from "./printer.js";
 import { enumWire, isPackable, scalarInfo, tagOf, WireType, type ScalarInfo } from "./scalars.js";
 
 /**
- * Emits the body of a codec's `write(message, writer)`: straight-line code per field in declaration
- * order, no reflection; length-delimited values reserve their length byte with `fork()`/`join()`.
+ * Emits the body of a codec's `write(message, writer)`: straight-line code per field in field-number
+ * order (as protoc and protobuf-es write, so bytes match theirs), unknown fields last; no reflection.
+ * Length-delimited values reserve their length byte with `fork()`/`join()`. A oneof becomes one
+ * `switch` per run of its fields that are adjacent in number order (usually exactly one switch).
  */
 export function emitWriteBody(message: DescMessage, scope: FileScope): string {
   const p = new Printer("    ");
-  for (const member of message.members) {
-    if (member.kind === "oneof") writeOneof(p, member, scope);
-    else writeField(p, member, scope);
+  const sorted = [...message.fields].sort((a, b) => a.number - b.number);
+  for (let i = 0; i < sorted.length; ) {
+    const field = sorted[i] as DescField;
+    const oneof = field.oneof;
+    if (oneof === undefined) {
+      writeField(p, field, scope);
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < sorted.length && sorted[j]?.oneof === oneof) j++;
+    writeOneof(p, oneof, sorted.slice(i, j), scope);
+    i = j;
   }
   p.line("if (message.$unknown !== undefined) writer.raw(message.$unknown);");
   return p.toString();
@@ -62,11 +74,12 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
   }
 }
 
-function writeOneof(p: Printer, oneof: DescOneof, scope: FileScope): void {
+/** Writes whichever of `fields` (a run of one oneof's fields) is set. */
+function writeOneof(p: Printer, oneof: DescOneof, fields: readonly DescField[], scope: FileScope): void {
   p.block(`{`, `}`, () => {
     p.line(`const o = ${memberAccess(oneof, "{ case: undefined }")};`);
     p.block(`switch (o.case) {`, `}`, () => {
-      for (const field of oneof.fields) {
+      for (const field of fields) {
         p.block(`case "${field.localName}": {`, `}`, () => {
           if (field.fieldKind === "message") writeMessage(p, field, writeMessageValue(field, scope, "o.value"));
           else if (field.fieldKind === "scalar") writeValue(p, field.number, scalarInfo(field.scalar), "o.value");

@@ -789,6 +789,7 @@ export const FIXTURE_CONCERNS = [
   "name-clashes",
   "services",
   "multi-package",
+  "field-order",
 ] as const;
 
 const registryCache = new Map<string, Promise<FileRegistry>>();
