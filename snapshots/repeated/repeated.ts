@@ -2153,6 +2153,12 @@ export const RepeatedMixed: MessageCodec<RepeatedMixed> = {
         writer.join(start);
       }
     }
+    for (const v of message.nested) {
+      writer.uint32(58);
+      const start = writer.fork();
+      RepeatedMixed.write(v, writer);
+      writer.join(start);
+    }
     {
       const list = message.packedSint64Far;
       if (list.length !== 0) {
@@ -2161,12 +2167,6 @@ export const RepeatedMixed: MessageCodec<RepeatedMixed> = {
         for (const v of list) writer.sint64(v);
         writer.join(start);
       }
-    }
-    for (const v of message.nested) {
-      writer.uint32(58);
-      const start = writer.fork();
-      RepeatedMixed.write(v, writer);
-      writer.join(start);
     }
     if (message.$unknown !== undefined) writer.raw(message.$unknown);
   },

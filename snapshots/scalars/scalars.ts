@@ -1125,41 +1125,6 @@ export const MixedScalars: MessageCodec<MixedScalars> = {
       }
     }
     {
-      const v = message.implicitBytes;
-      if (v.length !== 0) {
-        writer.uint32(16378);
-        writer.bytes(v);
-      }
-    }
-    {
-      const v = message.explicitBytes;
-      if (v !== undefined) {
-        writer.uint32(16386);
-        writer.bytes(v);
-      }
-    }
-    {
-      const v = message.implicitUint64;
-      if (v !== 0n) {
-        writer.uint32(2097144);
-        writer.uint64(v);
-      }
-    }
-    {
-      const v = message.explicitSint64;
-      if (v !== undefined) {
-        writer.uint32(2097152);
-        writer.sint64(v);
-      }
-    }
-    {
-      const v = message.maxFieldNumber;
-      if (v !== 0n) {
-        writer.uint32(4294967289);
-        writer.fixed64(v);
-      }
-    }
-    {
       const v = message.snakeCaseName;
       if (v !== 0) {
         writer.uint32(800);
@@ -1199,6 +1164,41 @@ export const MixedScalars: MessageCodec<MixedScalars> = {
       if (v !== 0) {
         writer.uint32(840);
         writer.int32(v);
+      }
+    }
+    {
+      const v = message.implicitBytes;
+      if (v.length !== 0) {
+        writer.uint32(16378);
+        writer.bytes(v);
+      }
+    }
+    {
+      const v = message.explicitBytes;
+      if (v !== undefined) {
+        writer.uint32(16386);
+        writer.bytes(v);
+      }
+    }
+    {
+      const v = message.implicitUint64;
+      if (v !== 0n) {
+        writer.uint32(2097144);
+        writer.uint64(v);
+      }
+    }
+    {
+      const v = message.explicitSint64;
+      if (v !== undefined) {
+        writer.uint32(2097152);
+        writer.sint64(v);
+      }
+    }
+    {
+      const v = message.maxFieldNumber;
+      if (v !== 0n) {
+        writer.uint32(4294967289);
+        writer.fixed64(v);
       }
     }
     if (message.$unknown !== undefined) writer.raw(message.$unknown);
