@@ -6,7 +6,7 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "vitest";
 import { compileFixture } from "./support/fixtures.js";
 import { snapshotCodec } from "./support/generated.js";
-import { createRng, listMessages, randomMessage, randomUnknownFields } from "./support/random-message.js";
+import { createRng, esLocalNamesCollide, listMessages, randomMessage, randomUnknownFields } from "./support/random-message.js";
 
 const concerns = ["field-order", "scalars", "repeated", "maps", "oneofs", "enums", "nested-imports", "wkt", "proto2", "editions", "name-clashes"];
 const messagesPerType = 300;
@@ -14,7 +14,8 @@ const messagesPerType = 300;
 for (const concern of concerns) {
   describe(`encode(decode(es bytes)) = es bytes: ${concern}`, async () => {
     const { registry } = await compileFixture(concern);
-    const types = listMessages(registry, concern);
+    // Messages protobuf-es cannot hold (colliding localNames) are compared in test/name-collisions.test.ts.
+    const types = listMessages(registry, concern).filter((desc) => !esLocalNamesCollide(desc));
     test("fixture has message types", () => expect(types.length).toBeGreaterThan(0));
     for (const desc of types) {
       test(desc.typeName, async () => {

@@ -2,6 +2,7 @@ import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName, jsonKey } from "../model/member-names.js";
 import { isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
 import { isNullValueEnum, isWellKnownMessage, jsonPath } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
@@ -27,7 +28,7 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
   const fields = [...message.fields].sort((a, b) => a.number - b.number);
   // JSON.stringify writes keys that are array indices ("7") before the others; such names (possible
   // only through a custom json_name) take the slow path that keeps that order.
-  if (fields.some((f) => isArrayIndex(f.name) || isArrayIndex(f.jsonName))) {
+  if (fields.some((f) => isArrayIndex(f.name) || isArrayIndex(jsonKey(f)))) {
     p.line(`return JSON.stringify(${scope.ref(message, true)}.toJson(message, options));`);
     return p.toString();
   }
@@ -35,7 +36,7 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
     p.line(`return "{}";`);
     return p.toString();
   }
-  const needsProto = fields.some((f) => f.name !== f.jsonName);
+  const needsProto = fields.some((f) => f.name !== jsonKey(f));
   const needsEmit = fields.some((f) => !f.oneof && (f.fieldKind === "list" || f.fieldKind === "map" || isImplicit(f)));
   const needsEnumInt = fields.some((f) => f.enum !== undefined && !isNullValueEnum(f));
   if (needsProto) p.line(`const proto = options?.useProtoFieldName === true;`);
@@ -46,8 +47,8 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
   const doneOneofs = new Set<string>();
   for (const field of fields) {
     if (field.oneof !== undefined) {
-      if (doneOneofs.has(field.oneof.localName)) continue;
-      doneOneofs.add(field.oneof.localName);
+      if (doneOneofs.has(propertyName(field.oneof))) continue;
+      doneOneofs.add(propertyName(field.oneof));
       writeOneof(p, field.oneof.fields, scope);
     } else {
       writeField(p, field, scope);
@@ -77,8 +78,8 @@ function literal(text: string): string {
  */
 function key(field: DescField, open = ""): string {
   const one = (name: string): string[] => ["{", ",", '",'].map((lead) => literal(`${lead}${JSON.stringify(name)}:${open}`));
-  const json = one(field.jsonName);
-  if (field.name === field.jsonName) return `(st === 0 ? ${json[0]} : st === 1 ? ${json[1]} : ${json[2]})`;
+  const json = one(jsonKey(field));
+  if (field.name === jsonKey(field)) return `(st === 0 ? ${json[0]} : st === 1 ? ${json[1]} : ${json[2]})`;
   const proto = one(field.name);
   const pick = (i: number): string => `(proto ? ${proto[i]} : ${json[i]})`;
   return `(st === 0 ? ${pick(0)} : st === 1 ? ${pick(1)} : ${pick(2)})`;
@@ -254,7 +255,7 @@ function writeOneof(p: Printer, members: readonly DescField[], scope: FileScope)
     p.line(`const o = ${memberAccess(oneof, "{ case: undefined }")};`);
     p.block(`switch (o.case) {`, `}`, () => {
       for (const field of members) {
-        p.line(`case "${field.localName}":`);
+        p.line(`case "${propertyName(field)}":`);
         p.line(`  ${append(field, "o.value", scope)}`);
         p.line(`  break;`);
       }

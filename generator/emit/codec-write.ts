@@ -1,6 +1,7 @@
 import type { DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName } from "../model/member-names.js";
 import { isNumberMapKey, isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
 import { unwrappedScalar, writeMessageValue } from "./message-values.js";
 import { Printer } from "./printer.js";
@@ -80,7 +81,7 @@ function writeOneof(p: Printer, oneof: DescOneof, fields: readonly DescField[], 
     p.line(`const o = ${memberAccess(oneof, "{ case: undefined }")};`);
     p.block(`switch (o.case) {`, `}`, () => {
       for (const field of fields) {
-        p.block(`case "${field.localName}": {`, `}`, () => {
+        p.block(`case "${propertyName(field)}": {`, `}`, () => {
           if (field.fieldKind === "message") writeMessage(p, field, writeMessageValue(field, scope, "o.value"));
           else if (field.fieldKind === "scalar") writeValue(p, field.number, scalarInfo(field.scalar), "o.value");
           else writeValue(p, field.number, enumWire, "o.value");

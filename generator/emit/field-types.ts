@@ -1,6 +1,7 @@
 import { type DescField, type DescMessage, type DescOneof, ScalarType } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName } from "../model/member-names.js";
 import { messageValueType, unwrappedScalar } from "./message-values.js";
 import { literalOf, scalarInfo, zeroLiteral } from "./scalars.js";
 
@@ -81,7 +82,7 @@ export function propertyType(field: DescField, scope: FileScope): string {
 
 /** The union type of a oneof: one `{ case, value }` arm per member plus the unset arm. */
 export function oneofType(oneof: DescOneof, scope: FileScope): string {
-  const arms = oneof.fields.map((f) => `{ case: "${f.localName}"; value: ${singularType(f, scope)} }`);
+  const arms = oneof.fields.map((f) => `{ case: "${propertyName(f)}"; value: ${singularType(f, scope)} }`);
   arms.push("{ case: undefined; value?: undefined }");
   return arms.join(" | ");
 }
@@ -114,7 +115,7 @@ export function declaredDefault(field: DescField): string | undefined {
 /** The object literal every new message of this type starts from (one shape for `create` and decode). */
 export function initialLiteral(message: DescMessage, scope: FileScope): string {
   const parts = message.members.map((member) =>
-    member.kind === "oneof" ? `${member.localName}: { case: undefined }` : `${member.localName}: ${zeroValue(member, scope)}`,
+    member.kind === "oneof" ? `${propertyName(member)}: { case: undefined }` : `${propertyName(member)}: ${zeroValue(member, scope)}`,
   );
   return `{ ${parts.join(", ")} }`;
 }
@@ -131,7 +132,7 @@ const inheritedProperties = new Set([
  * encode the inherited function — and counts as `absent` otherwise.
  */
 export function memberAccess(member: DescField | DescOneof, absent: string): string {
-  const name = member.localName;
+  const name = propertyName(member);
   if (!isInheritedName(name)) return `message.${name}`;
   return `(Object.hasOwn(message, ${JSON.stringify(name)}) ? message.${name} : ${absent})`;
 }

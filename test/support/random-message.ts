@@ -834,6 +834,17 @@ export function loadFixtureRegistry(concern: string): Promise<FileRegistry> {
 }
 
 /**
+ * Does protobuf-es give two members of this message (or two fields of one oneof) the same `localName`?
+ * protobuf-es then keeps them in one property and cannot serve as the oracle for the message; tristub
+ * keeps them apart (generator/model/member-names.ts), tested in test/name-collisions.test.ts.
+ */
+export function esLocalNamesCollide(desc: DescMessage): boolean {
+  const distinct = (names: string[]): boolean => new Set(names).size === names.length;
+  if (!distinct(desc.members.map((m) => m.localName))) return true;
+  return desc.oneofs.some((o) => !distinct(o.fields.map((f) => f.localName)));
+}
+
+/**
  * Every message defined in the fixture files of `concern` (those present under
  * test/fixtures/<concern>), nested ones included, in declaration order (parents before nested);
  * map entry messages and google.protobuf.* messages excluded.
