@@ -2,6 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { createTypeRegistry, type MessageCodec, type TypeRegistry } from "./tristub-runtime.js";
+import { ClashingClient, ClashingHandler, FieldCollisions, OneofCollisions, UsesClashKind } from "./collisions.js";
 import { A, A_Inner, B, B_Inner, FieldKind, Foo, Foo_Bar, Foo_Bar$1, lowercase, OneofKind, OneofNames, OneofReservedName, SpecialFieldKinds, SpecialFields } from "./fields.js";
 import { Array$, BigInt$, BinaryReader$, BinaryWriter$, Boolean$, Date$, DescMessage, Error$, Function$, JSON$, Map$, Math$, Message, Number$, Object$, PartialMessage, Promise$, Record$, String$, Symbol$, Uint8Array$, UsesGlobals } from "./globals.js";
 import { Instance } from "./reserved/class.js";
@@ -9,6 +10,11 @@ import { new$, Target } from "./reserved/delete.js";
 
 /** Every message type of this output by name: pass it as `registry` to resolve `google.protobuf.Any`. */
 export const typeRegistry: TypeRegistry = createTypeRegistry([
+  FieldCollisions as MessageCodec<object>,
+  OneofCollisions as MessageCodec<object>,
+  UsesClashKind as MessageCodec<object>,
+  ClashingClient as MessageCodec<object>,
+  ClashingHandler as MessageCodec<object>,
   SpecialFields as MessageCodec<object>,
   SpecialFieldKinds as MessageCodec<object>,
   OneofNames as MessageCodec<object>,
