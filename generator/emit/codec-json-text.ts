@@ -221,12 +221,14 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
         p.line(`const keys = Object.keys(v);`);
         p.block(`if (keys.length !== 0 || emit) {`, `}`, () => {
           const valueType = singularType(field, scope);
-          p.line(`const entries = v as { [key: string]: ${valueType} };`);
+          const valueText = jsonTextOf(field, `(entries[k] as ${valueType})`, scope);
+          // A value written without looking at it (NullValue is always `null`) needs no `entries`.
+          if (/\bentries\b/.test(valueText)) p.line(`const entries = v as { [key: string]: ${valueType} };`);
           p.line(`s += ${key(field, "{")};`);
           p.block(`for (let i = 0; i < keys.length; i++) {`, `}`, () => {
             p.line(`const k = keys[i] as string;`);
             // The comma goes with the key's quote: one piece less per entry.
-            p.line(`s += (i === 0 ? '"' : ',"') + ${scope.rt("jsonTextStringBody")}(k) + '":' + ${jsonTextOf(field, `(entries[k] as ${valueType})`, scope)};`);
+            p.line(`s += (i === 0 ? '"' : ',"') + ${scope.rt("jsonTextStringBody")}(k) + '":' + ${valueText};`);
           });
           p.line(`s += "}";`);
           p.line(`st = 1;`);

@@ -86,8 +86,10 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
         p.block(`if (keys.length !== 0 || emit) {`, `}`, () => {
           p.line(`const map: ${scope.rt("JsonObject", false)} = {};`);
           const valueType = singularType(field, scope);
-          p.line(`const entries = v as { [key: string]: ${valueType} };`);
-          p.line(`for (const k of keys) ${scope.rt("jsonSetOwn")}(map, k, ${jsonValueOf(field, `(entries[k] as ${valueType})`, scope)});`);
+          const value = jsonValueOf(field, `(entries[k] as ${valueType})`, scope);
+          // A value written without looking at it (NullValue is always `null`) needs no `entries`.
+          if (/\bentries\b/.test(value)) p.line(`const entries = v as { [key: string]: ${valueType} };`);
+          p.line(`for (const k of keys) ${scope.rt("jsonSetOwn")}(map, k, ${value});`);
           p.line(store(field, "map", scope));
         });
         return;
