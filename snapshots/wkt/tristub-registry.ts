@@ -9,7 +9,7 @@ import { FieldMask } from "./google/protobuf/field_mask.js";
 import { ListValue, Struct, Value } from "./google/protobuf/struct.js";
 import { Timestamp } from "./google/protobuf/timestamp.js";
 import { BoolValue, BytesValue, DoubleValue, FloatValue, Int32Value, Int64Value, StringValue, UInt32Value, UInt64Value } from "./google/protobuf/wrappers.js";
-import { MapWellKnownTypes, OneofWellKnownTypes, RepeatedWellKnownTypes, WellKnownTypes, Wrappers } from "./wkt.js";
+import { MapWellKnownTypes, NullAndEmptyContainers, OneofWellKnownTypes, RepeatedWellKnownTypes, WellKnownTypes, Wrappers } from "./wkt.js";
 
 /** Every message type of this output by name: pass it as `registry` to resolve `google.protobuf.Any`. */
 export const typeRegistry: TypeRegistry = createTypeRegistry([
@@ -35,4 +35,5 @@ export const typeRegistry: TypeRegistry = createTypeRegistry([
   RepeatedWellKnownTypes as MessageCodec<object>,
   MapWellKnownTypes as MessageCodec<object>,
   OneofWellKnownTypes as MessageCodec<object>,
+  NullAndEmptyContainers as MessageCodec<object>,
 ]);
