@@ -4,7 +4,7 @@ import { emitEnum } from "./emit/enum.js";
 import { emitMessage } from "./emit/message.js";
 import { emitService, serviceApiRoots, type ServiceTarget } from "./emit/service.js";
 import { GenerateError } from "./errors.js";
-import { emitTypeRegistry } from "./emit/type-registry.js";
+import { anyRegistryImport, emitTypeRegistry } from "./emit/type-registry.js";
 import { FileScope, registryModulePath, runtimeModulePath } from "./model/file-scope.js";
 import { allocateFileNames, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
 import { loadRuntimeManifest } from "./runtime/manifest.js";
@@ -69,6 +69,9 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
   const registry = emitTypeRegistry(files, namesOf);
   if (registry !== undefined) {
     for (const name of registry.scope.runtimeNames()) runtimeRoots.add(name);
+    // Public API next to the registry: build other registries, read the default one (RPC code does).
+    runtimeRoots.add("createTypeRegistry");
+    runtimeRoots.add("getDefaultTypeRegistry");
     out.push({ name: registry.scope.path, content: registry.content });
   }
   if (runtimeRoots.size > 0) {
@@ -99,7 +102,8 @@ function assembleFile(file: DescFile, scope: FileScope, body: string): string {
     syntax: syntaxLabel(file),
   });
   const reexports = publicImports(file).map((dep) => `export * from "${importSpecifier(scope.path, outputPathOf(dep.proto.name))}";`);
-  const sections = [header.trimEnd(), scope.renderImports(), reexports.join("\n"), body].filter((s) => s.length > 0);
+  const imports = [scope.renderImports(), anyRegistryImport(file, scope.path) ?? ""].filter((s) => s.length > 0).join("\n");
+  const sections = [header.trimEnd(), imports, reexports.join("\n"), body].filter((s) => s.length > 0);
   return sections.join("\n\n") + "\n";
 }
 

@@ -1,6 +1,7 @@
 import { jsonCheckDepth, type JsonReadOptions, jsonSetOwn, type JsonWriteOptions } from "./json-codec.js";
 import { jsonError, jsonExpectObject } from "./json-scalars.js";
 import type { JsonObject, JsonValue } from "./json-value.js";
+import { getDefaultTypeRegistry } from "./json-registry.js";
 import { protobufDefaultMaxDepth } from "./message-codec.js";
 
 // The special proto3 JSON forms of well-known types whose mapping is not field-by-field: Timestamp,
@@ -187,7 +188,7 @@ export function jsonAnyFromJson(value: JsonValue, options: JsonReadOptions, dept
 
 function jsonAnyCodec(typeUrl: string, registry: JsonWriteOptions["registry"]) {
   const typeName = typeUrl.slice(typeUrl.lastIndexOf("/") + 1);
-  const codec = typeName === "" ? undefined : registry?.getMessage(typeName);
+  const codec = typeName === "" ? undefined : (registry ?? getDefaultTypeRegistry())?.getMessage(typeName);
   if (codec === undefined) {
     throw jsonError("google.protobuf.Any", `type ${JSON.stringify(typeUrl)} is not in the type registry`);
   }
