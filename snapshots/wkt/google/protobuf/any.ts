@@ -2,6 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { type BinaryDecodeOptions, type BinaryReader, type BinaryWriter, jsonAnyFromJson, jsonAnyToJson, jsonDecode, jsonDecodeString, jsonEncodeString, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageCodec, protobufCheckEnd, protobufDecode, protobufDepthError, protobufEmptyBytes, protobufEncode, protobufEndGroup, protobufUnknown, protobufWireTypeError } from "../../tristub-runtime.js";
+import "../../tristub-registry.js";
 
 /**
  * `Any` contains an arbitrary serialized protocol buffer message along with a
