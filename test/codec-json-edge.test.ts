@@ -455,7 +455,8 @@ describe("Any", () => {
     ok("empty object is the empty Any", WellKnownTypes, { any: {} }, wkt({ any: { typeUrl: "", value: bytes() } })),
     ok("unknown keys ignored when asked", WellKnownTypes, { any: { "@type": durationUrl, value: "1s", extra: 1 } }, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), { ...registry, ignoreUnknownFields: true }),
     bad("unknown type URL", WellKnownTypes, { any: { "@type": url("nowhere.Missing"), x: 1 } }, ANY, '"type.googleapis.com/nowhere.Missing" is not in the type registry', registry),
-    bad("no registry", WellKnownTypes, { any: { "@type": durationUrl, value: "1s" } }, ANY, "not in the type registry"),
+    bad("a registry option without the type", WellKnownTypes, { any: { "@type": durationUrl, value: "1s" } }, ANY, "not in the type registry", { registry: createTypeRegistry([]) }),
+    ok("no registry option: the output's own registry", WellKnownTypes, { any: { "@type": durationUrl, value: "1s" } }, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) })),
     bad("missing @type", WellKnownTypes, { any: { value: "1s" } }, ANY, "@type", registry),
     bad("empty @type", WellKnownTypes, { any: { "@type": "" } }, ANY, "@type", registry),
     bad("@type not a string", WellKnownTypes, { any: { "@type": 1 } }, ANY, "@type", registry),
@@ -479,7 +480,8 @@ describe("Any", () => {
     out("Any in an Any", WellKnownTypes, wkt({ any: any("google.protobuf.Any", nestedAnyBytes) }), { any: { "@type": url("google.protobuf.Any"), value: { "@type": durationUrl, value: "1s" } } }, registry),
     out("empty Any", WellKnownTypes, wkt({ any: { typeUrl: "", value: bytes() } }), { any: {} }),
     outBad("unregistered type", WellKnownTypes, wkt({ any: any("nowhere.Missing", bytes()) }), ANY, "not in the type registry", registry),
-    outBad("no registry", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), ANY, "not in the type registry"),
+    outBad("a registry option without the type", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), ANY, "not in the type registry", { registry: createTypeRegistry([]) }),
+    out("no registry option: the output's own registry", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), { any: { "@type": durationUrl, value: "1s" } }),
     outBad("malformed packed bytes", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8)) }), ANY, undefined, registry),
   ]);
 });

@@ -5,6 +5,7 @@ import { propertyName, jsonKey } from "../model/member-names.js";
 import { initialLiteral, isInheritedName, isNumberMapKey, isOptionalProperty, singularType, zeroValue } from "./field-types.js";
 import { isNullValueEnum, isValueMessage, isWellKnownMessage, jsonPath, jsonReadMapKey, jsonReadScalar } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
+import { isLongAsString } from "./scalars.js";
 import { Printer } from "./printer.js";
 
 /**
@@ -67,7 +68,9 @@ function valueOf(field: DescField, v: string, scope: FileScope): string {
     }
     return `${scope.ref(field.message, true)}.readJson(${v}, options, depth + 1)`;
   }
-  return jsonReadScalar(field.scalar as NonNullable<DescField["scalar"]>, v, path, scope);
+  const read = jsonReadScalar(field.scalar as NonNullable<DescField["scalar"]>, v, path, scope);
+  // A string-typed 64-bit integer ([jstype = JS_STRING]) is kept in canonical decimal form.
+  return isLongAsString(field) ? `${read}.toString()` : read;
 }
 
 /** Statement(s) reading an enum JSON value `v` and passing the number to `use` (skipped if ignored). */
@@ -75,9 +78,11 @@ function readEnum(p: Printer, field: DescField, v: string, scope: FileScope, use
   const desc = field.enum;
   if (desc === undefined) return;
   const type = scope.ref(desc, false);
-  // NullValue reads from JSON null, and also from its value's name or number like any enum.
-  const orNull = isNullValueEnum(field) ? `${v} === null ? 0 : ` : "";
-  p.line(`const e = ${orNull}${scope.rt("jsonReadEnum")}(${scope.ref(desc, true)}, ${v}, ${desc.open}, ignoreUnknown, ${JSON.stringify(jsonPath(field))});`);
+  // NullValue reads from JSON null, and also from its value's name or number like any enum — but as a
+  // closed enum: it is always written as `null`, so no other number could survive a JSON round trip.
+  const nullValue = isNullValueEnum(field);
+  const orNull = nullValue ? `${v} === null ? 0 : ` : "";
+  p.line(`const e = ${orNull}${scope.rt("jsonReadEnum")}(${scope.ref(desc, true)}, ${v}, ${desc.open && !nullValue}, ignoreUnknown, ${JSON.stringify(jsonPath(field))});`);
   p.line(`if (e !== undefined) ${use(`e as ${type}`)}`);
 }
 

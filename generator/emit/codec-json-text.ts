@@ -7,7 +7,7 @@ import { isOptionalProperty, memberAccess, singularType, zeroValue } from "./fie
 import { isNullValueEnum, isWellKnownMessage, jsonPath } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { scalarInfo } from "./scalars.js";
+import { fieldScalarInfo, isLongAsString } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `writeJson(message, options)`: the compact JSON text of exactly what
@@ -182,7 +182,8 @@ function jsonTextOf(field: DescField, v: string, scope: FileScope): string {
     }
     return `${scope.ref(field.message, true)}.writeJson(${v}, options)`;
   }
-  return scalarText(field.scalar as ScalarType, v, scope);
+  // A string-typed 64-bit integer ([jstype = JS_STRING]) is written in canonical decimal form.
+  return scalarText(field.scalar as ScalarType, isLongAsString(field) ? `BigInt(${v})` : v, scope);
 }
 
 function writeField(p: Printer, field: DescField, scope: FileScope): void {
@@ -243,7 +244,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
           const notZero =
             field.fieldKind === "enum"
               ? `v !== ${field.enum.values[0]?.number ?? 0}`
-              : scalarInfo(field.scalar as ScalarType).notZero("v");
+              : fieldScalarInfo(field as DescField & { scalar: ScalarType }).notZero("v");
           p.line(`if (${notZero} || emit) ${append(field, "v", scope)}`);
         }
     }

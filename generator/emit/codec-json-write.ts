@@ -6,7 +6,7 @@ import { isOptionalProperty, memberAccess, singularType, zeroValue } from "./fie
 import { isNullValueEnum, isWellKnownMessage, jsonPath, jsonWriteScalar } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { scalarInfo } from "./scalars.js";
+import { fieldScalarInfo, isLongAsString } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `toJson(message, options)`: fields in field-number order (as protobuf-es
@@ -67,7 +67,8 @@ export function jsonValueOf(field: DescField, v: string, scope: FileScope): stri
     }
     return `${scope.ref(field.message, true)}.toJson(${v}, options)`;
   }
-  return jsonWriteScalar(field.scalar as NonNullable<DescField["scalar"]>, v, scope);
+  // A string-typed 64-bit integer ([jstype = JS_STRING]) is written in canonical decimal form.
+  return jsonWriteScalar(field.scalar as NonNullable<DescField["scalar"]>, isLongAsString(field) ? `BigInt(${v})` : v, scope);
 }
 
 function writeField(p: Printer, field: DescField, scope: FileScope): void {
@@ -103,7 +104,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
           const notZero =
             field.fieldKind === "enum"
               ? `v !== ${field.enum.values[0]?.number ?? 0}`
-              : scalarInfo(field.scalar as NonNullable<DescField["scalar"]>).notZero("v");
+              : fieldScalarInfo(field as DescField & { scalar: NonNullable<DescField["scalar"]> }).notZero("v");
           p.line(`if (${notZero} || emit) ${store(field, jsonValueOf(field, "v", scope), scope)}`);
         }
     }

@@ -4,7 +4,7 @@ import { propertyName } from "../model/member-names.js";
 import { initialLiteral, isNumberMapKey, singularType } from "./field-types.js";
 import { holdsJsonObject, readMessageValue, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { enumWire, isPackable, scalarInfo, tagOf, WireType, zeroLiteral } from "./scalars.js";
+import { enumWire, fieldScalarInfo, isPackable, scalarInfo, tagOf, WireType, zeroLiteral } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `read(reader, end, depth, target, group)`: one `switch` on the whole tag
@@ -90,9 +90,9 @@ function readFieldCases(p: Printer, field: DescField, scope: FileScope): void {
 }
 
 function scalarRead(field: DescField & { scalar: NonNullable<DescField["scalar"]> }): string {
-  const method = scalarInfo(field.scalar).method;
-  if (method === "string" && !field.utf8Validation) return `reader.stringLossy()`;
-  return `reader.${method}()`;
+  const info = fieldScalarInfo(field);
+  if (info.method === "string" && !field.utf8Validation) return `reader.stringLossy()`;
+  return info.fromWire?.(`reader.${info.method}()`) ?? `reader.${info.method}()`;
 }
 
 function nestedRead(

@@ -5,7 +5,7 @@ import { propertyName } from "../model/member-names.js";
 import { isNumberMapKey, isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
 import { unwrappedScalar, writeMessageValue } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { enumWire, isPackable, scalarInfo, tagOf, WireType, type ScalarInfo } from "./scalars.js";
+import { enumWire, fieldScalarInfo, isPackable, scalarInfo, tagOf, WireType, type ScalarInfo } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `write(message, writer)`: straight-line code per field in field-number
@@ -38,7 +38,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
   switch (field.fieldKind) {
     case "scalar":
     case "enum": {
-      const info = field.fieldKind === "scalar" ? scalarInfo(field.scalar) : enumWire;
+      const info = field.fieldKind === "scalar" ? fieldScalarInfo(field) : enumWire;
       const condition = isOptionalProperty(field) ? `v !== undefined` : field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED ? "" : info.notZero("v");
       p.block(`{`, `}`, () => {
         p.line(`const v = ${access};`);
@@ -83,7 +83,7 @@ function writeOneof(p: Printer, oneof: DescOneof, fields: readonly DescField[], 
       for (const field of fields) {
         p.block(`case "${propertyName(field)}": {`, `}`, () => {
           if (field.fieldKind === "message") writeMessage(p, field, writeMessageValue(field, scope, "o.value"));
-          else if (field.fieldKind === "scalar") writeValue(p, field.number, scalarInfo(field.scalar), "o.value");
+          else if (field.fieldKind === "scalar") writeValue(p, field.number, fieldScalarInfo(field), "o.value");
           else writeValue(p, field.number, enumWire, "o.value");
           p.line("break;");
         });
@@ -94,7 +94,7 @@ function writeOneof(p: Printer, oneof: DescOneof, fields: readonly DescField[], 
 
 function writeValue(p: Printer, fieldNo: number, info: ScalarInfo, v: string): void {
   p.line(`writer.uint32(${tagOf(fieldNo, info.wireType)});`);
-  p.line(`writer.${info.method}(${v});`);
+  p.line(`writer.${info.method}(${info.toWire?.(v) ?? v});`);
 }
 
 /** Writes a message value with its tag: length-prefixed, or between group tags when delimited. */
@@ -119,7 +119,7 @@ function writeList(p: Printer, field: DescField & { fieldKind: "list" }, access:
     p.block(`for (const v of ${access}) {`, `}`, () => writeMessage(p, field, writeMessageValue(field, scope, "v")));
     return;
   }
-  const info = field.listKind === "scalar" ? scalarInfo(field.scalar) : enumWire;
+  const info = field.listKind === "scalar" ? fieldScalarInfo(field) : enumWire;
   const packable = field.listKind === "enum" || isPackable(field.scalar);
   if (!(packable && field.packed)) {
     p.block(`for (const v of ${access}) {`, `}`, () => writeValue(p, field.number, info, "v"));
@@ -131,10 +131,10 @@ function writeList(p: Printer, field: DescField & { fieldKind: "list" }, access:
       p.line(`writer.uint32(${tagOf(field.number, WireType.len)});`);
       if (info.fixedWidth !== undefined) {
         p.line(`writer.uint32(list.length * ${info.fixedWidth});`);
-        p.line(`for (const v of list) writer.${info.method}(v);`);
+        p.line(`for (const v of list) writer.${info.method}(${info.toWire?.("v") ?? "v"});`);
       } else {
         p.line(`const start = writer.fork();`);
-        p.line(`for (const v of list) writer.${info.method}(v);`);
+        p.line(`for (const v of list) writer.${info.method}(${info.toWire?.("v") ?? "v"});`);
         p.line(`writer.join(start);`);
       }
     });

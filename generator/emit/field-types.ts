@@ -3,7 +3,7 @@ import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
 import { propertyName } from "../model/member-names.js";
 import { messageValueType, unwrappedScalar } from "./message-values.js";
-import { literalOf, scalarInfo, zeroLiteral } from "./scalars.js";
+import { fieldScalarInfo, isLongAsString, literalOf, scalarInfo, zeroLiteral } from "./scalars.js";
 
 /**
  * Does this field have explicit presence in the generated shape, i.e. an optional property that is
@@ -34,7 +34,7 @@ export function isNumberMapKey(key: ScalarType): boolean {
 export function singularType(field: DescField, scope: FileScope): string {
   switch (field.fieldKind) {
     case "scalar":
-      return scalarInfo(field.scalar).tsType;
+      return fieldScalarInfo(field).tsType;
     case "enum":
       return scope.ref(field.enum, false);
     case "message": {
@@ -44,7 +44,7 @@ export function singularType(field: DescField, scope: FileScope): string {
     case "list":
       switch (field.listKind) {
         case "scalar":
-          return scalarInfo(field.scalar).tsType;
+          return fieldScalarInfo(field).tsType;
         case "enum":
           return scope.ref(field.enum, false);
         case "message":
@@ -101,7 +101,7 @@ export function zeroValue(field: DescField, scope: FileScope): string {
       return declaredDefault(field) ?? String(field.enum.values[0]?.number ?? 0);
     case "scalar":
       if (isOptionalProperty(field)) return "undefined";
-      return declaredDefault(field) ?? zeroLiteral(field.scalar, (n) => scope.rt(n));
+      return declaredDefault(field) ?? (isLongAsString(field) ? fieldScalarInfo(field).zero : zeroLiteral(field.scalar, (n) => scope.rt(n)));
   }
 }
 
@@ -109,7 +109,8 @@ export function zeroValue(field: DescField, scope: FileScope): string {
 export function declaredDefault(field: DescField): string | undefined {
   if (field.fieldKind !== "scalar" && field.fieldKind !== "enum") return undefined;
   const value = field.getDefaultValue();
-  return value === undefined ? undefined : literalOf(value);
+  if (value === undefined) return undefined;
+  return isLongAsString(field) ? JSON.stringify(String(value)) : literalOf(value);
 }
 
 /** The object literal every new message of this type starts from (one shape for `create` and decode). */
