@@ -2,7 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { createLazyTypeRegistry, type MessageCodec, setDefaultTypeRegistry, type TypeRegistry } from "./tristub-runtime.js";
-import { Defaults, Extendable, Groups, Groups_OneofGroup, Groups_RepeatedGroup, Groups_RepeatedGroup_InnerGroup, Groups_RequiredGroup, Groups_SingularGroup, Optionals, Repeateds, Requireds, Sub, Tree } from "./proto2.js";
+import { Defaults, Extendable, Groups, Groups_OneofGroup, Groups_RepeatedGroup, Groups_RepeatedGroup_InnerGroup, Groups_RequiredGroup, Groups_SingularGroup, JsStringDefaults, Optionals, Repeateds, Requireds, Sub, Tree } from "./proto2.js";
 
 /**
  * Every message type of this output by name. It is the default registry of `google.protobuf.Any`
@@ -23,6 +23,7 @@ export const typeRegistry: TypeRegistry = createLazyTypeRegistry(() => [
   Repeateds as MessageCodec<object>,
   Extendable as MessageCodec<object>,
   Tree as MessageCodec<object>,
+  JsStringDefaults as MessageCodec<object>,
 ]);
 
 setDefaultTypeRegistry(typeRegistry);

@@ -28,8 +28,8 @@ export const Color = {
    */
   COLOR_NEGATIVE: -1,
 } as const;
-/** A value of {@link Color }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Color = (typeof Color)[keyof typeof Color];
+/** A value of {@link Color }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Color = (typeof Color)[keyof typeof Color] | (number & {});
 /** The proto3 JSON name of each value of {@link Color } (the first name of aliased numbers). */
 export const Color$json: { readonly [value: number]: string } = {
   "0": "COLOR_UNSPECIFIED",

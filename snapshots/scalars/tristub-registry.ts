@@ -2,7 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { createLazyTypeRegistry, type MessageCodec, setDefaultTypeRegistry, type TypeRegistry } from "./tristub-runtime.js";
-import { EmptyMessage, ImplicitScalars, MixedScalars, OptionalScalars } from "./scalars.js";
+import { EmptyMessage, ImplicitScalars, JsTypes, MixedScalars, OptionalScalars } from "./scalars.js";
 
 /**
  * Every message type of this output by name. It is the default registry of `google.protobuf.Any`
@@ -14,6 +14,7 @@ export const typeRegistry: TypeRegistry = createLazyTypeRegistry(() => [
   OptionalScalars as MessageCodec<object>,
   MixedScalars as MessageCodec<object>,
   EmptyMessage as MessageCodec<object>,
+  JsTypes as MessageCodec<object>,
 ]);
 
 setDefaultTypeRegistry(typeRegistry);

@@ -236,6 +236,11 @@ export function jsonUnknownKeys(
   return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
 }
 
+/** Fails a JSON decode that sets two members of one oneof. */
+export function jsonOneofTwice(path: string, key: string): ProtobufError {
+  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
+}
+
 /**
  * Strict UTF-8 decoder for long strings in wireUtf8Decode().
  *
@@ -1565,6 +1570,12 @@ export function jsonExpectObject(value: JsonValue, path: string): { readonly [ke
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw jsonError(path, "expected a JSON object", value);
   }
+  return value;
+}
+
+/** Fails a decode that found something other than a JSON array where a list was expected. */
+export function jsonExpectArray(value: JsonValue, path: string): readonly JsonValue[] {
+  if (!Array.isArray(value)) throw jsonError(path, "expected a JSON array", value);
   return value;
 }
 

@@ -345,7 +345,7 @@ export const WellKnownTypes: MessageCodec<WellKnownTypes> = {
     if (v === undefined) v = object["null_value"];
     if (v !== undefined) {
       seen++;
-      const e = v === null ? 0 : jsonReadEnum(NullValue, v, true, ignoreUnknown, "fixtures.wkt.WellKnownTypes.null_value");
+      const e = v === null ? 0 : jsonReadEnum(NullValue, v, false, ignoreUnknown, "fixtures.wkt.WellKnownTypes.null_value");
       if (e !== undefined) message.nullValue = e as NullValue;
     }
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
@@ -1165,7 +1165,7 @@ export const RepeatedWellKnownTypes: MessageCodec<RepeatedWellKnownTypes> = {
       seen++;
       if (v !== null) {
         for (const item of jsonExpectArray(v, "fixtures.wkt.RepeatedWellKnownTypes.null_values")) {
-          const e = item === null ? 0 : jsonReadEnum(NullValue, item, true, ignoreUnknown, "fixtures.wkt.RepeatedWellKnownTypes.null_values");
+          const e = item === null ? 0 : jsonReadEnum(NullValue, item, false, ignoreUnknown, "fixtures.wkt.RepeatedWellKnownTypes.null_values");
           if (e !== undefined) message.nullValues.push(e as NullValue);
         }
       }
@@ -2215,7 +2215,7 @@ export const NullAndEmptyContainers: MessageCodec<NullAndEmptyContainers> = {
         for (const k in entries) {
           const item = entries[k] as JsonValue;
           const mapKey = jsonReadMapKeyString(k, "fixtures.wkt.NullAndEmptyContainers.nulls");
-          const e = item === null ? 0 : jsonReadEnum(NullValue, item, true, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.nulls");
+          const e = item === null ? 0 : jsonReadEnum(NullValue, item, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.nulls");
           if (e !== undefined) protobufMapSet(message.nulls as { [key: string]: NullValue }, mapKey, e as NullValue);
         }
       }
@@ -2239,7 +2239,7 @@ export const NullAndEmptyContainers: MessageCodec<NullAndEmptyContainers> = {
       seen++;
       if (v !== null) {
         for (const item of jsonExpectArray(v, "fixtures.wkt.NullAndEmptyContainers.null_list")) {
-          const e = item === null ? 0 : jsonReadEnum(NullValue, item, true, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.null_list");
+          const e = item === null ? 0 : jsonReadEnum(NullValue, item, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.null_list");
           if (e !== undefined) message.nullList.push(e as NullValue);
         }
       }
@@ -2250,7 +2250,7 @@ export const NullAndEmptyContainers: MessageCodec<NullAndEmptyContainers> = {
       seen++;
       {
         if (message.either.case !== undefined) throw jsonOneofTwice("fixtures.wkt.NullAndEmptyContainers.either", "nullCase");
-        const e = v === null ? 0 : jsonReadEnum(NullValue, v, true, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.null_case");
+        const e = v === null ? 0 : jsonReadEnum(NullValue, v, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.null_case");
         if (e !== undefined) message.either = { case: "nullCase", value: e as NullValue };
       }
     }
@@ -2267,7 +2267,7 @@ export const NullAndEmptyContainers: MessageCodec<NullAndEmptyContainers> = {
     if (v === undefined) v = object["optional_null"];
     if (v !== undefined) {
       seen++;
-      const e = v === null ? 0 : jsonReadEnum(NullValue, v, true, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.optional_null");
+      const e = v === null ? 0 : jsonReadEnum(NullValue, v, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.optional_null");
       if (e !== undefined) message.optionalNull = e as NullValue;
     }
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
