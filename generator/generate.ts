@@ -6,7 +6,7 @@ import { emitService, serviceApiRoots, type ServiceTarget } from "./emit/service
 import { GenerateError } from "./errors.js";
 import { applyModuleStyle } from "./module-style.js";
 import type { GenerateOptions } from "./options.js";
-import { emitTypeRegistry } from "./emit/type-registry.js";
+import { anyRegistryImport, emitTypeRegistry } from "./emit/type-registry.js";
 import { FileScope, registryModulePath, runtimeModulePath } from "./model/file-scope.js";
 import { allocateFileNames, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
 import { loadRuntimeManifest } from "./runtime/manifest.js";
@@ -69,6 +69,9 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
   const registry = emitTypeRegistry(files, namesOf, runtimeModuleOf);
   if (registry !== undefined) {
     for (const name of registry.scope.runtimeNames()) runtimeRoots.add(name);
+    // Public API next to the registry: build other registries, read the default one (RPC code does).
+    runtimeRoots.add("createTypeRegistry");
+    runtimeRoots.add("getDefaultTypeRegistry");
     out.push({ name: registry.scope.path, content: registry.content });
   }
   if (runtimeRoots.size > 0) {
@@ -102,7 +105,8 @@ function assembleFile(file: DescFile, scope: FileScope, body: string, runtimeMod
     syntax: syntaxLabel(file),
   });
   const reexports = publicImports(file).map((dep) => `export * from "${importSpecifier(scope.path, outputPathOf(dep.proto.name))}";`);
-  const sections = [header.trimEnd(), scope.renderImports(runtimeModuleOf), reexports.join("\n"), body].filter((s) => s.length > 0);
+  const imports = [scope.renderImports(runtimeModuleOf), anyRegistryImport(file, scope.path) ?? ""].filter((s) => s.length > 0).join("\n");
+  const sections = [header.trimEnd(), imports, reexports.join("\n"), body].filter((s) => s.length > 0);
   return sections.join("\n\n") + "\n";
 }
 

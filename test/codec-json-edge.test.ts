@@ -199,7 +199,6 @@ const SC = "fixtures.scalars.ImplicitScalars";
 describe("Timestamp", () => {
   runReads([
     ok("epoch, Z", WellKnownTypes, { timestamp: "1970-01-01T00:00:00Z" }, wkt({ timestamp: ts(0n) })),
-    ok("lowercase t and z", WellKnownTypes, { timestamp: "1970-01-01t00:00:00z" }, wkt({ timestamp: ts(0n) })),
     ok("3 fraction digits", WellKnownTypes, { timestamp: "1972-01-01T10:00:20.021Z" }, wkt({ timestamp: ts(63108020n, 21000000) })),
     ok("1 fraction digit", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.1Z" }, wkt({ timestamp: ts(0n, 100000000) })),
     ok("6 fraction digits", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.123456Z" }, wkt({ timestamp: ts(0n, 123456000) })),
@@ -221,6 +220,8 @@ describe("Timestamp", () => {
     bad("five-digit year", WellKnownTypes, { timestamp: "10000-01-01T00:00:00Z" }, TS),
     bad("no offset", WellKnownTypes, { timestamp: "1970-01-01T00:00:00" }, TS),
     bad("space instead of T", WellKnownTypes, { timestamp: "1970-01-01 00:00:00Z" }, TS),
+    bad("lowercase t", WellKnownTypes, { timestamp: "1970-01-01t00:00:00Z" }, TS, "invalid RFC 3339"),
+    bad("lowercase z", WellKnownTypes, { timestamp: "1970-01-01T00:00:00z" }, TS, "invalid RFC 3339"),
     bad("10 fraction digits", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.1234567890Z" }, TS),
     bad("empty fraction", WellKnownTypes, { timestamp: "1970-01-01T00:00:00.Z" }, TS),
     bad("February 30", WellKnownTypes, { timestamp: "2021-02-30T00:00:00Z" }, TS),
@@ -454,7 +455,8 @@ describe("Any", () => {
     ok("empty object is the empty Any", WellKnownTypes, { any: {} }, wkt({ any: { typeUrl: "", value: bytes() } })),
     ok("unknown keys ignored when asked", WellKnownTypes, { any: { "@type": durationUrl, value: "1s", extra: 1 } }, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), { ...registry, ignoreUnknownFields: true }),
     bad("unknown type URL", WellKnownTypes, { any: { "@type": url("nowhere.Missing"), x: 1 } }, ANY, '"type.googleapis.com/nowhere.Missing" is not in the type registry', registry),
-    bad("no registry", WellKnownTypes, { any: { "@type": durationUrl, value: "1s" } }, ANY, "not in the type registry"),
+    bad("a registry option without the type", WellKnownTypes, { any: { "@type": durationUrl, value: "1s" } }, ANY, "not in the type registry", { registry: createTypeRegistry([]) }),
+    ok("no registry option: the output's own registry", WellKnownTypes, { any: { "@type": durationUrl, value: "1s" } }, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) })),
     bad("missing @type", WellKnownTypes, { any: { value: "1s" } }, ANY, "@type", registry),
     bad("empty @type", WellKnownTypes, { any: { "@type": "" } }, ANY, "@type", registry),
     bad("@type not a string", WellKnownTypes, { any: { "@type": 1 } }, ANY, "@type", registry),
@@ -478,7 +480,8 @@ describe("Any", () => {
     out("Any in an Any", WellKnownTypes, wkt({ any: any("google.protobuf.Any", nestedAnyBytes) }), { any: { "@type": url("google.protobuf.Any"), value: { "@type": durationUrl, value: "1s" } } }, registry),
     out("empty Any", WellKnownTypes, wkt({ any: { typeUrl: "", value: bytes() } }), { any: {} }),
     outBad("unregistered type", WellKnownTypes, wkt({ any: any("nowhere.Missing", bytes()) }), ANY, "not in the type registry", registry),
-    outBad("no registry", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), ANY, "not in the type registry"),
+    outBad("a registry option without the type", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), ANY, "not in the type registry", { registry: createTypeRegistry([]) }),
+    out("no registry option: the output's own registry", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8, 1)) }), { any: { "@type": durationUrl, value: "1s" } }),
     outBad("malformed packed bytes", WellKnownTypes, wkt({ any: any("google.protobuf.Duration", bytes(8)) }), ANY, undefined, registry),
   ]);
 });

@@ -1,9 +1,11 @@
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName, jsonKey } from "../model/member-names.js";
 import { initialLiteral, isInheritedName, isNumberMapKey, isOptionalProperty, singularType, zeroValue } from "./field-types.js";
 import { isNullValueEnum, isValueMessage, isWellKnownMessage, jsonPath, jsonReadMapKey, jsonReadScalar } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
+import { isLongAsString } from "./scalars.js";
 import { Printer } from "./printer.js";
 
 /**
@@ -29,7 +31,7 @@ export function emitReadJsonBody(message: DescMessage, scope: FileScope): string
     p.line(`let v: ${jsonValue} | undefined;`);
   }
   for (const field of message.fields) {
-    const names = [...new Set([field.jsonName, field.name])];
+    const names = [...new Set([jsonKey(field), field.name])];
     known.push(...names);
     names.forEach((name, i) => {
       const load = isInheritedName(name)
@@ -44,7 +46,7 @@ export function emitReadJsonBody(message: DescMessage, scope: FileScope): string
   }
   const count = `${scope.rt("jsonKeyCount")}(object)`;
   p.block(`if (options.ignoreUnknownFields !== true && ${message.fields.length > 0 ? "seen" : "0"} !== ${count}) {`, `}`, () => {
-    const aliases = message.fields.filter((f) => f.jsonName !== f.name).map((f) => [f.jsonName, f.name]);
+    const aliases = message.fields.filter((f) => jsonKey(f) !== f.name).map((f) => [jsonKey(f), f.name]);
     p.line(`throw ${scope.rt("jsonUnknownKeys")}(${typeName}, object, ${JSON.stringify(known)}, ${JSON.stringify(aliases)});`);
   });
   p.line(`return message;`);
@@ -66,7 +68,9 @@ function valueOf(field: DescField, v: string, scope: FileScope): string {
     }
     return `${scope.ref(field.message, true)}.readJson(${v}, options, depth + 1)`;
   }
-  return jsonReadScalar(field.scalar as NonNullable<DescField["scalar"]>, v, path, scope);
+  const read = jsonReadScalar(field.scalar as NonNullable<DescField["scalar"]>, v, path, scope);
+  // A string-typed 64-bit integer ([jstype = JS_STRING]) is kept in canonical decimal form.
+  return isLongAsString(field) ? `${read}.toString()` : read;
 }
 
 /** Statement(s) reading an enum JSON value `v` and passing the number to `use` (skipped if ignored). */
@@ -74,21 +78,23 @@ function readEnum(p: Printer, field: DescField, v: string, scope: FileScope, use
   const desc = field.enum;
   if (desc === undefined) return;
   const type = scope.ref(desc, false);
-  // NullValue reads from JSON null, and also from its value's name or number like any enum.
-  const orNull = isNullValueEnum(field) ? `${v} === null ? 0 : ` : "";
-  p.line(`const e = ${orNull}${scope.rt("jsonReadEnum")}(${scope.ref(desc, true)}, ${v}, ${desc.open}, ignoreUnknown, ${JSON.stringify(jsonPath(field))});`);
+  // NullValue reads from JSON null, and also from its value's name or number like any enum — but as a
+  // closed enum: it is always written as `null`, so no other number could survive a JSON round trip.
+  const nullValue = isNullValueEnum(field);
+  const orNull = nullValue ? `${v} === null ? 0 : ` : "";
+  p.line(`const e = ${orNull}${scope.rt("jsonReadEnum")}(${scope.ref(desc, true)}, ${v}, ${desc.open && !nullValue}, ignoreUnknown, ${JSON.stringify(jsonPath(field))});`);
   p.line(`if (e !== undefined) ${use(`e as ${type}`)}`);
 }
 
 function readField(p: Printer, field: DescField, scope: FileScope): void {
-  const target = `message.${field.localName}`;
+  const target = `message.${propertyName(field)}`;
   const path = JSON.stringify(jsonPath(field));
   const nullIsValue = isValueMessage(field) || isNullValueEnum(field);
   if (field.oneof !== undefined) {
-    const oneof = `message.${field.oneof.localName}`;
+    const oneof = `message.${propertyName(field.oneof)}`;
     p.block(nullIsValue ? `{` : `if (v !== null) {`, `}`, () => {
-      p.line(`if (${oneof}.case !== undefined) throw ${scope.rt("jsonOneofTwice")}(${JSON.stringify(`${field.parent.typeName}.${field.oneof?.name}`)}, ${JSON.stringify(field.jsonName)});`);
-      const set = (e: string): string => `${oneof} = { case: "${field.localName}", value: ${e} };`;
+      p.line(`if (${oneof}.case !== undefined) throw ${scope.rt("jsonOneofTwice")}(${JSON.stringify(`${field.parent.typeName}.${field.oneof?.name}`)}, ${JSON.stringify(jsonKey(field))});`);
+      const set = (e: string): string => `${oneof} = { case: "${propertyName(field)}", value: ${e} };`;
       if (field.enum !== undefined) readEnum(p, field, "v", scope, set);
       else p.line(set(valueOf(field, "v", scope)));
     });

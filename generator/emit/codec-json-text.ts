@@ -2,11 +2,12 @@ import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName, jsonKey } from "../model/member-names.js";
 import { isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
 import { isNullValueEnum, isWellKnownMessage, jsonPath } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { scalarInfo } from "./scalars.js";
+import { fieldScalarInfo, isLongAsString } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `writeJson(message, options)`: the compact JSON text of exactly what
@@ -27,7 +28,7 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
   const fields = [...message.fields].sort((a, b) => a.number - b.number);
   // JSON.stringify writes keys that are array indices ("7") before the others; such names (possible
   // only through a custom json_name) take the slow path that keeps that order.
-  if (fields.some((f) => isArrayIndex(f.name) || isArrayIndex(f.jsonName))) {
+  if (fields.some((f) => isArrayIndex(f.name) || isArrayIndex(jsonKey(f)))) {
     p.line(`return JSON.stringify(${scope.ref(message, true)}.toJson(message, options));`);
     return p.toString();
   }
@@ -35,7 +36,7 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
     p.line(`return "{}";`);
     return p.toString();
   }
-  const needsProto = fields.some((f) => f.name !== f.jsonName);
+  const needsProto = fields.some((f) => f.name !== jsonKey(f));
   const needsEmit = fields.some((f) => !f.oneof && (f.fieldKind === "list" || f.fieldKind === "map" || isImplicit(f)));
   const needsEnumInt = fields.some((f) => f.enum !== undefined && !isNullValueEnum(f));
   if (needsProto) p.line(`const proto = options?.useProtoFieldName === true;`);
@@ -46,8 +47,8 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
   const doneOneofs = new Set<string>();
   for (const field of fields) {
     if (field.oneof !== undefined) {
-      if (doneOneofs.has(field.oneof.localName)) continue;
-      doneOneofs.add(field.oneof.localName);
+      if (doneOneofs.has(propertyName(field.oneof))) continue;
+      doneOneofs.add(propertyName(field.oneof));
       writeOneof(p, field.oneof.fields, scope);
     } else {
       writeField(p, field, scope);
@@ -77,8 +78,8 @@ function literal(text: string): string {
  */
 function key(field: DescField, open = ""): string {
   const one = (name: string): string[] => ["{", ",", '",'].map((lead) => literal(`${lead}${JSON.stringify(name)}:${open}`));
-  const json = one(field.jsonName);
-  if (field.name === field.jsonName) return `(st === 0 ? ${json[0]} : st === 1 ? ${json[1]} : ${json[2]})`;
+  const json = one(jsonKey(field));
+  if (field.name === jsonKey(field)) return `(st === 0 ? ${json[0]} : st === 1 ? ${json[1]} : ${json[2]})`;
   const proto = one(field.name);
   const pick = (i: number): string => `(proto ? ${proto[i]} : ${json[i]})`;
   return `(st === 0 ? ${pick(0)} : st === 1 ? ${pick(1)} : ${pick(2)})`;
@@ -181,7 +182,8 @@ function jsonTextOf(field: DescField, v: string, scope: FileScope): string {
     }
     return `${scope.ref(field.message, true)}.writeJson(${v}, options)`;
   }
-  return scalarText(field.scalar as ScalarType, v, scope);
+  // A string-typed 64-bit integer ([jstype = JS_STRING]) is written in canonical decimal form.
+  return scalarText(field.scalar as ScalarType, isLongAsString(field) ? `BigInt(${v})` : v, scope);
 }
 
 function writeField(p: Printer, field: DescField, scope: FileScope): void {
@@ -220,12 +222,14 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
         p.line(`const keys = Object.keys(v);`);
         p.block(`if (keys.length !== 0 || emit) {`, `}`, () => {
           const valueType = singularType(field, scope);
-          p.line(`const entries = v as { [key: string]: ${valueType} };`);
+          const valueText = jsonTextOf(field, `(entries[k] as ${valueType})`, scope);
+          // A value written without looking at it (NullValue is always `null`) needs no `entries`.
+          if (/\bentries\b/.test(valueText)) p.line(`const entries = v as { [key: string]: ${valueType} };`);
           p.line(`s += ${key(field, "{")};`);
           p.block(`for (let i = 0; i < keys.length; i++) {`, `}`, () => {
             p.line(`const k = keys[i] as string;`);
             // The comma goes with the key's quote: one piece less per entry.
-            p.line(`s += (i === 0 ? '"' : ',"') + ${scope.rt("jsonTextStringBody")}(k) + '":' + ${jsonTextOf(field, `(entries[k] as ${valueType})`, scope)};`);
+            p.line(`s += (i === 0 ? '"' : ',"') + ${scope.rt("jsonTextStringBody")}(k) + '":' + ${valueText};`);
           });
           p.line(`s += "}";`);
           p.line(`st = 1;`);
@@ -240,7 +244,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
           const notZero =
             field.fieldKind === "enum"
               ? `v !== ${field.enum.values[0]?.number ?? 0}`
-              : scalarInfo(field.scalar as ScalarType).notZero("v");
+              : fieldScalarInfo(field as DescField & { scalar: ScalarType }).notZero("v");
           p.line(`if (${notZero} || emit) ${append(field, "v", scope)}`);
         }
     }
@@ -254,7 +258,7 @@ function writeOneof(p: Printer, members: readonly DescField[], scope: FileScope)
     p.line(`const o = ${memberAccess(oneof, "{ case: undefined }")};`);
     p.block(`switch (o.case) {`, `}`, () => {
       for (const field of members) {
-        p.line(`case "${field.localName}":`);
+        p.line(`case "${propertyName(field)}":`);
         p.line(`  ${append(field, "o.value", scope)}`);
         p.line(`  break;`);
       }

@@ -1,11 +1,12 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName, jsonKey } from "../model/member-names.js";
 import { isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
 import { isNullValueEnum, isWellKnownMessage, jsonPath, jsonWriteScalar } from "./json-common.js";
 import { holdsJsonObject, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { scalarInfo } from "./scalars.js";
+import { fieldScalarInfo, isLongAsString } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `toJson(message, options)`: fields in field-number order (as protobuf-es
@@ -14,7 +15,7 @@ import { scalarInfo } from "./scalars.js";
 export function emitToJsonBody(message: DescMessage, scope: FileScope): string {
   const p = new Printer("    ");
   const fields = [...message.fields].sort((a, b) => a.number - b.number);
-  const needsProto = fields.some((f) => f.name !== f.jsonName);
+  const needsProto = fields.some((f) => f.name !== jsonKey(f));
   const needsEmit = fields.some((f) => !f.oneof && (f.fieldKind === "list" || f.fieldKind === "map" || isImplicit(f)));
   const needsEnumInt = fields.some((f) => f.enum !== undefined && !isNullValueEnum(f));
   if (needsProto) p.line(`const proto = options?.useProtoFieldName === true;`);
@@ -24,8 +25,8 @@ export function emitToJsonBody(message: DescMessage, scope: FileScope): string {
   const doneOneofs = new Set<string>();
   for (const field of fields) {
     if (field.oneof !== undefined) {
-      if (doneOneofs.has(field.oneof.localName)) continue;
-      doneOneofs.add(field.oneof.localName);
+      if (doneOneofs.has(propertyName(field.oneof))) continue;
+      doneOneofs.add(propertyName(field.oneof));
       writeOneof(p, field.oneof.fields, scope);
     } else {
       writeField(p, field, scope);
@@ -44,8 +45,8 @@ function isImplicit(field: DescField): boolean {
 
 /** The statement storing `value` under the field's JSON key (proto name when asked). */
 function store(field: DescField, value: string, scope: FileScope): string {
-  const key = field.name === field.jsonName ? JSON.stringify(field.name) : `proto ? ${JSON.stringify(field.name)} : ${JSON.stringify(field.jsonName)}`;
-  if (field.name === "__proto__" || field.jsonName === "__proto__") {
+  const key = field.name === jsonKey(field) ? JSON.stringify(field.name) : `proto ? ${JSON.stringify(field.name)} : ${JSON.stringify(jsonKey(field))}`;
+  if (field.name === "__proto__" || jsonKey(field) === "__proto__") {
     return `${scope.rt("protobufMapSet")}(json, ${key}, ${value});`;
   }
   return `json[${key}] = ${value};`;
@@ -66,7 +67,8 @@ export function jsonValueOf(field: DescField, v: string, scope: FileScope): stri
     }
     return `${scope.ref(field.message, true)}.toJson(${v}, options)`;
   }
-  return jsonWriteScalar(field.scalar as NonNullable<DescField["scalar"]>, v, scope);
+  // A string-typed 64-bit integer ([jstype = JS_STRING]) is written in canonical decimal form.
+  return jsonWriteScalar(field.scalar as NonNullable<DescField["scalar"]>, isLongAsString(field) ? `BigInt(${v})` : v, scope);
 }
 
 function writeField(p: Printer, field: DescField, scope: FileScope): void {
@@ -85,8 +87,10 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
         p.block(`if (keys.length !== 0 || emit) {`, `}`, () => {
           p.line(`const map: ${scope.rt("JsonObject", false)} = {};`);
           const valueType = singularType(field, scope);
-          p.line(`const entries = v as { [key: string]: ${valueType} };`);
-          p.line(`for (const k of keys) ${scope.rt("protobufMapSet")}(map, k, ${jsonValueOf(field, `(entries[k] as ${valueType})`, scope)});`);
+          const value = jsonValueOf(field, `(entries[k] as ${valueType})`, scope);
+          // A value written without looking at it (NullValue is always `null`) needs no `entries`.
+          if (/\bentries\b/.test(value)) p.line(`const entries = v as { [key: string]: ${valueType} };`);
+          p.line(`for (const k of keys) ${scope.rt("protobufMapSet")}(map, k, ${value});`);
           p.line(store(field, "map", scope));
         });
         return;
@@ -100,7 +104,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
           const notZero =
             field.fieldKind === "enum"
               ? `v !== ${field.enum.values[0]?.number ?? 0}`
-              : scalarInfo(field.scalar as NonNullable<DescField["scalar"]>).notZero("v");
+              : fieldScalarInfo(field as DescField & { scalar: NonNullable<DescField["scalar"]> }).notZero("v");
           p.line(`if (${notZero} || emit) ${store(field, jsonValueOf(field, "v", scope), scope)}`);
         }
     }
@@ -114,7 +118,7 @@ function writeOneof(p: Printer, members: readonly DescField[], scope: FileScope)
     p.line(`const o = ${memberAccess(oneof, "{ case: undefined }")};`);
     p.block(`switch (o.case) {`, `}`, () => {
       for (const field of members) {
-        p.line(`case "${field.localName}":`);
+        p.line(`case "${propertyName(field)}":`);
         p.line(`  ${store(field, jsonValueOf(field, "o.value", scope), scope)}`);
         p.line(`  break;`);
       }

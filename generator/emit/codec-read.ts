@@ -1,9 +1,10 @@
-import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
+import type { DescEnum, DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName } from "../model/member-names.js";
 import { initialLiteral, isNumberMapKey, singularType } from "./field-types.js";
 import { holdsJsonObject, readMessageValue, unwrappedScalar } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { enumWire, isPackable, scalarInfo, tagOf, WireType, zeroLiteral } from "./scalars.js";
+import { enumWire, fieldScalarInfo, isPackable, scalarInfo, tagOf, WireType, zeroLiteral } from "./scalars.js";
 
 /**
  * Emits the body of a codec's `read(reader, end, depth, target, group)`: one `switch` on the whole tag
@@ -43,9 +44,9 @@ export function emitReadBody(message: DescMessage, scope: FileScope): string {
 }
 
 function readFieldCases(p: Printer, field: DescField, scope: FileScope): void {
-  const target = field.oneof ? undefined : `message.${field.localName}`;
+  const target = field.oneof ? undefined : `message.${propertyName(field)}`;
   const assign = (expr: string): string =>
-    target !== undefined ? `${target} = ${expr};` : `message.${field.oneof?.localName} = { case: "${field.localName}", value: ${expr} };`;
+    target !== undefined ? `${target} = ${expr};` : `message.${propertyName(field.oneof as DescOneof)} = { case: "${propertyName(field)}", value: ${expr} };`;
   switch (field.fieldKind) {
     case "scalar": {
       const info = scalarInfo(field.scalar);
@@ -72,7 +73,7 @@ function readFieldCases(p: Printer, field: DescField, scope: FileScope): void {
         });
         return;
       }
-      const merge = target ?? `message.${field.oneof?.localName}.case === "${field.localName}" ? message.${field.oneof?.localName}.value : undefined`;
+      const merge = target ?? `message.${propertyName(field.oneof as DescOneof)}.case === "${propertyName(field)}" ? message.${propertyName(field.oneof as DescOneof)}.value : undefined`;
       p.block(`case ${tagOf(field.number, field.delimitedEncoding ? WireType.startGroup : WireType.len)}:`, "", () => {
         p.line(assign(nestedRead(field, scope, field.delimitedEncoding, merge)));
         p.line(`break;`);
@@ -89,9 +90,9 @@ function readFieldCases(p: Printer, field: DescField, scope: FileScope): void {
 }
 
 function scalarRead(field: DescField & { scalar: NonNullable<DescField["scalar"]> }): string {
-  const method = scalarInfo(field.scalar).method;
-  if (method === "string" && !field.utf8Validation) return `reader.stringLossy()`;
-  return `reader.${method}()`;
+  const info = fieldScalarInfo(field);
+  if (info.method === "string" && !field.utf8Validation) return `reader.stringLossy()`;
+  return info.fromWire?.(`reader.${info.method}()`) ?? `reader.${info.method}()`;
 }
 
 function nestedRead(
@@ -149,7 +150,7 @@ export function knownEnumCondition(desc: DescEnum, v: string): string {
 }
 
 function readListCases(p: Printer, field: DescField & { fieldKind: "list" }, scope: FileScope): void {
-  const list = `message.${field.localName}`;
+  const list = `message.${propertyName(field)}`;
   if (field.listKind === "message") {
     const wt = field.delimitedEncoding ? WireType.startGroup : WireType.len;
     p.block(`case ${tagOf(field.number, wt)}:`, "", () => {
@@ -230,7 +231,7 @@ function readMapCase(p: Printer, field: DescField & { fieldKind: "map" }, scope:
       });
     }
     const value = field.mapKind !== "message" ? "value" : `value ?? ${holdsJsonObject(field) ? "{}" : `${scope.ref(field.message, true)}.create()`}`;
-    const map = `message.${field.localName}`;
+    const map = `message.${propertyName(field)}`;
     if (keyInfo.tsType === "string") p.line(`${scope.rt("protobufMapSet")}(${map}, key, ${value});`);
     else if (isNumberMapKey(field.mapKey)) p.line(`${map}[key] = ${value};`);
     else p.line(`${map}[String(key)] = ${value};`);

@@ -1,20 +1,33 @@
 import type { DescField, DescMessage, DescOneof } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName } from "../model/member-names.js";
 import { isNumberMapKey, isOptionalProperty, memberAccess, singularType, zeroValue } from "./field-types.js";
 import { unwrappedScalar, writeMessageValue } from "./message-values.js";
 import { Printer } from "./printer.js";
-import { enumWire, isPackable, scalarInfo, tagOf, WireType, type ScalarInfo } from "./scalars.js";
+import { enumWire, fieldScalarInfo, isPackable, scalarInfo, tagOf, WireType, type ScalarInfo } from "./scalars.js";
 
 /**
- * Emits the body of a codec's `write(message, writer)`: straight-line code per field in declaration
- * order, no reflection; length-delimited values reserve their length byte with `fork()`/`join()`.
+ * Emits the body of a codec's `write(message, writer)`: straight-line code per field in field-number
+ * order (as protoc and protobuf-es write, so bytes match theirs), unknown fields last; no reflection.
+ * Length-delimited values reserve their length byte with `fork()`/`join()`. A oneof becomes one
+ * `switch` per run of its fields that are adjacent in number order (usually exactly one switch).
  */
 export function emitWriteBody(message: DescMessage, scope: FileScope): string {
   const p = new Printer("    ");
-  for (const member of message.members) {
-    if (member.kind === "oneof") writeOneof(p, member, scope);
-    else writeField(p, member, scope);
+  const sorted = [...message.fields].sort((a, b) => a.number - b.number);
+  for (let i = 0; i < sorted.length; ) {
+    const field = sorted[i] as DescField;
+    const oneof = field.oneof;
+    if (oneof === undefined) {
+      writeField(p, field, scope);
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < sorted.length && sorted[j]?.oneof === oneof) j++;
+    writeOneof(p, oneof, sorted.slice(i, j), scope);
+    i = j;
   }
   p.line("if (message.$unknown !== undefined) writer.raw(message.$unknown);");
   return p.toString();
@@ -25,7 +38,7 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
   switch (field.fieldKind) {
     case "scalar":
     case "enum": {
-      const info = field.fieldKind === "scalar" ? scalarInfo(field.scalar) : enumWire;
+      const info = field.fieldKind === "scalar" ? fieldScalarInfo(field) : enumWire;
       const condition = isOptionalProperty(field) ? `v !== undefined` : field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED ? "" : info.notZero("v");
       p.block(`{`, `}`, () => {
         p.line(`const v = ${access};`);
@@ -62,14 +75,15 @@ function writeField(p: Printer, field: DescField, scope: FileScope): void {
   }
 }
 
-function writeOneof(p: Printer, oneof: DescOneof, scope: FileScope): void {
+/** Writes whichever of `fields` (a run of one oneof's fields) is set. */
+function writeOneof(p: Printer, oneof: DescOneof, fields: readonly DescField[], scope: FileScope): void {
   p.block(`{`, `}`, () => {
     p.line(`const o = ${memberAccess(oneof, "{ case: undefined }")};`);
     p.block(`switch (o.case) {`, `}`, () => {
-      for (const field of oneof.fields) {
-        p.block(`case "${field.localName}": {`, `}`, () => {
+      for (const field of fields) {
+        p.block(`case "${propertyName(field)}": {`, `}`, () => {
           if (field.fieldKind === "message") writeMessage(p, field, writeMessageValue(field, scope, "o.value"));
-          else if (field.fieldKind === "scalar") writeValue(p, field.number, scalarInfo(field.scalar), "o.value");
+          else if (field.fieldKind === "scalar") writeValue(p, field.number, fieldScalarInfo(field), "o.value");
           else writeValue(p, field.number, enumWire, "o.value");
           p.line("break;");
         });
@@ -80,7 +94,7 @@ function writeOneof(p: Printer, oneof: DescOneof, scope: FileScope): void {
 
 function writeValue(p: Printer, fieldNo: number, info: ScalarInfo, v: string): void {
   p.line(`writer.uint32(${tagOf(fieldNo, info.wireType)});`);
-  p.line(`writer.${info.method}(${v});`);
+  p.line(`writer.${info.method}(${info.toWire?.(v) ?? v});`);
 }
 
 /** Writes a message value with its tag: length-prefixed, or between group tags when delimited. */
@@ -105,7 +119,7 @@ function writeList(p: Printer, field: DescField & { fieldKind: "list" }, access:
     p.block(`for (const v of ${access}) {`, `}`, () => writeMessage(p, field, writeMessageValue(field, scope, "v")));
     return;
   }
-  const info = field.listKind === "scalar" ? scalarInfo(field.scalar) : enumWire;
+  const info = field.listKind === "scalar" ? fieldScalarInfo(field) : enumWire;
   const packable = field.listKind === "enum" || isPackable(field.scalar);
   if (!(packable && field.packed)) {
     p.block(`for (const v of ${access}) {`, `}`, () => writeValue(p, field.number, info, "v"));
@@ -117,10 +131,10 @@ function writeList(p: Printer, field: DescField & { fieldKind: "list" }, access:
       p.line(`writer.uint32(${tagOf(field.number, WireType.len)});`);
       if (info.fixedWidth !== undefined) {
         p.line(`writer.uint32(list.length * ${info.fixedWidth});`);
-        p.line(`for (const v of list) writer.${info.method}(v);`);
+        p.line(`for (const v of list) writer.${info.method}(${info.toWire?.("v") ?? "v"});`);
       } else {
         p.line(`const start = writer.fork();`);
-        p.line(`for (const v of list) writer.${info.method}(v);`);
+        p.line(`for (const v of list) writer.${info.method}(${info.toWire?.("v") ?? "v"});`);
         p.line(`writer.join(start);`);
       }
     });

@@ -1,8 +1,9 @@
 import { type DescField, type DescMessage, type DescOneof, ScalarType } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName } from "../model/member-names.js";
 import { messageValueType, unwrappedScalar } from "./message-values.js";
-import { literalOf, scalarInfo, zeroLiteral } from "./scalars.js";
+import { fieldScalarInfo, isLongAsString, literalOf, scalarInfo, zeroLiteral } from "./scalars.js";
 
 /**
  * Does this field have explicit presence in the generated shape, i.e. an optional property that is
@@ -33,7 +34,7 @@ export function isNumberMapKey(key: ScalarType): boolean {
 export function singularType(field: DescField, scope: FileScope): string {
   switch (field.fieldKind) {
     case "scalar":
-      return scalarInfo(field.scalar).tsType;
+      return fieldScalarInfo(field).tsType;
     case "enum":
       return scope.ref(field.enum, false);
     case "message": {
@@ -43,7 +44,7 @@ export function singularType(field: DescField, scope: FileScope): string {
     case "list":
       switch (field.listKind) {
         case "scalar":
-          return scalarInfo(field.scalar).tsType;
+          return fieldScalarInfo(field).tsType;
         case "enum":
           return scope.ref(field.enum, false);
         case "message":
@@ -81,7 +82,7 @@ export function propertyType(field: DescField, scope: FileScope): string {
 
 /** The union type of a oneof: one `{ case, value }` arm per member plus the unset arm. */
 export function oneofType(oneof: DescOneof, scope: FileScope): string {
-  const arms = oneof.fields.map((f) => `{ case: "${f.localName}"; value: ${singularType(f, scope)} }`);
+  const arms = oneof.fields.map((f) => `{ case: "${propertyName(f)}"; value: ${singularType(f, scope)} }`);
   arms.push("{ case: undefined; value?: undefined }");
   return arms.join(" | ");
 }
@@ -100,7 +101,7 @@ export function zeroValue(field: DescField, scope: FileScope): string {
       return declaredDefault(field) ?? String(field.enum.values[0]?.number ?? 0);
     case "scalar":
       if (isOptionalProperty(field)) return "undefined";
-      return declaredDefault(field) ?? zeroLiteral(field.scalar, (n) => scope.rt(n));
+      return declaredDefault(field) ?? (isLongAsString(field) ? fieldScalarInfo(field).zero : zeroLiteral(field.scalar, (n) => scope.rt(n)));
   }
 }
 
@@ -108,13 +109,14 @@ export function zeroValue(field: DescField, scope: FileScope): string {
 export function declaredDefault(field: DescField): string | undefined {
   if (field.fieldKind !== "scalar" && field.fieldKind !== "enum") return undefined;
   const value = field.getDefaultValue();
-  return value === undefined ? undefined : literalOf(value);
+  if (value === undefined) return undefined;
+  return isLongAsString(field) ? JSON.stringify(String(value)) : literalOf(value);
 }
 
 /** The object literal every new message of this type starts from (one shape for `create` and decode). */
 export function initialLiteral(message: DescMessage, scope: FileScope): string {
   const parts = message.members.map((member) =>
-    member.kind === "oneof" ? `${member.localName}: { case: undefined }` : `${member.localName}: ${zeroValue(member, scope)}`,
+    member.kind === "oneof" ? `${propertyName(member)}: { case: undefined }` : `${propertyName(member)}: ${zeroValue(member, scope)}`,
   );
   return `{ ${parts.join(", ")} }`;
 }
@@ -131,7 +133,7 @@ const inheritedProperties = new Set([
  * encode the inherited function — and counts as `absent` otherwise.
  */
 export function memberAccess(member: DescField | DescOneof, absent: string): string {
-  const name = member.localName;
+  const name = propertyName(member);
   if (!isInheritedName(name)) return `message.${name}`;
   return `(Object.hasOwn(message, ${JSON.stringify(name)}) ? message.${name} : ${absent})`;
 }

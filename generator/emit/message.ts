@@ -1,5 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { FileScope } from "../model/file-scope.js";
+import { propertyName } from "../model/member-names.js";
 import { renderTemplate } from "../templates.js";
 import { emitReadBody } from "./codec-read.js";
 import { emitWriteBody } from "./codec-write.js";
@@ -14,12 +15,12 @@ import { wktJsonBodies } from "./wkt-json.js";
 export function emitMessage(message: DescMessage, scope: FileScope): string {
   const fields = message.members.map((member) => {
     if (member.kind === "oneof") {
-      return { jsdoc: jsDocOf(member, "  "), property: member.localName, optional: false, type: oneofType(member, scope) };
+      return { jsdoc: jsDocOf(member, "  "), property: propertyName(member), optional: false, type: oneofType(member, scope) };
     }
     const fallback = declaredDefault(member);
     const tags = fallback !== undefined && isOptionalProperty(member) ? [`@defaultValue ${fallback} (when unset)`] : [];
     const jsdoc = jsDocOf(member, "  ", tags);
-    return { jsdoc, property: member.localName, optional: isOptionalProperty(member), type: propertyType(member, scope) };
+    return { jsdoc, property: propertyName(member), optional: isOptionalProperty(member), type: propertyType(member, scope) };
   });
   const name = scope.ref(message, true);
   const wkt = wktJsonBodies(message, scope);

@@ -1,4 +1,4 @@
-import { ScalarType } from "@bufbuild/protobuf";
+import { type DescField, ScalarType } from "@bufbuild/protobuf";
 
 /** Protobuf wire types. */
 export const WireType = { varint: 0, bit64: 1, len: 2, startGroup: 3, endGroup: 4, bit32: 5 } as const;
@@ -20,6 +20,10 @@ export interface ScalarInfo {
   readonly fixedWidth?: number;
   /** Expression that is true when `v` must be written under implicit presence. */
   notZero(v: string): string;
+  /** Converts a value to what the writer method takes (string-typed 64-bit integers → bigint). */
+  toWire?(v: string): string;
+  /** Converts what the reader method returns to the value's type (bigint → string). */
+  fromWire?(expr: string): string;
 }
 
 const int32Like = (method: string): ScalarInfo => ({
@@ -121,4 +125,29 @@ export function literalOf(value: unknown): string {
 export function zeroLiteral(type: ScalarType, rt: (name: string) => string): string {
   const zero = scalarInfo(type).zero;
   return zero === "protobufEmptyBytes" ? rt(zero) : zero;
+}
+
+/**
+ * Is this a 64-bit integer field typed as a decimal `string` (`[jstype = JS_STRING]`), as protobuf-es
+ * v2 does (`longAsString`)? Singular and repeated scalars only; map values ignore jstype there too.
+ * `JS_NUMBER` keeps `bigint`, like protobuf-es v2: a JS number cannot hold every 64-bit value.
+ */
+export function isLongAsString(field: DescField): boolean {
+  if (field.fieldKind === "scalar") return field.longAsString;
+  return field.fieldKind === "list" && field.listKind === "scalar" && field.longAsString;
+}
+
+/** The scalar info of a scalar or repeated-scalar field, honouring `[jstype = JS_STRING]`. */
+export function fieldScalarInfo(field: DescField & { scalar: ScalarType }): ScalarInfo {
+  const info = scalarInfo(field.scalar);
+  if (!isLongAsString(field)) return info;
+  return {
+    ...info,
+    tsType: "string",
+    zero: `"0"`,
+    // Compared as numbers, so "00" or "-0" count as zero too.
+    notZero: (v) => `BigInt(${v}) !== 0n`,
+    toWire: (v) => `BigInt(${v})`,
+    fromWire: (expr) => `${expr}.toString()`,
+  };
 }

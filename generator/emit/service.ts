@@ -1,5 +1,6 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { FileScope } from "../model/file-scope.js";
+import { methodPropertyName } from "../model/member-names.js";
 import { renderTemplate } from "../templates.js";
 import { jsDocOf } from "./jsdoc.js";
 
@@ -77,7 +78,7 @@ export function emitService(service: DescService, scope: FileScope, target: Serv
     const ctx = server ? scope.rt("HandlerContext", false) : "";
     return {
       jsdoc: jsDocOf(method, "  "),
-      property: method.localName,
+      property: methodPropertyName(method),
       protoName: method.name,
       path: `/${service.typeName}/${method.name}`,
       kind: method.methodKind,
@@ -115,7 +116,6 @@ export function emitService(service: DescService, scope: FileScope, target: Serv
     rt,
     hasMethods: service.methods.length > 0,
     handlerParam: service.methods.length > 0 ? "handler" : "_handler",
-    closeName: service.methods.some((m) => m.localName === "close") ? "close$" : "close",
   });
 }
 

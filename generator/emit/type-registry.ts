@@ -1,12 +1,14 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import { FileScope, registryModulePath } from "../model/file-scope.js";
-import type { FileNames } from "../model/names.js";
+import { importSpecifier, type FileNames } from "../model/names.js";
 import { renderTemplate } from "../templates.js";
 import { tristubVersion } from "../version.js";
 
 /**
  * Emits `tristub-registry.ts`: a {@link TypeRegistry} of every message codec in the output, which
  * `google.protobuf.Any` needs to turn type URLs into messages (and tooling may use to look types up).
+ * Loading the module makes it the runtime's default registry; `google/protobuf/any.ts` imports it for
+ * that effect (see {@link anyRegistryImport}).
  * Returns undefined when the output declares no message.
  */
 export function emitTypeRegistry(
@@ -23,15 +25,32 @@ export function emitTypeRegistry(
   };
   for (const file of files) file.messages.forEach(visit);
   if (codecs.length === 0) return undefined;
-  const create = scope.rt("createTypeRegistry");
+  const create = scope.rt("createLazyTypeRegistry");
+  const setDefault = scope.rt("setDefaultTypeRegistry");
   const type = scope.rt("TypeRegistry", false);
   const codecType = scope.rt("MessageCodec", false);
   const body = [
-    `/** Every message type of this output by name: pass it as \`registry\` to resolve \`google.protobuf.Any\`. */`,
-    `export const typeRegistry: ${type} = ${create}([`,
+    `/**`,
+    ` * Every message type of this output by name. It is the default registry of \`google.protobuf.Any\``,
+    ` * (JSON codecs use it when no \`registry\` option is given); codecs are looked up lazily because this`,
+    ` * module and \`google/protobuf/any\` import each other.`,
+    ` */`,
+    `export const typeRegistry: ${type} = ${create}(() => [`,
     ...codecs.map((c) => `  ${c} as ${codecType}<object>,`),
     `]);`,
+    ``,
+    `${setDefault}(typeRegistry);`,
   ].join("\n");
   const header = renderTemplate("file-header", { version: tristubVersion, source: "every file of this output", syntax: "" });
   return { scope, content: [header.trimEnd(), scope.renderImports(runtimeModuleOf), body].join("\n\n") + "\n" };
+}
+
+/**
+ * The side-effect import that `google/protobuf/any.ts` carries, so that the output's registry is the
+ * default for Any's JSON form whenever Any can occur (every module with an Any field imports any.ts).
+ * The cycle it closes (the registry imports any.ts) is safe: the registry reads codecs only on lookup.
+ */
+export function anyRegistryImport(file: DescFile, fromPath: string): string | undefined {
+  if (file.proto.name !== "google/protobuf/any.proto") return undefined;
+  return `import "${importSpecifier(fromPath, registryModulePath)}";`;
 }

@@ -10,7 +10,7 @@ import { http2CancelCode, http2Drained, http2FlagEndStream, http2NoErrorCode, ht
 import { ClientMetadata } from "./client-metadata.js";
 import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
 import type { MethodInfo } from "../protocol/method-info.js";
-import type { Compression } from "../protocol/compression.js";
+import type { Compressor } from "../protocol/compression.js";
 import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
 import type { ClientStreamLike } from "../transport/http2-stream.js";
 import { Code, codeFromRstStream } from "../protocol/status-code.js";
@@ -51,7 +51,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   /** Request messages not yet written to the stream (created with the first `send()`). */
   private out: BinaryWriter | undefined;
   private readonly responses: ClientResponses<O>;
-  private compression: Compression | undefined;
+  private compression: Compressor | undefined;
   private status: TripleError | undefined; // Code.OK once the call ended normally
   private closed = false;
   private requestClosed = false;

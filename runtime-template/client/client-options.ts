@@ -1,4 +1,4 @@
-import { compressionNames, type Compression } from "../protocol/compression.js";
+import { compressionNames, type Compressor } from "../protocol/compression.js";
 import type { MetadataInit } from "../protocol/metadata.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";
@@ -54,7 +54,7 @@ export interface ClientConfig {
   readonly protocol: "grpc" | "triple";
   readonly httpVersion: "1.1" | "2";
   /** The compression of request messages, if any. */
-  readonly requestCompression: Compression | undefined;
+  readonly requestCompression: Compressor | undefined;
   /** The encodings the client accepts in responses (`grpc-accept-encoding`, `accept-encoding`). */
   readonly acceptEncoding: string;
   readonly maxReceiveMessageBytes: number;

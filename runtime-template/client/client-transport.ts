@@ -1,4 +1,4 @@
-import type { CompressionTable } from "../protocol/compression.js";
+import type { CompressorTable } from "../protocol/compression.js";
 import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
 import type { ClientStreamLike } from "../transport/http2-stream.js";
 
@@ -19,7 +19,7 @@ export interface ClientTransport {
   /** The normalised target URL (`http://127.0.0.1:20000`). */
   readonly baseUrl: string;
   /** Compressions for request and response messages, by name. */
-  readonly compressions: CompressionTable;
+  readonly compressions: CompressorTable;
   /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */
   request(headers: OutgoingHeaders): ClientStreamLike;
   /**

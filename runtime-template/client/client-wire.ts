@@ -1,5 +1,5 @@
 import type { ClientConfig } from "./client-options.js";
-import type { Compression, CompressionTable } from "../protocol/compression.js";
+import type { Compressor, CompressorTable } from "../protocol/compression.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcTimeoutEncode } from "../protocol/grpc-timeout.js";
 import { metadataToHttp2, type IncomingHeaders, type MetadataInit, type OutgoingHeaders } from "../protocol/metadata.js";
@@ -44,7 +44,7 @@ export interface ClientResponseHead {
   /** The call's failure: the trailers-only status, or a non-gRPC answer (HTTP status, content type, encoding). */
   readonly error: TripleError | undefined;
   /** The compression of the response messages (`grpc-encoding`; undefined for identity). */
-  readonly compression: Compression | undefined;
+  readonly compression: Compressor | undefined;
 }
 
 /**
@@ -54,7 +54,7 @@ export interface ClientResponseHead {
  * Only HEADERS that end the stream (`endStream`) are trailers-only: a `grpc-status` in HEADERS that
  * a body or real trailers follow is ignored, as grpc-go does (the trailers decide).
  */
-export function clientResponseHead(headers: IncomingHeaders, compressions: CompressionTable, metadata: () => Headers, endStream = true): ClientResponseHead {
+export function clientResponseHead(headers: IncomingHeaders, compressions: CompressorTable, metadata: () => Headers, endStream = true): ClientResponseHead {
   if (endStream && headers["grpc-status"] !== undefined) {
     return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), compression: undefined };
   }

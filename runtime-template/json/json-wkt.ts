@@ -3,6 +3,7 @@ import type { JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions } from ".
 import { jsonError, jsonExpectObject } from "./json-scalars.js";
 import { protobufMapSet } from "../protobuf/message-codec.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
+import { getDefaultTypeRegistry } from "./json-registry.js";
 
 // The special proto3 JSON forms of well-known types whose mapping is not field-by-field: Timestamp,
 // Duration, FieldMask and Any. (Struct, Value, ListValue and the wrappers are emitted inline.)
@@ -36,11 +37,14 @@ export function jsonTimestampToJson(seconds: bigint, nanos: number): string {
   return new Date(ms).toISOString().replace(".000Z", jsonNanos(nanos) + "Z");
 }
 
-/** Reads an RFC 3339 timestamp (any offset, up to 9 fractional digits) into seconds and nanos. */
+/**
+ * Reads an RFC 3339 timestamp (any offset, up to 9 fractional digits) into seconds and nanos. The `T`
+ * and `Z` must be upper case, as the proto3 JSON spec and the conformance suite require.
+ */
 export function jsonTimestampFromJson(value: JsonValue): { seconds: bigint; nanos: number } {
   const path = "google.protobuf.Timestamp";
   if (typeof value !== "string") throw jsonError(path, "expected an RFC 3339 string", value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/.exec(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(value);
   if (m === null) throw jsonError(path, "invalid RFC 3339 string", value);
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
@@ -185,7 +189,7 @@ export function jsonAnyFromJson(value: JsonValue, options: JsonReadOptions, dept
 
 function jsonAnyCodec(typeUrl: string, registry: JsonWriteOptions["registry"]) {
   const typeName = typeUrl.slice(typeUrl.lastIndexOf("/") + 1);
-  const codec = typeName === "" ? undefined : registry?.getMessage(typeName);
+  const codec = typeName === "" ? undefined : (registry ?? getDefaultTypeRegistry())?.getMessage(typeName);
   if (codec === undefined) {
     throw jsonError("google.protobuf.Any", `type ${JSON.stringify(typeUrl)} is not in the type registry`);
   }

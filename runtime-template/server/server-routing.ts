@@ -28,8 +28,8 @@ export type ServerRouteTable = Map<string, RegisteredRoute[]>;
 
 /**
  * Adds routes under their path, and — as dubbo-go does for Java interop — under the path with the
- * method name's first letter lower-cased (`/greet.GreetService/greet`). Registering the same path,
- * group and version twice is an error.
+ * method name's first letter lower-cased (`/greet.GreetService/greet`). A method's own path wins over
+ * another method's alias. Registering the same path, group and version twice is an error.
  */
 export function serverRoutes(table: ServerRouteTable, routes: readonly ServerRoute[], registration: ServerRegistration): void {
   const group = registration.group ?? "";
@@ -40,9 +40,14 @@ export function serverRoutes(table: ServerRouteTable, routes: readonly ServerRou
     const alias = `/${route.method.service}/${name.charAt(0).toLowerCase()}${name.slice(1)}`;
     for (const key of alias === path ? [path] : [path, alias]) {
       const list = table.get(key) ?? [];
-      if (list.some((r) => r.group === group && r.version === version)) {
+      const taken = list.findIndex((r) => r.group === group && r.version === version);
+      if (taken >= 0) {
         if (key !== path) continue;
-        throw new TripleError(Code.ALREADY_EXISTS, `${path} is already registered for group "${group}" version "${version}"`);
+        // A method's own path displaces another method's lower-cased alias (`rpc call` next to `rpc Call`).
+        if (list[taken]?.route.method.path === path) {
+          throw new TripleError(Code.ALREADY_EXISTS, `${path} is already registered for group "${group}" version "${version}"`);
+        }
+        list.splice(taken, 1);
       }
       list.push({ route, group, version });
       table.set(key, list);

@@ -45,8 +45,8 @@ export const OldEnum = {
    */
   OLD_ENUM_STILL_HERE: 2,
 } as const;
-/** A value of {@link OldEnum }; being an open enum, it may also hold numbers the schema does not declare. */
-export type OldEnum = (typeof OldEnum)[keyof typeof OldEnum];
+/** A value of {@link OldEnum }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type OldEnum = (typeof OldEnum)[keyof typeof OldEnum] | (number & {});
 /** The proto3 JSON name of each value of {@link OldEnum } (the first name of aliased numbers). */
 export const OldEnum$json: { readonly [value: number]: string } = {
   "0": "OLD_ENUM_UNSPECIFIED",
@@ -76,8 +76,8 @@ export const Priority = {
    */
   PRIORITY_HIGH: 2,
 } as const;
-/** A value of {@link Priority }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Priority = (typeof Priority)[keyof typeof Priority];
+/** A value of {@link Priority }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Priority = (typeof Priority)[keyof typeof Priority] | (number & {});
 /** The proto3 JSON name of each value of {@link Priority } (the first name of aliased numbers). */
 export const Priority$json: { readonly [value: number]: string } = {
   "0": "PRIORITY_UNSPECIFIED",
@@ -427,8 +427,8 @@ export const Documented_Mood = {
    */
   MOOD_SAD: 2,
 } as const;
-/** A value of {@link Documented_Mood }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Documented_Mood = (typeof Documented_Mood)[keyof typeof Documented_Mood];
+/** A value of {@link Documented_Mood }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Documented_Mood = (typeof Documented_Mood)[keyof typeof Documented_Mood] | (number & {});
 /** The proto3 JSON name of each value of {@link Documented_Mood } (the first name of aliased numbers). */
 export const Documented_Mood$json: { readonly [value: number]: string } = {
   "0": "MOOD_UNSPECIFIED",

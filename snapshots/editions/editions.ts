@@ -29,8 +29,8 @@ export const OpenColor = {
    */
   OPEN_COLOR_GREEN: 2,
 } as const;
-/** A value of {@link OpenColor }; being an open enum, it may also hold numbers the schema does not declare. */
-export type OpenColor = (typeof OpenColor)[keyof typeof OpenColor];
+/** A value of {@link OpenColor }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type OpenColor = (typeof OpenColor)[keyof typeof OpenColor] | (number & {});
 /** The proto3 JSON name of each value of {@link OpenColor } (the first name of aliased numbers). */
 export const OpenColor$json: { readonly [value: number]: string } = {
   "0": "OPEN_COLOR_UNSPECIFIED",

@@ -53,8 +53,8 @@ export const OpenMode = {
    */
   OPEN_MODE_X: 1,
 } as const;
-/** A value of {@link OpenMode }; being an open enum, it may also hold numbers the schema does not declare. */
-export type OpenMode = (typeof OpenMode)[keyof typeof OpenMode];
+/** A value of {@link OpenMode }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type OpenMode = (typeof OpenMode)[keyof typeof OpenMode] | (number & {});
 /** The proto3 JSON name of each value of {@link OpenMode } (the first name of aliased numbers). */
 export const OpenMode$json: { readonly [value: number]: string } = {
   "0": "OPEN_MODE_UNSPECIFIED",

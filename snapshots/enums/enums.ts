@@ -32,8 +32,8 @@ export const Planet = {
    */
   PLANET_EARTH: 3,
 } as const;
-/** A value of {@link Planet }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Planet = (typeof Planet)[keyof typeof Planet];
+/** A value of {@link Planet }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Planet = (typeof Planet)[keyof typeof Planet] | (number & {});
 /** The proto3 JSON name of each value of {@link Planet } (the first name of aliased numbers). */
 export const Planet$json: { readonly [value: number]: string } = {
   "0": "PLANET_UNSPECIFIED",
@@ -73,8 +73,8 @@ export const Alias = {
    */
   ALIAS_COMPLETE: 2,
 } as const;
-/** A value of {@link Alias }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Alias = (typeof Alias)[keyof typeof Alias];
+/** A value of {@link Alias }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Alias = (typeof Alias)[keyof typeof Alias] | (number & {});
 /** The proto3 JSON name of each value of {@link Alias } (the first name of aliased numbers). */
 export const Alias$json: { readonly [value: number]: string } = {
   "0": "ALIAS_UNSPECIFIED",
@@ -113,8 +113,8 @@ export const Signed = {
    */
   SIGNED_BIG: 1000000,
 } as const;
-/** A value of {@link Signed }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Signed = (typeof Signed)[keyof typeof Signed];
+/** A value of {@link Signed }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Signed = (typeof Signed)[keyof typeof Signed] | (number & {});
 /** The proto3 JSON name of each value of {@link Signed } (the first name of aliased numbers). */
 export const Signed$json: { readonly [value: number]: string } = {
   "0": "SIGNED_ZERO",
@@ -145,8 +145,8 @@ export const Unprefixed = {
    */
   TWO: 2,
 } as const;
-/** A value of {@link Unprefixed }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Unprefixed = (typeof Unprefixed)[keyof typeof Unprefixed];
+/** A value of {@link Unprefixed }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Unprefixed = (typeof Unprefixed)[keyof typeof Unprefixed] | (number & {});
 /** The proto3 JSON name of each value of {@link Unprefixed } (the first name of aliased numbers). */
 export const Unprefixed$json: { readonly [value: number]: string } = {
   "0": "ZERO",
@@ -171,8 +171,8 @@ export const Digit = {
    */
   DIGIT_2: 2,
 } as const;
-/** A value of {@link Digit }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Digit = (typeof Digit)[keyof typeof Digit];
+/** A value of {@link Digit }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Digit = (typeof Digit)[keyof typeof Digit] | (number & {});
 /** The proto3 JSON name of each value of {@link Digit } (the first name of aliased numbers). */
 export const Digit$json: { readonly [value: number]: string } = {
   "0": "DIGIT_0",
@@ -384,8 +384,8 @@ export const JsNames_Special = {
    */
   name: 7,
 } as const;
-/** A value of {@link JsNames_Special }; being an open enum, it may also hold numbers the schema does not declare. */
-export type JsNames_Special = (typeof JsNames_Special)[keyof typeof JsNames_Special];
+/** A value of {@link JsNames_Special }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type JsNames_Special = (typeof JsNames_Special)[keyof typeof JsNames_Special] | (number & {});
 /** The proto3 JSON name of each value of {@link JsNames_Special } (the first name of aliased numbers). */
 export const JsNames_Special$json: { readonly [value: number]: string } = {
   "0": "constructor",
@@ -555,8 +555,8 @@ export const Outer_Kind = {
    */
   KIND_OUTER: 1,
 } as const;
-/** A value of {@link Outer_Kind }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Outer_Kind = (typeof Outer_Kind)[keyof typeof Outer_Kind];
+/** A value of {@link Outer_Kind }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Outer_Kind = (typeof Outer_Kind)[keyof typeof Outer_Kind] | (number & {});
 /** The proto3 JSON name of each value of {@link Outer_Kind } (the first name of aliased numbers). */
 export const Outer_Kind$json: { readonly [value: number]: string } = {
   "0": "KIND_UNSPECIFIED",
@@ -718,8 +718,8 @@ export const Outer_Middle_Kind = {
    */
   KIND_MIDDLE: 1,
 } as const;
-/** A value of {@link Outer_Middle_Kind }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Outer_Middle_Kind = (typeof Outer_Middle_Kind)[keyof typeof Outer_Middle_Kind];
+/** A value of {@link Outer_Middle_Kind }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Outer_Middle_Kind = (typeof Outer_Middle_Kind)[keyof typeof Outer_Middle_Kind] | (number & {});
 /** The proto3 JSON name of each value of {@link Outer_Middle_Kind } (the first name of aliased numbers). */
 export const Outer_Middle_Kind$json: { readonly [value: number]: string } = {
   "0": "KIND_UNSPECIFIED",
@@ -918,8 +918,8 @@ export const Outer_Middle_Inner_Kind = {
    */
   KIND_INNER: 1,
 } as const;
-/** A value of {@link Outer_Middle_Inner_Kind }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Outer_Middle_Inner_Kind = (typeof Outer_Middle_Inner_Kind)[keyof typeof Outer_Middle_Inner_Kind];
+/** A value of {@link Outer_Middle_Inner_Kind }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Outer_Middle_Inner_Kind = (typeof Outer_Middle_Inner_Kind)[keyof typeof Outer_Middle_Inner_Kind] | (number & {});
 /** The proto3 JSON name of each value of {@link Outer_Middle_Inner_Kind } (the first name of aliased numbers). */
 export const Outer_Middle_Inner_Kind$json: { readonly [value: number]: string } = {
   "0": "KIND_UNSPECIFIED",

@@ -25,8 +25,8 @@ export const Foo_Kind = {
    */
   FOO_KIND_TOP: 1,
 } as const;
-/** A value of {@link Foo_Kind }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Foo_Kind = (typeof Foo_Kind)[keyof typeof Foo_Kind];
+/** A value of {@link Foo_Kind }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Foo_Kind = (typeof Foo_Kind)[keyof typeof Foo_Kind] | (number & {});
 /** The proto3 JSON name of each value of {@link Foo_Kind } (the first name of aliased numbers). */
 export const Foo_Kind$json: { readonly [value: number]: string } = {
   "0": "FOO_KIND_UNSPECIFIED",
@@ -3304,8 +3304,8 @@ export const Foo_Kind$1 = {
    */
   KIND_NESTED: 1,
 } as const;
-/** A value of {@link Foo_Kind$1 }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Foo_Kind$1 = (typeof Foo_Kind$1)[keyof typeof Foo_Kind$1];
+/** A value of {@link Foo_Kind$1 }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Foo_Kind$1 = (typeof Foo_Kind$1)[keyof typeof Foo_Kind$1] | (number & {});
 /** The proto3 JSON name of each value of {@link Foo_Kind$1 } (the first name of aliased numbers). */
 export const Foo_Kind$1$json: { readonly [value: number]: string } = {
   "0": "KIND_UNSPECIFIED",

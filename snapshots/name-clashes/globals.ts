@@ -23,8 +23,8 @@ export const ScalarType = {
    */
   SCALAR_TYPE_DOUBLE: 1,
 } as const;
-/** A value of {@link ScalarType }; being an open enum, it may also hold numbers the schema does not declare. */
-export type ScalarType = (typeof ScalarType)[keyof typeof ScalarType];
+/** A value of {@link ScalarType }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type ScalarType = (typeof ScalarType)[keyof typeof ScalarType] | (number & {});
 /** The proto3 JSON name of each value of {@link ScalarType } (the first name of aliased numbers). */
 export const ScalarType$json: { readonly [value: number]: string } = {
   "0": "SCALAR_TYPE_UNSPECIFIED",

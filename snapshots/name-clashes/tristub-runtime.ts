@@ -2,7 +2,20 @@
 // The runtime itself lives under tristub/ (one module per template module of tristub's runtime-template/,
 // keeping only what this output uses). Import from here; the rest of the tree is internal.
 
+export type { CallOptions, SendOptions } from "./tristub/client/call-options.js";
+export type { ClientCallOptions, ClientOptions } from "./tristub/client/client-options.js";
+export type { ClientTransport } from "./tristub/client/client-transport.js";
 export { createTypeRegistry } from "./tristub/json/json-codec.js";
+export { getDefaultTypeRegistry } from "./tristub/json/json-registry.js";
 export type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "./tristub/protobuf/message-type.js";
 export { ProtobufError } from "./tristub/protobuf/protobuf-error.js";
+export { type MetadataInit, decodeBinaryHeader, encodeBinaryHeader } from "./tristub/protocol/metadata.js";
+export type { MethodInfo, MethodKind } from "./tristub/protocol/method-info.js";
+export { Code, codeName } from "./tristub/protocol/status-code.js";
+export { type ErrorDetail, TripleError, type TripleErrorOptions, isEnded } from "./tristub/protocol/triple-error.js";
+export { HandlerContext, type PeerInfo } from "./tristub/server/server-context.js";
+export type { ServerRegistration } from "./tristub/server/server-routing.js";
+export type { ServerOptions, ServerTlsOptions } from "./tristub/server/server-settings.js";
+export { type ClientTlsOptions, Http2ClientTransport, type Http2TransportOptions } from "./tristub/transport/node/http2-client-transport.js";
+export { type ListenOptions, TripleServer, createTripleServer } from "./tristub/transport/node/triple-server.js";
 

@@ -27,8 +27,8 @@ export const Suit = {
    */
   SUIT_SPADES: 2,
 } as const;
-/** A value of {@link Suit }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Suit = (typeof Suit)[keyof typeof Suit];
+/** A value of {@link Suit }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Suit = (typeof Suit)[keyof typeof Suit] | (number & {});
 /** The proto3 JSON name of each value of {@link Suit } (the first name of aliased numbers). */
 export const Suit$json: { readonly [value: number]: string } = {
   "0": "SUIT_UNSPECIFIED",

@@ -4350,3 +4350,216 @@ export const Tree: MessageCodec<Tree> = {
     return message;
   },
 };
+
+/**
+ * A proto2 default on a string-typed 64-bit integer ([jstype = JS_STRING]).
+ *
+ * @generated from message fixtures.proto2.JsStringDefaults
+ */
+export interface JsStringDefaults {
+  /**
+   * @generated from field: optional int64 with_default = 1 [default = -5, jstype = JS_STRING];
+   * @defaultValue "-5" (when unset)
+   */
+  withDefault?: string | undefined;
+  /**
+   * @generated from field: optional uint64 big_default = 2 [default = 18446744073709551615, jstype = JS_STRING];
+   * @defaultValue "18446744073709551615" (when unset)
+   */
+  bigDefault?: string | undefined;
+  /**
+   * @generated from field: required sint64 required_string = 3 [jstype = JS_STRING];
+   */
+  requiredString: string;
+  /**
+   * @generated from field: repeated sfixed64 unpacked_strings = 4 [jstype = JS_STRING];
+   */
+  unpackedStrings: string[];
+  /** Fields the schema does not declare, as raw wire bytes, so that a decode/encode round trip keeps them. */
+  $unknown?: Uint8Array;
+}
+
+/** Construction, binary and JSON codecs of {@link JsStringDefaults } (`fixtures.proto2.JsStringDefaults`). */
+export const JsStringDefaults: MessageCodec<JsStringDefaults> = {
+  typeName: "fixtures.proto2.JsStringDefaults",
+  create(init?: Partial<JsStringDefaults>): JsStringDefaults {
+    const message: JsStringDefaults = { withDefault: undefined, bigDefault: undefined, requiredString: "0", unpackedStrings: [] };
+    if (init !== undefined) Object.assign(message, init);
+    return message;
+  },
+  encode(message: JsStringDefaults): Uint8Array {
+    return protobufEncode(JsStringDefaults, message);
+  },
+  decode(bytes: Uint8Array, options?: BinaryDecodeOptions): JsStringDefaults {
+    return protobufDecode(JsStringDefaults, bytes, options);
+  },
+  write(message: JsStringDefaults, writer: BinaryWriter): void {
+    {
+      const v = message.withDefault;
+      if (v !== undefined) {
+        writer.uint32(8);
+        writer.int64(BigInt(v));
+      }
+    }
+    {
+      const v = message.bigDefault;
+      if (v !== undefined) {
+        writer.uint32(16);
+        writer.uint64(BigInt(v));
+      }
+    }
+    {
+      const v = message.requiredString;
+      writer.uint32(24);
+      writer.sint64(BigInt(v));
+    }
+    for (const v of message.unpackedStrings) {
+      writer.uint32(33);
+      writer.sfixed64(BigInt(v));
+    }
+    if (message.$unknown !== undefined) writer.raw(message.$unknown);
+  },
+  read(reader: BinaryReader, end: number, depth: number, target: JsStringDefaults | undefined, group: number): JsStringDefaults {
+    if (depth > reader.maxDepth) throw protobufDepthError("fixtures.proto2.JsStringDefaults", reader.maxDepth);
+    const message: JsStringDefaults = target ?? { withDefault: undefined, bigDefault: undefined, requiredString: "0", unpackedStrings: [] };
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag) {
+        case 8:
+          message.withDefault = reader.int64().toString();
+          break;
+        case 16:
+          message.bigDefault = reader.uint64().toString();
+          break;
+        case 24:
+          message.requiredString = reader.sint64().toString();
+          break;
+        case 33:
+          message.unpackedStrings.push(reader.sfixed64().toString());
+          break;
+        case 34: {
+          const packedEnd = reader.lengthEnd();
+          while (reader.pos < packedEnd) {
+            message.unpackedStrings.push(reader.sfixed64().toString());
+          }
+          protobufCheckEnd(reader, packedEnd, 0, "fixtures.proto2.JsStringDefaults");
+          break;
+        }
+        default:
+          if ((tag & 7) === 4) {
+            protobufEndGroup(tag, group, "fixtures.proto2.JsStringDefaults");
+            return message;
+          }
+          switch (tag >>> 3) {
+            case 1: case 2: case 3: case 4:
+              throw protobufWireTypeError("fixtures.proto2.JsStringDefaults", tag);
+          }
+          protobufUnknown(reader, message, tag, depth);
+      }
+    }
+    protobufCheckEnd(reader, end, group, "fixtures.proto2.JsStringDefaults");
+    return message;
+  },
+  toJson(message: JsStringDefaults, options?: JsonWriteOptions): JsonValue {
+    const proto = options?.useProtoFieldName === true;
+    const emit = options?.emitDefaultValues === true;
+    const json: JsonObject = {};
+    {
+      const v = message.withDefault;
+      if (v !== undefined) json[proto ? "with_default" : "withDefault"] = BigInt(v).toString();
+    }
+    {
+      const v = message.bigDefault;
+      if (v !== undefined) json[proto ? "big_default" : "bigDefault"] = BigInt(v).toString();
+    }
+    {
+      const v = message.requiredString;
+      json[proto ? "required_string" : "requiredString"] = BigInt(v).toString();
+    }
+    {
+      const v = message.unpackedStrings;
+      if (v.length !== 0 || emit) json[proto ? "unpacked_strings" : "unpackedStrings"] = v.map((x) => BigInt(x).toString());
+    }
+    return json;
+  },
+  toJsonString(message: JsStringDefaults, options?: JsonWriteOptions): string {
+    return jsonEncodeString(JsStringDefaults, message, options);
+  },
+  writeJson(message: JsStringDefaults, options: JsonWriteOptions | undefined): string {
+    const proto = options?.useProtoFieldName === true;
+    const emit = options?.emitDefaultValues === true;
+    let s = "";
+    let st = 0;
+    {
+      const v = message.withDefault;
+      if (v !== undefined) { s += (st === 0 ? (proto ? '{"with_default":"' : '{"withDefault":"') : st === 1 ? (proto ? ',"with_default":"' : ',"withDefault":"') : (proto ? '","with_default":"' : '","withDefault":"')) + v; st = 2; }
+    }
+    {
+      const v = message.bigDefault;
+      if (v !== undefined) { s += (st === 0 ? (proto ? '{"big_default":"' : '{"bigDefault":"') : st === 1 ? (proto ? ',"big_default":"' : ',"bigDefault":"') : (proto ? '","big_default":"' : '","bigDefault":"')) + v; st = 2; }
+    }
+    {
+      const v = message.requiredString;
+      { s += (st === 0 ? (proto ? '{"required_string":"' : '{"requiredString":"') : st === 1 ? (proto ? ',"required_string":"' : ',"requiredString":"') : (proto ? '","required_string":"' : '","requiredString":"')) + v; st = 2; }
+    }
+    {
+      const v = message.unpackedStrings;
+      if (v.length !== 0 || emit) {
+        s += (st === 0 ? (proto ? '{"unpacked_strings":[' : '{"unpackedStrings":[') : st === 1 ? (proto ? ',"unpacked_strings":[' : ',"unpackedStrings":[') : (proto ? '","unpacked_strings":[' : '","unpackedStrings":['));
+        for (let i = 0; i < v.length; i++) {
+          if (i !== 0) s += ",";
+          s += '"' + BigInt((v[i] as string)) + '"';
+        }
+        s += "]";
+        st = 1;
+      }
+    }
+    return st === 0 ? "{}" : s + (st === 1 ? "}" : '"}');
+  },
+  fromJson(json: JsonValue, options?: JsonReadOptions): JsStringDefaults {
+    return jsonDecode(JsStringDefaults, json, options);
+  },
+  fromJsonString(json: string, options?: JsonReadOptions): JsStringDefaults {
+    return jsonDecodeString(JsStringDefaults, json, options);
+  },
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number): JsStringDefaults {
+    jsonCheckDepth(depth, options, "fixtures.proto2.JsStringDefaults");
+    const object = jsonExpectObject(json, "fixtures.proto2.JsStringDefaults");
+    const message: JsStringDefaults = { withDefault: undefined, bigDefault: undefined, requiredString: "0", unpackedStrings: [] };
+    let seen = 0;
+    let v: JsonValue | undefined;
+    v = object["withDefault"];
+    if (v === undefined) v = object["with_default"];
+    if (v !== undefined) {
+      seen++;
+      message.withDefault = v === null ? undefined : jsonReadInt64(v, "fixtures.proto2.JsStringDefaults.with_default").toString();
+    }
+    v = object["bigDefault"];
+    if (v === undefined) v = object["big_default"];
+    if (v !== undefined) {
+      seen++;
+      message.bigDefault = v === null ? undefined : jsonReadUint64(v, "fixtures.proto2.JsStringDefaults.big_default").toString();
+    }
+    v = object["requiredString"];
+    if (v === undefined) v = object["required_string"];
+    if (v !== undefined) {
+      seen++;
+      message.requiredString = v === null ? "0" : jsonReadInt64(v, "fixtures.proto2.JsStringDefaults.required_string").toString();
+    }
+    v = object["unpackedStrings"];
+    if (v === undefined) v = object["unpacked_strings"];
+    if (v !== undefined) {
+      seen++;
+      if (v !== null) {
+        for (const item of jsonExpectArray(v, "fixtures.proto2.JsStringDefaults.unpacked_strings")) {
+          if (item === null) throw jsonError("fixtures.proto2.JsStringDefaults.unpacked_strings", "list item must not be null");
+          message.unpackedStrings.push(jsonReadInt64(item, "fixtures.proto2.JsStringDefaults.unpacked_strings").toString());
+        }
+      }
+    }
+    if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
+      throw jsonUnknownKeys("fixtures.proto2.JsStringDefaults", object, ["withDefault","with_default","bigDefault","big_default","requiredString","required_string","unpackedStrings","unpacked_strings"], [["withDefault","with_default"],["bigDefault","big_default"],["requiredString","required_string"],["unpackedStrings","unpacked_strings"]]);
+    }
+    return message;
+  },
+};

@@ -34,8 +34,8 @@ export const Color = {
    */
   COLOR_NEGATIVE: -1,
 } as const;
-/** A value of {@link Color }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Color = (typeof Color)[keyof typeof Color];
+/** A value of {@link Color }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Color = (typeof Color)[keyof typeof Color] | (number & {});
 /** The proto3 JSON name of each value of {@link Color } (the first name of aliased numbers). */
 export const Color$json: { readonly [value: number]: string } = {
   "0": "COLOR_UNSPECIFIED",
@@ -2159,6 +2159,12 @@ export const RepeatedMixed: MessageCodec<RepeatedMixed> = {
         writer.join(start);
       }
     }
+    for (const v of message.nested) {
+      writer.uint32(58);
+      const start = writer.fork();
+      RepeatedMixed.write(v, writer);
+      writer.join(start);
+    }
     {
       const list = message.packedSint64Far;
       if (list.length !== 0) {
@@ -2167,12 +2173,6 @@ export const RepeatedMixed: MessageCodec<RepeatedMixed> = {
         for (const v of list) writer.sint64(v);
         writer.join(start);
       }
-    }
-    for (const v of message.nested) {
-      writer.uint32(58);
-      const start = writer.fork();
-      RepeatedMixed.write(v, writer);
-      writer.join(start);
     }
     if (message.$unknown !== undefined) writer.raw(message.$unknown);
   },

@@ -218,8 +218,8 @@ export const StatusResponse_Status = {
    */
   STATUS_NOT_SERVING: 2,
 } as const;
-/** A value of {@link StatusResponse_Status }; being an open enum, it may also hold numbers the schema does not declare. */
-export type StatusResponse_Status = (typeof StatusResponse_Status)[keyof typeof StatusResponse_Status];
+/** A value of {@link StatusResponse_Status }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type StatusResponse_Status = (typeof StatusResponse_Status)[keyof typeof StatusResponse_Status] | (number & {});
 /** The proto3 JSON name of each value of {@link StatusResponse_Status } (the first name of aliased numbers). */
 export const StatusResponse_Status$json: { readonly [value: number]: string } = {
   "0": "STATUS_UNSPECIFIED",

@@ -354,7 +354,7 @@ export const WellKnownTypes: MessageCodec<WellKnownTypes> = {
     if (v === undefined) v = object["null_value"];
     if (v !== undefined) {
       seen++;
-      const e = v === null ? 0 : jsonReadEnum(NullValue, v, true, ignoreUnknown, "fixtures.wkt.WellKnownTypes.null_value");
+      const e = v === null ? 0 : jsonReadEnum(NullValue, v, false, ignoreUnknown, "fixtures.wkt.WellKnownTypes.null_value");
       if (e !== undefined) message.nullValue = e as NullValue;
     }
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
@@ -1174,7 +1174,7 @@ export const RepeatedWellKnownTypes: MessageCodec<RepeatedWellKnownTypes> = {
       seen++;
       if (v !== null) {
         for (const item of jsonExpectArray(v, "fixtures.wkt.RepeatedWellKnownTypes.null_values")) {
-          const e = item === null ? 0 : jsonReadEnum(NullValue, item, true, ignoreUnknown, "fixtures.wkt.RepeatedWellKnownTypes.null_values");
+          const e = item === null ? 0 : jsonReadEnum(NullValue, item, false, ignoreUnknown, "fixtures.wkt.RepeatedWellKnownTypes.null_values");
           if (e !== undefined) message.nullValues.push(e as NullValue);
         }
       }
@@ -1896,6 +1896,391 @@ export const OneofWellKnownTypes: MessageCodec<OneofWellKnownTypes> = {
     }
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("fixtures.wkt.OneofWellKnownTypes", object, ["timestamp","int64Value","int64_value","stringValue","string_value","struct","value","empty"], [["int64Value","int64_value"],["stringValue","string_value"]]);
+    }
+    return message;
+  },
+};
+
+/**
+ * Containers whose values are written without being read (NullValue is always `null`): the generated
+ * JSON code must not declare unused locals (noUnusedLocals).
+ *
+ * @generated from message fixtures.wkt.NullAndEmptyContainers
+ */
+export interface NullAndEmptyContainers {
+  /**
+   * @generated from field: map<string, google.protobuf.NullValue> nulls = 1;
+   */
+  nulls: { [key: string]: NullValue };
+  /**
+   * @generated from field: map<int32, google.protobuf.Empty> empties = 2;
+   */
+  empties: { [key: number]: Empty };
+  /**
+   * @generated from field: repeated google.protobuf.NullValue null_list = 3;
+   */
+  nullList: NullValue[];
+  /**
+   * @generated from oneof fixtures.wkt.NullAndEmptyContainers.either
+   */
+  either: { case: "nullCase"; value: NullValue } | { case: "emptyCase"; value: Empty } | { case: undefined; value?: undefined };
+  /**
+   * @generated from field: optional google.protobuf.NullValue optional_null = 6;
+   */
+  optionalNull?: NullValue | undefined;
+  /** Fields the schema does not declare, as raw wire bytes, so that a decode/encode round trip keeps them. */
+  $unknown?: Uint8Array;
+}
+
+/** Construction, binary and JSON codecs of {@link NullAndEmptyContainers } (`fixtures.wkt.NullAndEmptyContainers`). */
+export const NullAndEmptyContainers: MessageCodec<NullAndEmptyContainers> = {
+  typeName: "fixtures.wkt.NullAndEmptyContainers",
+  create(init?: Partial<NullAndEmptyContainers>): NullAndEmptyContainers {
+    const message: NullAndEmptyContainers = { nulls: {}, empties: {}, nullList: [], either: { case: undefined }, optionalNull: undefined };
+    if (init !== undefined) Object.assign(message, init);
+    return message;
+  },
+  encode(message: NullAndEmptyContainers): Uint8Array {
+    return protobufEncode(NullAndEmptyContainers, message);
+  },
+  decode(bytes: Uint8Array, options?: BinaryDecodeOptions): NullAndEmptyContainers {
+    return protobufDecode(NullAndEmptyContainers, bytes, options);
+  },
+  write(message: NullAndEmptyContainers, writer: BinaryWriter): void {
+    {
+      const map = message.nulls as { [key: string]: NullValue };
+      for (const k of Object.keys(map)) {
+        const v = map[k] as NullValue;
+        writer.uint32(10);
+        const start = writer.fork();
+        writer.uint32(10);
+        writer.string(k);
+        writer.uint32(16);
+        writer.int32(v);
+        writer.join(start);
+      }
+    }
+    {
+      const map = message.empties as { [key: string]: Empty };
+      for (const k of Object.keys(map)) {
+        const v = map[k] as Empty;
+        writer.uint32(18);
+        const start = writer.fork();
+        writer.uint32(8);
+        writer.int32(+k);
+        writer.uint32(18);
+        const inner = writer.fork();
+        Empty.write(v, writer);
+        writer.join(inner);
+        writer.join(start);
+      }
+    }
+    {
+      const list = message.nullList;
+      if (list.length !== 0) {
+        writer.uint32(26);
+        const start = writer.fork();
+        for (const v of list) writer.int32(v);
+        writer.join(start);
+      }
+    }
+    {
+      const o = message.either;
+      switch (o.case) {
+        case "nullCase": {
+          writer.uint32(32);
+          writer.int32(o.value);
+          break;
+        }
+        case "emptyCase": {
+          writer.uint32(42);
+          const start = writer.fork();
+          Empty.write(o.value, writer);
+          writer.join(start);
+          break;
+        }
+      }
+    }
+    {
+      const v = message.optionalNull;
+      if (v !== undefined) {
+        writer.uint32(48);
+        writer.int32(v);
+      }
+    }
+    if (message.$unknown !== undefined) writer.raw(message.$unknown);
+  },
+  read(reader: BinaryReader, end: number, depth: number, target: NullAndEmptyContainers | undefined, group: number): NullAndEmptyContainers {
+    if (depth > reader.maxDepth) throw protobufDepthError("fixtures.wkt.NullAndEmptyContainers", reader.maxDepth);
+    const message: NullAndEmptyContainers = target ?? { nulls: {}, empties: {}, nullList: [], either: { case: undefined }, optionalNull: undefined };
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag) {
+        case 10: {
+          const entryEnd = reader.lengthEnd();
+          let key = "";
+          let value: NullValue = 0 as NullValue;
+          while (reader.pos < entryEnd) {
+            const entryTag = reader.uint32();
+            switch (entryTag) {
+              case 10:
+                key = reader.string();
+                break;
+              case 16:
+                value = reader.int32() as NullValue;
+                break;
+              default:
+                if (entryTag >>> 3 === 1 || entryTag >>> 3 === 2) throw protobufWireTypeError("fixtures.wkt.NullAndEmptyContainers.NullsEntry", entryTag);
+                reader.skip(entryTag & 7, entryTag >>> 3, depth);
+            }
+          }
+          protobufCheckEnd(reader, entryEnd, 0, "fixtures.wkt.NullAndEmptyContainers");
+          protobufMapSet(message.nulls, key, value);
+          break;
+        }
+        case 18: {
+          const entryEnd = reader.lengthEnd();
+          let key = 0;
+          let value: Empty | undefined = undefined;
+          while (reader.pos < entryEnd) {
+            const entryTag = reader.uint32();
+            switch (entryTag) {
+              case 8:
+                key = reader.int32();
+                break;
+              case 18:
+                value = Empty.read(reader, reader.lengthEnd(), depth + 1, value, 0);
+                break;
+              default:
+                if (entryTag >>> 3 === 1 || entryTag >>> 3 === 2) throw protobufWireTypeError("fixtures.wkt.NullAndEmptyContainers.EmptiesEntry", entryTag);
+                reader.skip(entryTag & 7, entryTag >>> 3, depth);
+            }
+          }
+          protobufCheckEnd(reader, entryEnd, 0, "fixtures.wkt.NullAndEmptyContainers");
+          message.empties[key] = value ?? Empty.create();
+          break;
+        }
+        case 24:
+          message.nullList.push(reader.int32() as NullValue);
+          break;
+        case 26: {
+          const packedEnd = reader.lengthEnd();
+          while (reader.pos < packedEnd) {
+            message.nullList.push(reader.int32() as NullValue);
+          }
+          protobufCheckEnd(reader, packedEnd, 0, "fixtures.wkt.NullAndEmptyContainers");
+          break;
+        }
+        case 32:
+          message.either = { case: "nullCase", value: reader.int32() as NullValue };
+          break;
+        case 42:
+          message.either = { case: "emptyCase", value: Empty.read(reader, reader.lengthEnd(), depth + 1, message.either.case === "emptyCase" ? message.either.value : undefined, 0) };
+          break;
+        case 48:
+          message.optionalNull = reader.int32() as NullValue;
+          break;
+        default:
+          if ((tag & 7) === 4) {
+            protobufEndGroup(tag, group, "fixtures.wkt.NullAndEmptyContainers");
+            return message;
+          }
+          switch (tag >>> 3) {
+            case 1: case 2: case 3: case 4: case 5: case 6:
+              throw protobufWireTypeError("fixtures.wkt.NullAndEmptyContainers", tag);
+          }
+          protobufUnknown(reader, message, tag, depth);
+      }
+    }
+    protobufCheckEnd(reader, end, group, "fixtures.wkt.NullAndEmptyContainers");
+    return message;
+  },
+  toJson(message: NullAndEmptyContainers, options?: JsonWriteOptions): JsonValue {
+    const proto = options?.useProtoFieldName === true;
+    const emit = options?.emitDefaultValues === true;
+    const json: JsonObject = {};
+    {
+      const v = message.nulls;
+      const keys = Object.keys(v);
+      if (keys.length !== 0 || emit) {
+        const map: JsonObject = {};
+        for (const k of keys) protobufMapSet(map, k, null);
+        json["nulls"] = map;
+      }
+    }
+    {
+      const v = message.empties;
+      const keys = Object.keys(v);
+      if (keys.length !== 0 || emit) {
+        const map: JsonObject = {};
+        const entries = v as { [key: string]: Empty };
+        for (const k of keys) protobufMapSet(map, k, jsonWriteWellKnown(Empty, (entries[k] as Empty), options, "fixtures.wkt.NullAndEmptyContainers.empties"));
+        json["empties"] = map;
+      }
+    }
+    {
+      const v = message.nullList;
+      if (v.length !== 0 || emit) json[proto ? "null_list" : "nullList"] = v.map(() => null);
+    }
+    {
+      const o = message.either;
+      switch (o.case) {
+        case "nullCase":
+          json[proto ? "null_case" : "nullCase"] = null;
+          break;
+        case "emptyCase":
+          json[proto ? "empty_case" : "emptyCase"] = jsonWriteWellKnown(Empty, o.value, options, "fixtures.wkt.NullAndEmptyContainers.empty_case");
+          break;
+      }
+    }
+    {
+      const v = message.optionalNull;
+      if (v !== undefined) json[proto ? "optional_null" : "optionalNull"] = null;
+    }
+    return json;
+  },
+  toJsonString(message: NullAndEmptyContainers, options?: JsonWriteOptions): string {
+    return jsonEncodeString(NullAndEmptyContainers, message, options);
+  },
+  writeJson(message: NullAndEmptyContainers, options: JsonWriteOptions | undefined): string {
+    const proto = options?.useProtoFieldName === true;
+    const emit = options?.emitDefaultValues === true;
+    let s = "";
+    let st = 0;
+    {
+      const v = message.nulls;
+      const keys = Object.keys(v);
+      if (keys.length !== 0 || emit) {
+        s += (st === 0 ? '{"nulls":{' : st === 1 ? ',"nulls":{' : '","nulls":{');
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i] as string;
+          s += (i === 0 ? '"' : ',"') + jsonTextStringBody(k) + '":' + "null";
+        }
+        s += "}";
+        st = 1;
+      }
+    }
+    {
+      const v = message.empties;
+      const keys = Object.keys(v);
+      if (keys.length !== 0 || emit) {
+        const entries = v as { [key: string]: Empty };
+        s += (st === 0 ? '{"empties":{' : st === 1 ? ',"empties":{' : '","empties":{');
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i] as string;
+          s += (i === 0 ? '"' : ',"') + jsonTextStringBody(k) + '":' + JSON.stringify(jsonWriteWellKnown(Empty, (entries[k] as Empty), options, "fixtures.wkt.NullAndEmptyContainers.empties"));
+        }
+        s += "}";
+        st = 1;
+      }
+    }
+    {
+      const v = message.nullList;
+      if (v.length !== 0 || emit) {
+        s += (st === 0 ? (proto ? '{"null_list":[' : '{"nullList":[') : st === 1 ? (proto ? ',"null_list":[' : ',"nullList":[') : (proto ? '","null_list":[' : '","nullList":['));
+        for (let i = 0; i < v.length; i++) {
+          if (i !== 0) s += ",";
+          s += "null";
+        }
+        s += "]";
+        st = 1;
+      }
+    }
+    {
+      const o = message.either;
+      switch (o.case) {
+        case "nullCase":
+          { s += (st === 0 ? (proto ? '{"null_case":' : '{"nullCase":') : st === 1 ? (proto ? ',"null_case":' : ',"nullCase":') : (proto ? '","null_case":' : '","nullCase":')) + "null"; st = 1; }
+          break;
+        case "emptyCase":
+          { s += (st === 0 ? (proto ? '{"empty_case":' : '{"emptyCase":') : st === 1 ? (proto ? ',"empty_case":' : ',"emptyCase":') : (proto ? '","empty_case":' : '","emptyCase":')) + JSON.stringify(jsonWriteWellKnown(Empty, o.value, options, "fixtures.wkt.NullAndEmptyContainers.empty_case")); st = 1; }
+          break;
+      }
+    }
+    {
+      const v = message.optionalNull;
+      if (v !== undefined) { s += (st === 0 ? (proto ? '{"optional_null":' : '{"optionalNull":') : st === 1 ? (proto ? ',"optional_null":' : ',"optionalNull":') : (proto ? '","optional_null":' : '","optionalNull":')) + "null"; st = 1; }
+    }
+    return st === 0 ? "{}" : s + (st === 1 ? "}" : '"}');
+  },
+  fromJson(json: JsonValue, options?: JsonReadOptions): NullAndEmptyContainers {
+    return jsonDecode(NullAndEmptyContainers, json, options);
+  },
+  fromJsonString(json: string, options?: JsonReadOptions): NullAndEmptyContainers {
+    return jsonDecodeString(NullAndEmptyContainers, json, options);
+  },
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number): NullAndEmptyContainers {
+    jsonCheckDepth(depth, options, "fixtures.wkt.NullAndEmptyContainers");
+    const object = jsonExpectObject(json, "fixtures.wkt.NullAndEmptyContainers");
+    const message: NullAndEmptyContainers = { nulls: {}, empties: {}, nullList: [], either: { case: undefined }, optionalNull: undefined };
+    const ignoreUnknown = options.ignoreUnknownFields === true;
+    let seen = 0;
+    let v: JsonValue | undefined;
+    v = object["nulls"];
+    if (v !== undefined) {
+      seen++;
+      if (v !== null) {
+        const entries = jsonExpectObject(v, "fixtures.wkt.NullAndEmptyContainers.nulls");
+        for (const k in entries) {
+          const item = entries[k] as JsonValue;
+          const mapKey = jsonReadMapKeyString(k, "fixtures.wkt.NullAndEmptyContainers.nulls");
+          const e = item === null ? 0 : jsonReadEnum(NullValue, item, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.nulls");
+          if (e !== undefined) protobufMapSet(message.nulls as { [key: string]: NullValue }, mapKey, e as NullValue);
+        }
+      }
+    }
+    v = object["empties"];
+    if (v !== undefined) {
+      seen++;
+      if (v !== null) {
+        const entries = jsonExpectObject(v, "fixtures.wkt.NullAndEmptyContainers.empties");
+        for (const k of Object.keys(entries)) {
+          const item = entries[k] as JsonValue;
+          if (item === null) throw jsonError("fixtures.wkt.NullAndEmptyContainers.empties", "map value must not be null");
+          const mapKey = jsonReadMapKeyInt(k, false, "fixtures.wkt.NullAndEmptyContainers.empties");
+          message.empties[mapKey] = jsonReadWellKnown(Empty, item, options, depth + 1, "fixtures.wkt.NullAndEmptyContainers.empties");
+        }
+      }
+    }
+    v = object["nullList"];
+    if (v === undefined) v = object["null_list"];
+    if (v !== undefined) {
+      seen++;
+      if (v !== null) {
+        for (const item of jsonExpectArray(v, "fixtures.wkt.NullAndEmptyContainers.null_list")) {
+          const e = item === null ? 0 : jsonReadEnum(NullValue, item, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.null_list");
+          if (e !== undefined) message.nullList.push(e as NullValue);
+        }
+      }
+    }
+    v = object["nullCase"];
+    if (v === undefined) v = object["null_case"];
+    if (v !== undefined) {
+      seen++;
+      {
+        if (message.either.case !== undefined) throw jsonOneofTwice("fixtures.wkt.NullAndEmptyContainers.either", "nullCase");
+        const e = v === null ? 0 : jsonReadEnum(NullValue, v, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.null_case");
+        if (e !== undefined) message.either = { case: "nullCase", value: e as NullValue };
+      }
+    }
+    v = object["emptyCase"];
+    if (v === undefined) v = object["empty_case"];
+    if (v !== undefined) {
+      seen++;
+      if (v !== null) {
+        if (message.either.case !== undefined) throw jsonOneofTwice("fixtures.wkt.NullAndEmptyContainers.either", "emptyCase");
+        message.either = { case: "emptyCase", value: jsonReadWellKnown(Empty, v, options, depth + 1, "fixtures.wkt.NullAndEmptyContainers.empty_case") };
+      }
+    }
+    v = object["optionalNull"];
+    if (v === undefined) v = object["optional_null"];
+    if (v !== undefined) {
+      seen++;
+      const e = v === null ? 0 : jsonReadEnum(NullValue, v, false, ignoreUnknown, "fixtures.wkt.NullAndEmptyContainers.optional_null");
+      if (e !== undefined) message.optionalNull = e as NullValue;
+    }
+    if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
+      throw jsonUnknownKeys("fixtures.wkt.NullAndEmptyContainers", object, ["nulls","empties","nullList","null_list","nullCase","null_case","emptyCase","empty_case","optionalNull","optional_null"], [["nullList","null_list"],["nullCase","null_case"],["emptyCase","empty_case"],["optionalNull","optional_null"]]);
     }
     return message;
   },

@@ -8,6 +8,7 @@ import {
   containsNaN,
   createRng,
   fromPlain,
+  esLocalNamesCollide,
   listMessages,
   loadFixtureRegistry,
   plainDiff,
@@ -165,7 +166,8 @@ describe.each(FIXTURE_CONCERNS)("fixture %s", (concern) => {
   let messages: DescMessage[];
   beforeAll(async () => {
     registry = await loadFixtureRegistry(concern);
-    messages = listMessages(registry, concern);
+    // protobuf-es cannot hold messages whose members share a localName (test/name-collisions.test.ts).
+    messages = listMessages(registry, concern).filter((desc) => !esLocalNamesCollide(desc));
   });
 
   it("has messages (no map entries, no google.protobuf.*)", () => {

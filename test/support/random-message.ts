@@ -789,6 +789,7 @@ export const FIXTURE_CONCERNS = [
   "name-clashes",
   "services",
   "multi-package",
+  "field-order",
 ] as const;
 
 const registryCache = new Map<string, Promise<FileRegistry>>();
@@ -830,6 +831,17 @@ export function loadFixtureRegistry(concern: string): Promise<FileRegistry> {
     registryCache.set(concern, cached);
   }
   return cached;
+}
+
+/**
+ * Does protobuf-es give two members of this message (or two fields of one oneof) the same `localName`?
+ * protobuf-es then keeps them in one property and cannot serve as the oracle for the message; tristub
+ * keeps them apart (generator/model/member-names.ts), tested in test/name-collisions.test.ts.
+ */
+export function esLocalNamesCollide(desc: DescMessage): boolean {
+  const distinct = (names: string[]): boolean => new Set(names).size === names.length;
+  if (!distinct(desc.members.map((m) => m.localName))) return true;
+  return desc.oneofs.some((o) => !distinct(o.fields.map((f) => f.localName)));
 }
 
 /**

@@ -1,10 +1,10 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { Compression, CompressionTable } from "../../protocol/compression.js";
+import type { Compressor, CompressorTable } from "../../protocol/compression.js";
 import { Code } from "../../protocol/status-code.js";
 import { TripleError } from "../../protocol/triple-error.js";
 
 /** gzip over Node's zlib: the one algorithm every Triple and gRPC peer implements. */
-export const nodeGzip: Compression = {
+export const nodeGzip: Compressor = {
   name: "gzip",
   compress: (data) => gzipSync(data),
   decompress(data, maxBytes) {
@@ -20,4 +20,4 @@ export const nodeGzip: Compression = {
 };
 
 /** The compressions the Node runtime offers, by name. */
-export const nodeCompressions: CompressionTable = new Map([["gzip", nodeGzip]]);
+export const nodeCompressions: CompressorTable = new Map([["gzip", nodeGzip]]);

@@ -22,8 +22,8 @@ export const Kind = {
    */
   KIND_STATIC: 1,
 } as const;
-/** A value of {@link Kind }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Kind = (typeof Kind)[keyof typeof Kind];
+/** A value of {@link Kind }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Kind = (typeof Kind)[keyof typeof Kind] | (number & {});
 /** The proto3 JSON name of each value of {@link Kind } (the first name of aliased numbers). */
 export const Kind$json: { readonly [value: number]: string } = {
   "0": "KIND_UNSPECIFIED",

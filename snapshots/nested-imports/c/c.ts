@@ -342,8 +342,8 @@ export const Tag_Kind = {
    */
   KIND_TOPIC: 2,
 } as const;
-/** A value of {@link Tag_Kind }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Tag_Kind = (typeof Tag_Kind)[keyof typeof Tag_Kind];
+/** A value of {@link Tag_Kind }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Tag_Kind = (typeof Tag_Kind)[keyof typeof Tag_Kind] | (number & {});
 /** The proto3 JSON name of each value of {@link Tag_Kind } (the first name of aliased numbers). */
 export const Tag_Kind$json: { readonly [value: number]: string } = {
   "0": "KIND_UNSPECIFIED",

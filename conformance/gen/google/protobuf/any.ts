@@ -7,6 +7,7 @@ import { protobufCheckEnd, protobufDecode, protobufDepthError, protobufEmptyByte
 import type { BinaryDecodeOptions, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec } from "../../tristub/protobuf/message-type.js";
 import type { BinaryReader } from "../../tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "../../tristub/protobuf/wire-writer.js";
+import "../../tristub-registry.js";
 
 /**
  * `Any` contains an arbitrary serialized protocol buffer message along with a

@@ -29,8 +29,8 @@ export const NullValue = {
    */
   NULL_VALUE: 0,
 } as const;
-/** A value of {@link NullValue }; being an open enum, it may also hold numbers the schema does not declare. */
-export type NullValue = (typeof NullValue)[keyof typeof NullValue];
+/** A value of {@link NullValue }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type NullValue = (typeof NullValue)[keyof typeof NullValue] | (number & {});
 /** The proto3 JSON name of each value of {@link NullValue } (the first name of aliased numbers). */
 export const NullValue$json: { readonly [value: number]: string } = {
   "0": "NULL_VALUE",

@@ -4,7 +4,7 @@
 
 import type { ClientTransport } from "./client-transport.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
-import { type Compression, compressionNames } from "../protocol/compression.js";
+import { type Compressor, compressionNames } from "../protocol/compression.js";
 import type { MetadataInit } from "../protocol/metadata.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";
 
@@ -58,7 +58,7 @@ export interface ClientConfig {
   readonly protocol: "grpc" | "triple";
   readonly httpVersion: "1.1" | "2";
   /** The compression of request messages, if any. */
-  readonly requestCompression: Compression | undefined;
+  readonly requestCompression: Compressor | undefined;
   /** The encodings the client accepts in responses (`grpc-accept-encoding`, `accept-encoding`). */
   readonly acceptEncoding: string;
   readonly maxReceiveMessageBytes: number;

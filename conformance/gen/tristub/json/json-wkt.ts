@@ -3,6 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import { jsonCheckDepth } from "./json-codec.js";
+import { getDefaultTypeRegistry } from "./json-registry.js";
 import { jsonError, jsonExpectObject } from "./json-scalars.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import { protobufMapSet } from "../protobuf/message-codec.js";
@@ -64,7 +65,7 @@ export function jsonAnyFromJson(value: JsonValue, options: JsonReadOptions, dept
 
 function jsonAnyCodec(typeUrl: string, registry: JsonWriteOptions["registry"]) {
   const typeName = typeUrl.slice(typeUrl.lastIndexOf("/") + 1);
-  const codec = typeName === "" ? undefined : registry?.getMessage(typeName);
+  const codec = typeName === "" ? undefined : (registry ?? getDefaultTypeRegistry())?.getMessage(typeName);
   if (codec === undefined) {
     throw jsonError("google.protobuf.Any", `type ${JSON.stringify(typeUrl)} is not in the type registry`);
   }

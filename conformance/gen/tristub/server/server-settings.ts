@@ -3,7 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
-import { type Compression, type CompressionTable, compressionNames } from "../protocol/compression.js";
+import { type Compressor, type CompressorTable, compressionNames } from "../protocol/compression.js";
 import { HandlerContext } from "./server-context.js";
 
 /** Default largest request message, after decompression: 4 MiB, as grpc-go and grpc-java. */
@@ -74,13 +74,13 @@ export interface ServerSettings {
   readonly versionFallback: boolean;
   readonly onError: ((error: unknown, ctx: HandlerContext) => void) | undefined;
   /** Compressions the server decodes, and encodes responses with when the client accepts them. */
-  readonly compressions: CompressionTable;
+  readonly compressions: CompressorTable;
   /** The names in `compressions`, comma-separated (for `grpc-accept-encoding` / `accept-encoding`). */
   readonly acceptEncoding: string;
 }
 
 /** Applies the defaults to server options; `compressions` comes from the transport. */
-export function serverResolveSettings(options: ServerOptions, compressions: CompressionTable): ServerSettings {
+export function serverResolveSettings(options: ServerOptions, compressions: CompressorTable): ServerSettings {
   return {
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? serverDefaultMaxReceiveMessageBytes,
     maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
@@ -107,9 +107,9 @@ export interface ServerCallSettings {
   /** The response `content-type` (echoes the request's gRPC subtype). */
   readonly contentType: string;
   /** The compression of request messages (`grpc-encoding`), if any. */
-  readonly requestCompression: Compression | undefined;
+  readonly requestCompression: Compressor | undefined;
   /** The compression of response messages: the client accepts it and the server allows it. */
-  readonly responseCompression: Compression | undefined;
+  readonly responseCompression: Compressor | undefined;
   readonly compressMinBytes: number;
   /** `grpc-accept-encoding` of the responses. */
   readonly acceptEncoding: string;

@@ -23,8 +23,8 @@ export const PayloadType = {
    */
   COMPRESSABLE: 0,
 } as const;
-/** A value of {@link PayloadType }; being an open enum, it may also hold numbers the schema does not declare. */
-export type PayloadType = (typeof PayloadType)[keyof typeof PayloadType];
+/** A value of {@link PayloadType }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type PayloadType = (typeof PayloadType)[keyof typeof PayloadType] | (number & {});
 /** The proto3 JSON name of each value of {@link PayloadType } (the first name of aliased numbers). */
 export const PayloadType$json: { readonly [value: number]: string } = {
   "0": "COMPRESSABLE",
@@ -60,8 +60,8 @@ export const GrpclbRouteType = {
    */
   GRPCLB_ROUTE_TYPE_BACKEND: 2,
 } as const;
-/** A value of {@link GrpclbRouteType }; being an open enum, it may also hold numbers the schema does not declare. */
-export type GrpclbRouteType = (typeof GrpclbRouteType)[keyof typeof GrpclbRouteType];
+/** A value of {@link GrpclbRouteType }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type GrpclbRouteType = (typeof GrpclbRouteType)[keyof typeof GrpclbRouteType] | (number & {});
 /** The proto3 JSON name of each value of {@link GrpclbRouteType } (the first name of aliased numbers). */
 export const GrpclbRouteType$json: { readonly [value: number]: string } = {
   "0": "GRPCLB_ROUTE_TYPE_UNKNOWN",
@@ -3699,8 +3699,8 @@ export const ClientConfigureRequest_RpcType = {
    */
   UNARY_CALL: 1,
 } as const;
-/** A value of {@link ClientConfigureRequest_RpcType }; being an open enum, it may also hold numbers the schema does not declare. */
-export type ClientConfigureRequest_RpcType = (typeof ClientConfigureRequest_RpcType)[keyof typeof ClientConfigureRequest_RpcType];
+/** A value of {@link ClientConfigureRequest_RpcType }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type ClientConfigureRequest_RpcType = (typeof ClientConfigureRequest_RpcType)[keyof typeof ClientConfigureRequest_RpcType] | (number & {});
 /** The proto3 JSON name of each value of {@link ClientConfigureRequest_RpcType } (the first name of aliased numbers). */
 export const ClientConfigureRequest_RpcType$json: { readonly [value: number]: string } = {
   "0": "EMPTY_CALL",

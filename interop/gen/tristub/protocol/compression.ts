@@ -7,7 +7,7 @@
  * `content-encoding`. The protocol code only names and calls it; the transport supplies the
  * implementation (Node's zlib under `transport/node/`), so protocol logic runs without `node:*`.
  */
-export interface Compression {
+export interface Compressor {
   /** The encoding name on the wire, e.g. `gzip`. */
   readonly name: string;
   /** Compresses one message payload. */
@@ -19,11 +19,11 @@ export interface Compression {
   decompress(data: Uint8Array, maxBytes: number): Uint8Array;
 }
 
-/** Compression implementations by encoding name (`identity` is never listed: it means none). */
-export type CompressionTable = ReadonlyMap<string, Compression>;
+/** Compressor implementations by encoding name (`identity` is never listed: it means none). */
+export type CompressorTable = ReadonlyMap<string, Compressor>;
 
 /** Picks the first encoding of an `accept-encoding`-style list that `table` implements. */
-export function negotiateEncoding(accept: string | undefined, table: CompressionTable): Compression | undefined {
+export function negotiateEncoding(accept: string | undefined, table: CompressorTable): Compressor | undefined {
   if (accept === undefined) return undefined;
   for (const part of accept.split(",")) {
     const name = part.split(";")[0]?.trim().toLowerCase();
@@ -35,7 +35,7 @@ export function negotiateEncoding(accept: string | undefined, table: Compression
 }
 
 /** The names `table` implements, comma-separated, for `grpc-accept-encoding` / `accept-encoding`. */
-export function compressionNames(table: CompressionTable): string {
+export function compressionNames(table: CompressorTable): string {
   return [...table.keys()].join(",");
 }
 

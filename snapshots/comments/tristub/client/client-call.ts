@@ -8,7 +8,7 @@ import type { ClientConfig } from "./client-options.js";
 import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
 import { clientRequestHeaders, clientResponseError, clientResponseHead } from "./client-wire.js";
 import { BinaryWriter } from "../protobuf/wire-writer.js";
-import type { Compression } from "../protocol/compression.js";
+import type { Compressor } from "../protocol/compression.js";
 import { EnvelopeReader, envelopeFlagCompressed, envelopePayload, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcDeadlineTimer } from "../protocol/grpc-timeout.js";
@@ -55,7 +55,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   /** Request messages not yet written to the stream (created with the first `send()`). */
   private out: BinaryWriter | undefined;
   private readonly responses: ClientResponses<O>;
-  private compression: Compression | undefined;
+  private compression: Compressor | undefined;
   private status: TripleError | undefined; // Code.OK once the call ended normally
   private closed = false;
   private requestClosed = false;

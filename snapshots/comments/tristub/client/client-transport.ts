@@ -2,7 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import type { CompressionTable } from "../protocol/compression.js";
+import type { CompressorTable } from "../protocol/compression.js";
 import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
 import type { ClientStreamLike } from "../transport/http2-stream.js";
 
@@ -23,7 +23,7 @@ export interface ClientTransport {
   /** The normalised target URL (`http://127.0.0.1:20000`). */
   readonly baseUrl: string;
   /** Compressions for request and response messages, by name. */
-  readonly compressions: CompressionTable;
+  readonly compressions: CompressorTable;
   /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */
   request(headers: OutgoingHeaders): ClientStreamLike;
   /**

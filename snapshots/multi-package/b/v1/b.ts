@@ -26,8 +26,8 @@ export const Status = {
    */
   STATUS_BB: 2,
 } as const;
-/** A value of {@link Status }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Status = (typeof Status)[keyof typeof Status];
+/** A value of {@link Status }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Status = (typeof Status)[keyof typeof Status] | (number & {});
 /** The proto3 JSON name of each value of {@link Status } (the first name of aliased numbers). */
 export const Status$json: { readonly [value: number]: string } = {
   "0": "STATUS_UNSPECIFIED",

@@ -31,7 +31,7 @@ export class HandlerContext {
    */
   requestCompressed = false;
   /**
-   * Compression of the response messages sent from now on, when the client accepts gzip and the server
+   * Compressor of the response messages sent from now on, when the client accepts gzip and the server
    * allows compression: undefined (default) gzips messages of at least the server's `compressMinBytes`,
    * true gzips every message, false sends them uncompressed. Read as each message is sent.
    */

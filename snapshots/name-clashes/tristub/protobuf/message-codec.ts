@@ -47,6 +47,21 @@ export function protobufDecode<T extends object>(
 }
 
 /**
+ * Decodes the message in `buf[start, end)` with `reader` (pointed at that range first), without a view
+ * of the bytes: how the RPC runtime decodes payloads straight out of received chunks, one reader per call.
+ */
+export function protobufDecodeRange<T extends object>(codec: MessageCodec<T>, reader: BinaryReader, buf: Uint8Array, start: number, end: number): T {
+  reader.reset(buf);
+  reader.pos = start;
+  reader.end = end;
+  try {
+    return codec.read(reader, end, 0, undefined, 0);
+  } catch (error) {
+    throw protobufStackOverflow(error, codec.typeName, "decode");
+  }
+}
+
+/**
  * Turns a stack overflow into a {@link ProtobufError} and returns any other error unchanged. Nesting is
  * bounded by `maxDepth` (default 100), far below what the stack holds, so only a caller who raised the
  * limit (or built a message deeper than it by hand) can get here; they still get the codec's one error
@@ -92,6 +107,13 @@ export function protobufUnknown(reader: BinaryReader, message: MessageWithUnknow
   const start = reader.pos;
   reader.skip(tag & 7, tag >>> 3, depth);
   protobufUnknownBytes(message, tag, reader.buf.subarray(start, reader.pos));
+}
+
+/** Keeps a closed enum's undeclared value as an unknown varint field, as protobuf requires. */
+export function protobufUnknownVarint(message: MessageWithUnknown, fieldNo: number, value: number): void {
+  const writer = new BinaryWriter(16);
+  writer.int32(value);
+  protobufUnknownBytes(message, (fieldNo << 3) >>> 0, writer.finish());
 }
 
 /**

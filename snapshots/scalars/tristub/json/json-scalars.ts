@@ -190,3 +190,9 @@ export function jsonExpectObject(value: JsonValue, path: string): { readonly [ke
   return value;
 }
 
+/** Fails a decode that found something other than a JSON array where a list was expected. */
+export function jsonExpectArray(value: JsonValue, path: string): readonly JsonValue[] {
+  if (!Array.isArray(value)) throw jsonError(path, "expected a JSON array", value);
+  return value;
+}
+

@@ -3,7 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import type { ClientConfig } from "./client-options.js";
-import type { Compression, CompressionTable } from "../protocol/compression.js";
+import type { Compressor, CompressorTable } from "../protocol/compression.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcTimeoutEncode } from "../protocol/grpc-timeout.js";
 import { type IncomingHeaders, type MetadataInit, type OutgoingHeaders, metadataToHttp2 } from "../protocol/metadata.js";
@@ -48,7 +48,7 @@ export interface ClientResponseHead {
   /** The call's failure: the trailers-only status, or a non-gRPC answer (HTTP status, content type, encoding). */
   readonly error: TripleError | undefined;
   /** The compression of the response messages (`grpc-encoding`; undefined for identity). */
-  readonly compression: Compression | undefined;
+  readonly compression: Compressor | undefined;
 }
 
 /**
@@ -58,7 +58,7 @@ export interface ClientResponseHead {
  * Only HEADERS that end the stream (`endStream`) are trailers-only: a `grpc-status` in HEADERS that
  * a body or real trailers follow is ignored, as grpc-go does (the trailers decide).
  */
-export function clientResponseHead(headers: IncomingHeaders, compressions: CompressionTable, metadata: () => Headers, endStream = true): ClientResponseHead {
+export function clientResponseHead(headers: IncomingHeaders, compressions: CompressorTable, metadata: () => Headers, endStream = true): ClientResponseHead {
   if (endStream && headers["grpc-status"] !== undefined) {
     return { trailersOnly: true, error: grpcStatusFromTrailers(headers, metadata), compression: undefined };
   }

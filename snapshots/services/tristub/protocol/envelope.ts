@@ -4,7 +4,7 @@
 
 import type { MessageCodec } from "../protobuf/message-type.js";
 import { BinaryWriter } from "../protobuf/wire-writer.js";
-import type { Compression } from "./compression.js";
+import type { Compressor } from "./compression.js";
 import { Code } from "./status-code.js";
 import { TripleError } from "./triple-error.js";
 
@@ -140,7 +140,7 @@ export function envelopeTruncatedError(pendingBytes: number): TripleError {
  * bounded by `maxMessageBytes`. A compressed flag without a `grpc-encoding` is INTERNAL, as grpc-go
  * and grpc-java answer it.
  */
-export function envelopePayload(data: Uint8Array, flags: number, compression: Compression | undefined, maxMessageBytes: number): Uint8Array {
+export function envelopePayload(data: Uint8Array, flags: number, compression: Compressor | undefined, maxMessageBytes: number): Uint8Array {
   if ((flags & envelopeFlagCompressed) === 0) return data;
   if (compression === undefined) {
     throw new TripleError(Code.INTERNAL, "protocol error: compressed message without grpc-encoding");
@@ -158,7 +158,7 @@ export function envelopeWrite<T extends object>(
   writer: BinaryWriter,
   codec: MessageCodec<T>,
   message: T,
-  compression: Compression | undefined,
+  compression: Compressor | undefined,
   compressMinBytes: number,
   json: boolean,
 ): void {

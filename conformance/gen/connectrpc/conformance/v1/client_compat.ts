@@ -13,7 +13,7 @@ import type { BinaryReader } from "../../../tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "../../../tristub/protobuf/wire-writer.js";
 import { Any } from "../../../google/protobuf/any.js";
 import { Empty } from "../../../google/protobuf/empty.js";
-import { Codec, Codec$json, Compression$, Compression$$json, HTTPVersion, HTTPVersion$json, Protocol, Protocol$json, StreamType, StreamType$json, TLSCreds } from "./config.js";
+import { Codec, Codec$json, Compression, Compression$json, HTTPVersion, HTTPVersion$json, Protocol, Protocol$json, StreamType, StreamType$json, TLSCreds } from "./config.js";
 import { ConformancePayload, Error$, Header, RawHTTPRequest } from "./service.js";
 
 /**
@@ -61,7 +61,7 @@ export interface ClientCompatRequest {
    *
    * @generated from field: connectrpc.conformance.v1.Compression compression = 5;
    */
-  compression: Compression$;
+  compression: Compression;
   /**
    * The server host that this request will be sent to.
    *
@@ -370,7 +370,7 @@ export const ClientCompatRequest: MessageCodec<ClientCompatRequest> = {
           message.codec = reader.int32() as Codec;
           break;
         case 40:
-          message.compression = reader.int32() as Compression$;
+          message.compression = reader.int32() as Compression;
           break;
         case 50:
           message.host = reader.string();
@@ -455,7 +455,7 @@ export const ClientCompatRequest: MessageCodec<ClientCompatRequest> = {
     }
     {
       const v = message.compression;
-      if (v !== 0 || emit) json["compression"] = jsonWriteEnum(Compression$$json, v, enumInt);
+      if (v !== 0 || emit) json["compression"] = jsonWriteEnum(Compression$json, v, enumInt);
     }
     {
       const v = message.host;
@@ -546,7 +546,7 @@ export const ClientCompatRequest: MessageCodec<ClientCompatRequest> = {
     }
     {
       const v = message.compression;
-      if (v !== 0 || emit) { const n = enumInt ? undefined : Compression$$json[v]; if (n !== undefined) { s += (st === 0 ? '{"compression":"' : st === 1 ? ',"compression":"' : '","compression":"') + n; st = 2; } else { s += (st === 0 ? '{"compression":' : st === 1 ? ',"compression":' : '","compression":') + jsonTextNumber(v); st = 1; } }
+      if (v !== 0 || emit) { const n = enumInt ? undefined : Compression$json[v]; if (n !== undefined) { s += (st === 0 ? '{"compression":"' : st === 1 ? ',"compression":"' : '","compression":"') + n; st = 2; } else { s += (st === 0 ? '{"compression":' : st === 1 ? ',"compression":' : '","compression":') + jsonTextNumber(v); st = 1; } }
     }
     {
       const v = message.host;
@@ -678,8 +678,8 @@ export const ClientCompatRequest: MessageCodec<ClientCompatRequest> = {
       seen++;
       if (v === null) message.compression = 0;
       else {
-        const e = jsonReadEnum(Compression$, v, true, ignoreUnknown, "connectrpc.conformance.v1.ClientCompatRequest.compression");
-        if (e !== undefined) message.compression = e as Compression$;
+        const e = jsonReadEnum(Compression, v, true, ignoreUnknown, "connectrpc.conformance.v1.ClientCompatRequest.compression");
+        if (e !== undefined) message.compression = e as Compression;
       }
     }
     v = object["host"];

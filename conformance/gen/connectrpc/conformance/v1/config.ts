@@ -31,8 +31,8 @@ export const HTTPVersion = {
    */
   HTTP_VERSION_3: 3,
 } as const;
-/** A value of {@link HTTPVersion }; being an open enum, it may also hold numbers the schema does not declare. */
-export type HTTPVersion = (typeof HTTPVersion)[keyof typeof HTTPVersion];
+/** A value of {@link HTTPVersion }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type HTTPVersion = (typeof HTTPVersion)[keyof typeof HTTPVersion] | (number & {});
 /** The proto3 JSON name of each value of {@link HTTPVersion } (the first name of aliased numbers). */
 export const HTTPVersion$json: { readonly [value: number]: string } = {
   "0": "HTTP_VERSION_UNSPECIFIED",
@@ -66,8 +66,8 @@ export const Protocol = {
    */
   PROTOCOL_GRPC_WEB: 3,
 } as const;
-/** A value of {@link Protocol }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Protocol = (typeof Protocol)[keyof typeof Protocol];
+/** A value of {@link Protocol }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Protocol = (typeof Protocol)[keyof typeof Protocol] | (number & {});
 /** The proto3 JSON name of each value of {@link Protocol } (the first name of aliased numbers). */
 export const Protocol$json: { readonly [value: number]: string } = {
   "0": "PROTOCOL_UNSPECIFIED",
@@ -100,8 +100,8 @@ export const Codec = {
    */
   CODEC_TEXT: 3,
 } as const;
-/** A value of {@link Codec }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Codec = (typeof Codec)[keyof typeof Codec];
+/** A value of {@link Codec }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Codec = (typeof Codec)[keyof typeof Codec] | (number & {});
 /** The proto3 JSON name of each value of {@link Codec } (the first name of aliased numbers). */
 export const Codec$json: { readonly [value: number]: string } = {
   "0": "CODEC_UNSPECIFIED",
@@ -113,7 +113,7 @@ export const Codec$json: { readonly [value: number]: string } = {
 /**
  * @generated from enum connectrpc.conformance.v1.Compression
  */
-export const Compression$ = {
+export const Compression = {
   /**
    * @generated from enum value: COMPRESSION_UNSPECIFIED = 0;
    */
@@ -143,10 +143,10 @@ export const Compression$ = {
    */
   COMPRESSION_SNAPPY: 6,
 } as const;
-/** A value of {@link Compression$ }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Compression$ = (typeof Compression$)[keyof typeof Compression$];
-/** The proto3 JSON name of each value of {@link Compression$ } (the first name of aliased numbers). */
-export const Compression$$json: { readonly [value: number]: string } = {
+/** A value of {@link Compression }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Compression = (typeof Compression)[keyof typeof Compression] | (number & {});
+/** The proto3 JSON name of each value of {@link Compression } (the first name of aliased numbers). */
+export const Compression$json: { readonly [value: number]: string } = {
   "0": "COMPRESSION_UNSPECIFIED",
   "1": "COMPRESSION_IDENTITY",
   "2": "COMPRESSION_GZIP",
@@ -185,8 +185,8 @@ export const StreamType = {
    */
   STREAM_TYPE_FULL_DUPLEX_BIDI_STREAM: 5,
 } as const;
-/** A value of {@link StreamType }; being an open enum, it may also hold numbers the schema does not declare. */
-export type StreamType = (typeof StreamType)[keyof typeof StreamType];
+/** A value of {@link StreamType }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type StreamType = (typeof StreamType)[keyof typeof StreamType] | (number & {});
 /** The proto3 JSON name of each value of {@link StreamType } (the first name of aliased numbers). */
 export const StreamType$json: { readonly [value: number]: string } = {
   "0": "STREAM_TYPE_UNSPECIFIED",
@@ -270,8 +270,8 @@ export const Code$ = {
    */
   CODE_UNAUTHENTICATED: 16,
 } as const;
-/** A value of {@link Code$ }; being an open enum, it may also hold numbers the schema does not declare. */
-export type Code$ = (typeof Code$)[keyof typeof Code$];
+/** A value of {@link Code$ }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type Code$ = (typeof Code$)[keyof typeof Code$] | (number & {});
 /** The proto3 JSON name of each value of {@link Code$ } (the first name of aliased numbers). */
 export const Code$$json: { readonly [value: number]: string } = {
   "0": "CODE_UNSPECIFIED",
@@ -536,7 +536,7 @@ export interface Features {
    *
    * @generated from field: repeated connectrpc.conformance.v1.Compression compressions = 4;
    */
-  compressions: Compression$[];
+  compressions: Compression[];
   /**
    * Supported stream types.
    * If empty, all stream types are assumed. This is usually for
@@ -752,12 +752,12 @@ export const Features: MessageCodec<Features> = {
           break;
         }
         case 32:
-          message.compressions.push(reader.int32() as Compression$);
+          message.compressions.push(reader.int32() as Compression);
           break;
         case 34: {
           const packedEnd = reader.lengthEnd();
           while (reader.pos < packedEnd) {
-            message.compressions.push(reader.int32() as Compression$);
+            message.compressions.push(reader.int32() as Compression);
           }
           protobufCheckEnd(reader, packedEnd, 0, "connectrpc.conformance.v1.Features");
           break;
@@ -828,7 +828,7 @@ export const Features: MessageCodec<Features> = {
     }
     {
       const v = message.compressions;
-      if (v.length !== 0 || emit) json["compressions"] = v.map((x) => jsonWriteEnum(Compression$$json, x, enumInt));
+      if (v.length !== 0 || emit) json["compressions"] = v.map((x) => jsonWriteEnum(Compression$json, x, enumInt));
     }
     {
       const v = message.streamTypes;
@@ -915,7 +915,7 @@ export const Features: MessageCodec<Features> = {
         s += (st === 0 ? '{"compressions":[' : st === 1 ? ',"compressions":[' : '","compressions":[');
         for (let i = 0; i < v.length; i++) {
           if (i !== 0) s += ",";
-          s += jsonTextEnum(Compression$$json, (v[i] as Compression$), enumInt);
+          s += jsonTextEnum(Compression$json, (v[i] as Compression), enumInt);
         }
         s += "]";
         st = 1;
@@ -1015,8 +1015,8 @@ export const Features: MessageCodec<Features> = {
       if (v !== null) {
         for (const item of jsonExpectArray(v, "connectrpc.conformance.v1.Features.compressions")) {
           if (item === null) throw jsonError("connectrpc.conformance.v1.Features.compressions", "list item must not be null");
-          const e = jsonReadEnum(Compression$, item, true, ignoreUnknown, "connectrpc.conformance.v1.Features.compressions");
-          if (e !== undefined) message.compressions.push(e as Compression$);
+          const e = jsonReadEnum(Compression, item, true, ignoreUnknown, "connectrpc.conformance.v1.Features.compressions");
+          if (e !== undefined) message.compressions.push(e as Compression);
         }
       }
     }
@@ -1116,7 +1116,7 @@ export interface ConfigCase {
    *
    * @generated from field: connectrpc.conformance.v1.Compression compression = 4;
    */
-  compression: Compression$;
+  compression: Compression;
   /**
    * If unspecified, indicates cases for all stream types.
    *
@@ -1238,7 +1238,7 @@ export const ConfigCase: MessageCodec<ConfigCase> = {
           message.codec = reader.int32() as Codec;
           break;
         case 32:
-          message.compression = reader.int32() as Compression$;
+          message.compression = reader.int32() as Compression;
           break;
         case 40:
           message.streamType = reader.int32() as StreamType;
@@ -1286,7 +1286,7 @@ export const ConfigCase: MessageCodec<ConfigCase> = {
     }
     {
       const v = message.compression;
-      if (v !== 0 || emit) json["compression"] = jsonWriteEnum(Compression$$json, v, enumInt);
+      if (v !== 0 || emit) json["compression"] = jsonWriteEnum(Compression$json, v, enumInt);
     }
     {
       const v = message.streamType;
@@ -1329,7 +1329,7 @@ export const ConfigCase: MessageCodec<ConfigCase> = {
     }
     {
       const v = message.compression;
-      if (v !== 0 || emit) { const n = enumInt ? undefined : Compression$$json[v]; if (n !== undefined) { s += (st === 0 ? '{"compression":"' : st === 1 ? ',"compression":"' : '","compression":"') + n; st = 2; } else { s += (st === 0 ? '{"compression":' : st === 1 ? ',"compression":' : '","compression":') + jsonTextNumber(v); st = 1; } }
+      if (v !== 0 || emit) { const n = enumInt ? undefined : Compression$json[v]; if (n !== undefined) { s += (st === 0 ? '{"compression":"' : st === 1 ? ',"compression":"' : '","compression":"') + n; st = 2; } else { s += (st === 0 ? '{"compression":' : st === 1 ? ',"compression":' : '","compression":') + jsonTextNumber(v); st = 1; } }
     }
     {
       const v = message.streamType;
@@ -1394,8 +1394,8 @@ export const ConfigCase: MessageCodec<ConfigCase> = {
       seen++;
       if (v === null) message.compression = 0;
       else {
-        const e = jsonReadEnum(Compression$, v, true, ignoreUnknown, "connectrpc.conformance.v1.ConfigCase.compression");
-        if (e !== undefined) message.compression = e as Compression$;
+        const e = jsonReadEnum(Compression, v, true, ignoreUnknown, "connectrpc.conformance.v1.ConfigCase.compression");
+        if (e !== undefined) message.compression = e as Compression;
       }
     }
     v = object["streamType"];

@@ -18,7 +18,7 @@ import { type RequestStream, type ResponseSink, type ServerBidiStream, serveBidi
 import type { ServerRegistration } from "../../../tristub/server/server-routing.js";
 import type { TripleServer } from "../../../tristub/transport/node/triple-server.js";
 import { Any } from "../../../google/protobuf/any.js";
-import { Code$, Code$$json, Compression$, Compression$$json } from "./config.js";
+import { Code$, Code$$json, Compression, Compression$json } from "./config.js";
 
 /**
  * A definition of a response to be sent from a single-response endpoint.
@@ -108,19 +108,19 @@ export const UnaryResponseDefinition: MessageCodec<UnaryResponseDefinition> = {
       writer.join(start);
     }
     {
-      const v = message.responseDelayMs;
-      if (v !== 0) {
-        writer.uint32(48);
-        writer.uint32(v);
-      }
-    }
-    {
       const v = message.rawResponse;
       if (v !== undefined) {
         writer.uint32(42);
         const start = writer.fork();
         RawHTTPResponse.write(v, writer);
         writer.join(start);
+      }
+    }
+    {
+      const v = message.responseDelayMs;
+      if (v !== 0) {
+        writer.uint32(48);
+        writer.uint32(v);
       }
     }
     if (message.$unknown !== undefined) writer.raw(message.$unknown);
@@ -3438,7 +3438,7 @@ export interface MessageContents {
    *
    * @generated from field: connectrpc.conformance.v1.Compression compression = 4;
    */
-  compression: Compression$;
+  compression: Compression;
   /** Fields the schema does not declare, as raw wire bytes, so that a decode/encode round trip keeps them. */
   $unknown?: Uint8Array;
 }
@@ -3505,7 +3505,7 @@ export const MessageContents: MessageCodec<MessageContents> = {
           message.data = { case: "binaryMessage", value: Any.read(reader, reader.lengthEnd(), depth + 1, message.data.case === "binaryMessage" ? message.data.value : undefined, 0) };
           break;
         case 32:
-          message.compression = reader.int32() as Compression$;
+          message.compression = reader.int32() as Compression;
           break;
         default:
           if ((tag & 7) === 4) {
@@ -3543,7 +3543,7 @@ export const MessageContents: MessageCodec<MessageContents> = {
     }
     {
       const v = message.compression;
-      if (v !== 0 || emit) json["compression"] = jsonWriteEnum(Compression$$json, v, enumInt);
+      if (v !== 0 || emit) json["compression"] = jsonWriteEnum(Compression$json, v, enumInt);
     }
     return json;
   },
@@ -3572,7 +3572,7 @@ export const MessageContents: MessageCodec<MessageContents> = {
     }
     {
       const v = message.compression;
-      if (v !== 0 || emit) { const n = enumInt ? undefined : Compression$$json[v]; if (n !== undefined) { s += (st === 0 ? '{"compression":"' : st === 1 ? ',"compression":"' : '","compression":"') + n; st = 2; } else { s += (st === 0 ? '{"compression":' : st === 1 ? ',"compression":' : '","compression":') + jsonTextNumber(v); st = 1; } }
+      if (v !== 0 || emit) { const n = enumInt ? undefined : Compression$json[v]; if (n !== undefined) { s += (st === 0 ? '{"compression":"' : st === 1 ? ',"compression":"' : '","compression":"') + n; st = 2; } else { s += (st === 0 ? '{"compression":' : st === 1 ? ',"compression":' : '","compression":') + jsonTextNumber(v); st = 1; } }
     }
     return st === 0 ? "{}" : s + (st === 1 ? "}" : '"}');
   },
@@ -3619,8 +3619,8 @@ export const MessageContents: MessageCodec<MessageContents> = {
       seen++;
       if (v === null) message.compression = 0;
       else {
-        const e = jsonReadEnum(Compression$, v, true, ignoreUnknown, "connectrpc.conformance.v1.MessageContents.compression");
-        if (e !== undefined) message.compression = e as Compression$;
+        const e = jsonReadEnum(Compression, v, true, ignoreUnknown, "connectrpc.conformance.v1.MessageContents.compression");
+        if (e !== undefined) message.compression = e as Compression;
       }
     }
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {

@@ -9,7 +9,7 @@ import type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonW
 import type { BinaryReader } from "../../../tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "../../../tristub/protobuf/wire-writer.js";
 import { ClientCompatRequest, ClientResponseResult } from "./client_compat.js";
-import { Code$, Code$$json, Codec, Codec$json, Compression$, Compression$$json, HTTPVersion, HTTPVersion$json, Protocol, Protocol$json } from "./config.js";
+import { Code$, Code$$json, Codec, Codec$json, Compression, Compression$json, HTTPVersion, HTTPVersion$json, Protocol, Protocol$json } from "./config.js";
 
 /**
  * TestSuite represents a set of conformance test cases. This is also the schema
@@ -70,7 +70,7 @@ export interface TestSuite {
    *
    * @generated from field: repeated connectrpc.conformance.v1.Compression relevant_compressions = 7;
    */
-  relevantCompressions: Compression$[];
+  relevantCompressions: Compression[];
   /**
    * Indicates the Connect version validation behavior that this suite
    * relies on.
@@ -268,12 +268,12 @@ export const TestSuite: MessageCodec<TestSuite> = {
           break;
         }
         case 56:
-          message.relevantCompressions.push(reader.int32() as Compression$);
+          message.relevantCompressions.push(reader.int32() as Compression);
           break;
         case 58: {
           const packedEnd = reader.lengthEnd();
           while (reader.pos < packedEnd) {
-            message.relevantCompressions.push(reader.int32() as Compression$);
+            message.relevantCompressions.push(reader.int32() as Compression);
           }
           protobufCheckEnd(reader, packedEnd, 0, "connectrpc.conformance.v1.TestSuite");
           break;
@@ -339,7 +339,7 @@ export const TestSuite: MessageCodec<TestSuite> = {
     }
     {
       const v = message.relevantCompressions;
-      if (v.length !== 0 || emit) json[proto ? "relevant_compressions" : "relevantCompressions"] = v.map((x) => jsonWriteEnum(Compression$$json, x, enumInt));
+      if (v.length !== 0 || emit) json[proto ? "relevant_compressions" : "relevantCompressions"] = v.map((x) => jsonWriteEnum(Compression$json, x, enumInt));
     }
     {
       const v = message.connectVersionMode;
@@ -434,7 +434,7 @@ export const TestSuite: MessageCodec<TestSuite> = {
         s += (st === 0 ? (proto ? '{"relevant_compressions":[' : '{"relevantCompressions":[') : st === 1 ? (proto ? ',"relevant_compressions":[' : ',"relevantCompressions":[') : (proto ? '","relevant_compressions":[' : '","relevantCompressions":['));
         for (let i = 0; i < v.length; i++) {
           if (i !== 0) s += ",";
-          s += jsonTextEnum(Compression$$json, (v[i] as Compression$), enumInt);
+          s += jsonTextEnum(Compression$json, (v[i] as Compression), enumInt);
         }
         s += "]";
         st = 1;
@@ -543,8 +543,8 @@ export const TestSuite: MessageCodec<TestSuite> = {
       if (v !== null) {
         for (const item of jsonExpectArray(v, "connectrpc.conformance.v1.TestSuite.relevant_compressions")) {
           if (item === null) throw jsonError("connectrpc.conformance.v1.TestSuite.relevant_compressions", "list item must not be null");
-          const e = jsonReadEnum(Compression$, item, true, ignoreUnknown, "connectrpc.conformance.v1.TestSuite.relevant_compressions");
-          if (e !== undefined) message.relevantCompressions.push(e as Compression$);
+          const e = jsonReadEnum(Compression, item, true, ignoreUnknown, "connectrpc.conformance.v1.TestSuite.relevant_compressions");
+          if (e !== undefined) message.relevantCompressions.push(e as Compression);
         }
       }
     }
@@ -618,8 +618,8 @@ export const TestSuite_TestMode = {
    */
   TEST_MODE_SERVER: 2,
 } as const;
-/** A value of {@link TestSuite_TestMode }; being an open enum, it may also hold numbers the schema does not declare. */
-export type TestSuite_TestMode = (typeof TestSuite_TestMode)[keyof typeof TestSuite_TestMode];
+/** A value of {@link TestSuite_TestMode }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type TestSuite_TestMode = (typeof TestSuite_TestMode)[keyof typeof TestSuite_TestMode] | (number & {});
 /** The proto3 JSON name of each value of {@link TestSuite_TestMode } (the first name of aliased numbers). */
 export const TestSuite_TestMode$json: { readonly [value: number]: string } = {
   "0": "TEST_MODE_UNSPECIFIED",
@@ -653,8 +653,8 @@ export const TestSuite_ConnectVersionMode = {
    */
   CONNECT_VERSION_MODE_IGNORE: 2,
 } as const;
-/** A value of {@link TestSuite_ConnectVersionMode }; being an open enum, it may also hold numbers the schema does not declare. */
-export type TestSuite_ConnectVersionMode = (typeof TestSuite_ConnectVersionMode)[keyof typeof TestSuite_ConnectVersionMode];
+/** A value of {@link TestSuite_ConnectVersionMode }; being an open enum, it may also hold numbers the schema does not declare (`number & {}` keeps the named values in completions; handle a `default` case). */
+export type TestSuite_ConnectVersionMode = (typeof TestSuite_ConnectVersionMode)[keyof typeof TestSuite_ConnectVersionMode] | (number & {});
 /** The proto3 JSON name of each value of {@link TestSuite_ConnectVersionMode } (the first name of aliased numbers). */
 export const TestSuite_ConnectVersionMode$json: { readonly [value: number]: string } = {
   "0": "CONNECT_VERSION_MODE_UNSPECIFIED",

@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import type { ClientTransport, PlainHttpResponse } from "../../client/client-transport.js";
 import { tripleCollector } from "../../protocol/body-collector.js";
-import type { CompressionTable } from "../../protocol/compression.js";
+import type { CompressorTable } from "../../protocol/compression.js";
 import type { IncomingHeaders } from "../../protocol/metadata.js";
 import { Code } from "../../protocol/status-code.js";
 import { TripleError } from "../../protocol/triple-error.js";
@@ -68,7 +68,7 @@ export class Http2ClientTransport implements ClientTransport {
   /** The normalised target URL (`http://127.0.0.1:20000`). */
   readonly baseUrl: string;
   /** gzip, over Node's zlib. */
-  readonly compressions: CompressionTable = nodeCompressions;
+  readonly compressions: CompressorTable = nodeCompressions;
   private readonly options: Http2TransportOptions;
   private current: TransportSession | undefined;
   private readonly sessions = new Set<TransportSession>();
