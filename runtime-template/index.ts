@@ -16,7 +16,7 @@ export {
   type TypeRegistry,
 } from "./protobuf/message-type.js";
 export { createTypeRegistry } from "./json/json-codec.js";
-export { getDefaultTypeRegistry } from "./json/json-registry.js";
+export { getDefaultTypeRegistry, setDefaultTypeRegistry } from "./json/json-registry.js";
 export { type ServerOptions, type ServerTlsOptions } from "./server/server-settings.js";
 export { HandlerContext, type PeerInfo } from "./server/server-context.js";
 export { type RequestStream, type ResponseSink, type ServerBidiStream } from "./server/server-handlers.js";

@@ -96,7 +96,7 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     }
     const s = this.settings;
     const compress = this.ctx.compressResponses;
-    envelopeWrite(this.out, this.method.output, message, compress === false ? undefined : s.responseCompression, compress === true ? 0 : s.compressMinBytes, s.json);
+    envelopeWrite(this.out, this.method.output, message, compress === false ? undefined : s.responseCompression, compress === true ? 0 : s.compressMinBytes, s.jsonWrite);
     if (this.out.pos >= serverCallFlushBytes) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -169,7 +169,7 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
       if (!this.requestEnded && this.stream.isPaused()) this.stream.resume();
     }
     try {
-      return serverDecodeRequest(this.method.input, data, this.settings.json, this.settings.maxMessageDepth);
+      return serverDecodeRequest(this.method.input, data, this.settings.jsonRead, this.settings.maxMessageDepth);
     } catch (error) {
       this.abortReceive(error as TripleError);
       throw error;

@@ -7,7 +7,7 @@ export type { ClientCallOptions, ClientOptions } from "./tristub/client/client-o
 export type { BidiStreamingCall, ResponseStream } from "./tristub/client/client-streams.js";
 export type { ClientTransport } from "./tristub/client/client-transport.js";
 export { createTypeRegistry } from "./tristub/json/json-codec.js";
-export { getDefaultTypeRegistry } from "./tristub/json/json-registry.js";
+export { getDefaultTypeRegistry, setDefaultTypeRegistry } from "./tristub/json/json-registry.js";
 export type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "./tristub/protobuf/message-type.js";
 export { ProtobufError } from "./tristub/protobuf/protobuf-error.js";
 export { type MetadataInit, decodeBinaryHeader, encodeBinaryHeader } from "./tristub/protocol/metadata.js";

@@ -3,7 +3,7 @@
 // keeping only what this output uses). Import from here; the rest of the tree is internal.
 
 export { createTypeRegistry } from "./tristub/json/json-codec.js";
-export { getDefaultTypeRegistry } from "./tristub/json/json-registry.js";
+export { getDefaultTypeRegistry, setDefaultTypeRegistry } from "./tristub/json/json-registry.js";
 export type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "./tristub/protobuf/message-type.js";
 export { ProtobufError } from "./tristub/protobuf/protobuf-error.js";
 

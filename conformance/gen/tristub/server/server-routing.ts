@@ -97,7 +97,8 @@ export function serverRoutesResolve(
     {
       maxReceiveMessageBytes: settings.maxReceiveMessageBytes,
       maxMessageDepth: settings.maxMessageDepth,
-      json: subtype === "json",
+      jsonRead: subtype === "json" ? settings.jsonRead : undefined,
+      jsonWrite: subtype === "json" ? settings.jsonWrite : undefined,
       contentType: responseType,
       requestCompression,
       responseCompression: settings.disableCompression || accept === undefined ? undefined : negotiateEncoding(serverHeader(accept), settings.compressions),

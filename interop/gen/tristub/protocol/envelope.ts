@@ -2,7 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import type { MessageCodec } from "../protobuf/message-type.js";
+import type { JsonWriteOptions, MessageCodec } from "../protobuf/message-type.js";
 import { BinaryWriter } from "../protobuf/wire-writer.js";
 import type { Compressor } from "./compression.js";
 import { Code } from "./status-code.js";
@@ -151,8 +151,8 @@ export function envelopePayload(data: Uint8Array, flags: number, compression: Co
 /**
  * Appends one message as an envelope to `writer`: the header is reserved, the message encoded straight
  * after it, then the length filled in — no intermediate buffer. With a `compression`, the payload is
- * compressed when it is at least `compressMinBytes` long. With `json`, the payload is proto3 JSON text
- * (`application/grpc+json`).
+ * compressed when it is at least `compressMinBytes` long. With `json` (its write options), the
+ * payload is proto3 JSON text (`application/grpc+json`).
  */
 export function envelopeWrite<T extends object>(
   writer: BinaryWriter,
@@ -160,12 +160,12 @@ export function envelopeWrite<T extends object>(
   message: T,
   compression: Compressor | undefined,
   compressMinBytes: number,
-  json: boolean,
+  json: JsonWriteOptions | undefined,
 ): void {
   const start = writer.pos;
   writer.ensure(5);
   writer.pos += 5;
-  if (json) writer.raw(envelopeTextEncoder.encode(codec.toJsonString(message)));
+  if (json !== undefined) writer.raw(envelopeTextEncoder.encode(codec.toJsonString(message, json)));
   else codec.write(message, writer);
   let length = writer.pos - start - 5;
   let flags = 0;

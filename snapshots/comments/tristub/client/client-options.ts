@@ -4,6 +4,7 @@
 
 import type { ClientTransport } from "./client-transport.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
+import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import { type Compressor, compressionNames } from "../protocol/compression.js";
 import type { MetadataInit } from "../protocol/metadata.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";
@@ -36,6 +37,11 @@ export interface ClientCallOptions {
   /** Metadata sent with every call. */
   readonly headers?: MetadataInit;
   readonly userAgent?: string;
+  /**
+   * Resolves `google.protobuf.Any` in JSON payloads; default: the output's own registry
+   * (`tristub-registry.ts`, every message the output declares).
+   */
+  readonly registry?: TypeRegistry;
 }
 
 /**
@@ -66,6 +72,10 @@ export interface ClientConfig {
   readonly timeoutMs: number | undefined;
   readonly headers: MetadataInit | undefined;
   readonly userAgent: string;
+  /** With `codec: "json"`: how responses are read (unknown fields ignored, depth, registry); else undefined. */
+  readonly jsonRead: JsonReadOptions | undefined;
+  /** With `codec: "json"`: how requests are written; else undefined. */
+  readonly jsonWrite: JsonWriteOptions | undefined;
 }
 
 /** Resolves client options into the configuration its calls share (the one place defaults live). */
@@ -76,6 +86,9 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     if (options.baseUrl === undefined) throw new TypeError("client options need a baseUrl or a transport");
     transport = new Http2ClientTransport({ ...options, baseUrl: options.baseUrl });
   }
+  const json = options.codec === "json";
+  const maxDepth = options.maxMessageDepth ?? protobufDefaultMaxDepth;
+  const registry = options.registry === undefined ? {} : { registry: options.registry };
   return {
     transport,
     ownsTransport,
@@ -87,10 +100,12 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     requestCompression: options.sendCompression === undefined ? undefined : transport.compressions.get(options.sendCompression),
     acceptEncoding: compressionNames(transport.compressions),
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? clientDefaultMaxReceiveMessageBytes,
-    maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
+    maxMessageDepth: maxDepth,
     timeoutMs: options.timeoutMs,
     headers: options.headers,
     userAgent: options.userAgent ?? "tristub-node",
+    jsonRead: json ? { ignoreUnknownFields: true, maxDepth, ...registry } : undefined,
+    jsonWrite: json ? registry : undefined,
   };
 }
 

@@ -155,7 +155,7 @@ async function tripleUnaryRun(
   lifecycle: ServerCallLifecycle,
 ): Promise<void> {
   const method = route.method;
-  const request = serverDecodeRequest(method.input, body, codec === "json", settings.maxMessageDepth);
+  const request = serverDecodeRequest(method.input, body, codec === "json" ? settings.jsonRead : undefined, settings.maxMessageDepth);
   const ctx = call.ctx;
   let response: object;
   try {
@@ -174,7 +174,7 @@ async function tripleUnaryRun(
   if (!settle()) return;
   let payload: Uint8Array =
     codec === "json"
-      ? new TextEncoder().encode(method.output.toJsonString(response, { useProtoFieldName: settings.jsonUseProtoNames }))
+      ? new TextEncoder().encode(method.output.toJsonString(response, settings.tripleJsonWrite))
       : method.output.encode(response);
   const headers: OutgoingHeaders = {};
   metadataToHttp2(ctx.responseHeaders, headers);

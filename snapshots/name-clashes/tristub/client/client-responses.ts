@@ -3,7 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import { protobufDecodeRange } from "../protobuf/message-codec.js";
-import type { MessageCodec } from "../protobuf/message-type.js";
+import type { JsonReadOptions, MessageCodec } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 import { BinaryReader } from "../protobuf/wire-reader.js";
 import { EnvelopeQueue } from "../protocol/envelope.js";
@@ -33,14 +33,14 @@ export class ClientResponses<O extends object> {
   private readonly queue = new EnvelopeQueue();
   private readonly call: ClientResponsesCall;
   private readonly codec: MessageCodec<O>;
-  private readonly json: boolean;
+  private readonly json: JsonReadOptions | undefined;
   private readonly maxDepth: number;
   /** Decodes binary messages (created with the first one). */
   private reader: BinaryReader | undefined;
   private waiter: ClientResponseWaiter<O> | undefined;
   private singleWaiter: ClientResponseWaiter<O> | undefined;
 
-  constructor(call: ClientResponsesCall, codec: MessageCodec<O>, json: boolean, maxDepth: number) {
+  constructor(call: ClientResponsesCall, codec: MessageCodec<O>, json: JsonReadOptions | undefined, maxDepth: number) {
     this.call = call;
     this.codec = codec;
     this.json = json;
@@ -153,8 +153,8 @@ export class ClientResponses<O extends object> {
     queue.shift();
     if (queue.size === 0) this.call.drained();
     try {
-      return this.json
-        ? this.codec.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), { ignoreUnknownFields: true, maxDepth: this.maxDepth })
+      return this.json !== undefined
+        ? this.codec.fromJsonString(new TextDecoder().decode(queue.buf.subarray(queue.start, queue.end)), this.json)
         : protobufDecodeRange(this.codec, (this.reader ??= new BinaryReader(queue.buf, this.maxDepth)), queue.buf, queue.start, queue.end);
     } catch (error) {
       const failure = new TripleError(Code.INTERNAL, `failed to decode ${this.codec.typeName}: ${(error as ProtobufError).message}`, { cause: error });

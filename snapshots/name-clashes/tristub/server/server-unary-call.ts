@@ -110,7 +110,7 @@ export class ServerUnaryCall implements ServerCallControl {
         const s = this.settings;
         this.ctx.requestCompressed = (reader.flags & envelopeFlagCompressed) !== 0;
         const payload = envelopePayload(data, reader.flags, s.requestCompression, s.maxReceiveMessageBytes);
-        this.request = serverDecodeRequest(this.method.input, payload, s.json, s.maxMessageDepth);
+        this.request = serverDecodeRequest(this.method.input, payload, s.jsonRead, s.maxMessageDepth);
       }
     } catch (error) {
       this.receiveFailed = true;
@@ -151,7 +151,7 @@ export class ServerUnaryCall implements ServerCallControl {
     const compress = this.ctx.compressResponses;
     const writer = serverUnaryWriter;
     try {
-      envelopeWrite(writer, this.method.output, response, compress === false ? undefined : s.responseCompression, compress === true ? 0 : s.compressMinBytes, s.json);
+      envelopeWrite(writer, this.method.output, response, compress === false ? undefined : s.responseCompression, compress === true ? 0 : s.compressMinBytes, s.jsonWrite);
     } catch (error) {
       writer.reset();
       return this.lifecycle.fail(this, error);

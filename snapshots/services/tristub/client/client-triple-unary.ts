@@ -27,7 +27,7 @@ export async function callTripleUnary<I extends object, O extends object>(
   options: CallOptions | undefined,
 ): Promise<O> {
   const json = config.codec === "json";
-  let body = json ? new TextEncoder().encode(method.input.toJsonString(request)) : method.input.encode(request);
+  let body = json ? new TextEncoder().encode(method.input.toJsonString(request, config.jsonWrite)) : method.input.encode(request);
   const headers: OutgoingHeaders = {};
   metadataToHttp2(config.headers, headers);
   metadataToHttp2(options?.headers, headers);
@@ -108,7 +108,7 @@ export async function callTripleUnary<I extends object, O extends object>(
   try {
     const maxDepth = config.maxMessageDepth;
     return json
-      ? method.output.fromJsonString(new TextDecoder().decode(payload), { ignoreUnknownFields: true, maxDepth })
+      ? method.output.fromJsonString(new TextDecoder().decode(payload), config.jsonRead)
       : method.output.decode(payload, { maxDepth });
   } catch (error) {
     throw new TripleError(Code.INTERNAL, `failed to decode ${method.output.typeName}: ${(error as Error).message}`, { cause: error });

@@ -3,6 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
+import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import { type Compressor, type CompressorTable, compressionNames } from "../protocol/compression.js";
 import { HandlerContext } from "./server-context.js";
 
@@ -59,6 +60,11 @@ export interface ServerOptions {
   readonly versionFallback?: boolean;
   /** Sees every unexpected handler error (the client only gets UNKNOWN "internal error"). */
   readonly onError?: (error: unknown, ctx: HandlerContext) => void;
+  /**
+   * Resolves `google.protobuf.Any` in JSON payloads (every protocol); default: the output's own
+   * registry (`tristub-registry.ts`, every message the output declares).
+   */
+  readonly registry?: TypeRegistry;
 }
 
 /** Server options with every default applied: resolved once, when the server is created. */
@@ -77,13 +83,21 @@ export interface ServerSettings {
   readonly compressions: CompressorTable;
   /** The names in `compressions`, comma-separated (for `grpc-accept-encoding` / `accept-encoding`). */
   readonly acceptEncoding: string;
+  /** How JSON requests are read: unknown fields ignored, `maxMessageDepth`, the registry (one object, reused). */
+  readonly jsonRead: JsonReadOptions;
+  /** How JSON responses are written (gRPC `+json`). */
+  readonly jsonWrite: JsonWriteOptions;
+  /** How Triple-unary JSON responses are written (`jsonUseProtoNames`). */
+  readonly tripleJsonWrite: JsonWriteOptions;
 }
 
 /** Applies the defaults to server options; `compressions` comes from the transport. */
 export function serverResolveSettings(options: ServerOptions, compressions: CompressorTable): ServerSettings {
+  const maxMessageDepth = options.maxMessageDepth ?? protobufDefaultMaxDepth;
+  const registry = options.registry === undefined ? {} : { registry: options.registry };
   return {
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? serverDefaultMaxReceiveMessageBytes,
-    maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
+    maxMessageDepth,
     maxConcurrentStreams: options.maxConcurrentStreams ?? serverDefaultMaxConcurrentStreams,
     maxHeaderListBytes: options.maxHeaderListBytes ?? serverDefaultMaxHeaderListBytes,
     idleTimeoutMs: options.idleTimeoutMs ?? serverDefaultIdleTimeoutMs,
@@ -94,6 +108,9 @@ export function serverResolveSettings(options: ServerOptions, compressions: Comp
     onError: options.onError,
     compressions,
     acceptEncoding: compressionNames(compressions),
+    jsonRead: { ignoreUnknownFields: true, maxDepth: maxMessageDepth, ...registry },
+    jsonWrite: registry,
+    tripleJsonWrite: { useProtoFieldName: options.jsonUseProtoNames === true, ...registry },
   };
 }
 
@@ -102,8 +119,10 @@ export interface ServerCallSettings {
   readonly maxReceiveMessageBytes: number;
   /** Deepest nesting of request messages accepted (binary and JSON). */
   readonly maxMessageDepth: number;
-  /** Request messages are proto3 JSON (`application/grpc+json`). */
-  readonly json: boolean;
+  /** Request messages are proto3 JSON (`application/grpc+json`): how to read them; undefined for binary. */
+  readonly jsonRead: JsonReadOptions | undefined;
+  /** Response messages are proto3 JSON: how to write them; undefined for binary. */
+  readonly jsonWrite: JsonWriteOptions | undefined;
   /** The response `content-type` (echoes the request's gRPC subtype). */
   readonly contentType: string;
   /** The compression of request messages (`grpc-encoding`), if any. */

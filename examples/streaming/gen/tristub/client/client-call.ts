@@ -50,7 +50,6 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private retries = 0;
   private readonly reader: EnvelopeReader;
   private readonly maxBytes: number;
-  private readonly json: boolean;
   private readonly options: CallOptions | undefined;
   /** Request messages not yet written to the stream (created with the first `send()`). */
   private out: BinaryWriter | undefined;
@@ -74,9 +73,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.method = method;
     this.options = options;
     this.maxBytes = config.maxReceiveMessageBytes;
-    this.json = config.codec === "json";
     this.reader = new EnvelopeReader(this.maxBytes);
-    this.responses = new ClientResponses(this, method.output, this.json, config.maxMessageDepth);
+    this.responses = new ClientResponses(this, method.output, config.jsonRead, config.maxMessageDepth);
     const signal = options?.signal;
     if (signal?.aborted === true) {
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
@@ -141,7 +139,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     if (this.closed) return Promise.reject(streamEndedError());
     if (this.requestClosed) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "request stream is closed"));
     const out = (this.out ??= new BinaryWriter(64));
-    envelopeWrite(out, this.method.input, message, options?.compress === false ? undefined : this.config.requestCompression, 0, this.json);
+    envelopeWrite(out, this.method.input, message, options?.compress === false ? undefined : this.config.requestCompression, 0, this.config.jsonWrite);
     if (out.pos >= clientCallFlushBytes) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -157,7 +155,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   sendOnly(message: I): void {
     const writer = clientCallSharedWriter;
     try {
-      envelopeWrite(writer, this.method.input, message, this.config.requestCompression, 0, this.json);
+      envelopeWrite(writer, this.method.input, message, this.config.requestCompression, 0, this.config.jsonWrite);
     } catch (error) {
       // A message that cannot be encoded: nothing was sent, and the opened stream is reset.
       writer.reset();
