@@ -9,6 +9,7 @@ import { nodeCompressions, nodeGzip } from "../../runtime-template/transport/nod
 
 const transport: ClientTransport = {
   baseUrl: "http://127.0.0.1:1",
+  pathPrefix: "",
   compressions: nodeCompressions,
   request: () => {
     throw new Error("not used");

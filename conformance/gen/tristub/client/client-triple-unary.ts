@@ -3,6 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import type { CallOptions } from "./call-options.js";
+import type { ClientCallHandle } from "./client-calls.js";
 import type { ClientConfig } from "./client-options.js";
 import type { PlainHttpResponse } from "./client-transport.js";
 import { dubboServiceHeaders } from "./client-wire.js";
@@ -66,15 +67,25 @@ export async function callTripleUnary<I extends object, O extends object>(
         });
   const maxBytes = config.maxReceiveMessageBytes;
   let response: PlainHttpResponse;
+  // A closing client cancels the exchange after its grace period, as it does gRPC calls.
+  const handle: ClientCallHandle = {
+    shutdown(reason) {
+      failure ??= reason;
+      controller.abort();
+    },
+  };
+  config.calls.add(handle);
+  const path = config.pathPrefix + method.path;
   try {
     response =
       config.httpVersion === "1.1"
-        ? await config.transport.postHttp1(method.path, headers, body, controller.signal, maxBytes)
-        : await tripleSendHttp2(config, method.path, headers, body, controller.signal, maxBytes);
+        ? await config.transport.postHttp1(path, headers, body, controller.signal, maxBytes)
+        : await tripleSendHttp2(config, path, headers, body, controller.signal, maxBytes);
   } catch (error) {
     if (failure !== undefined) throw failure;
     throw error instanceof TripleError ? error : new TripleError(Code.UNAVAILABLE, (error as Error).message, { cause: error });
   } finally {
+    config.calls.delete(handle);
     clearTimer?.();
     signal?.removeEventListener("abort", abort);
   }

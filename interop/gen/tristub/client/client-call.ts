@@ -3,6 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import type { CallOptions, SendOptions } from "./call-options.js";
+import type { ClientCallHandle } from "./client-calls.js";
 import { ClientMetadata } from "./client-metadata.js";
 import type { ClientConfig } from "./client-options.js";
 import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
@@ -38,7 +39,7 @@ const clientCallSharedWriter = new BinaryWriter(256);
  * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
  * it arrives and settles with the status from trailers, HTTP status or RST_STREAM.
  */
-export class ClientCall<I extends object, O extends object> implements ClientResponsesCall {
+export class ClientCall<I extends object, O extends object> implements ClientResponsesCall, ClientCallHandle {
   private readonly method: MethodInfo<I, O>;
   private readonly config: ClientConfig;
   private stream: ClientStreamLike;
@@ -104,6 +105,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
 
   private open(): ClientStreamLike {
     const stream = this.config.transport.request(this.requestHeaders);
+    this.config.calls.add(this);
     this.session = stream.session;
     stream.on("response", (headers, flags) => this.onResponse(headers, (flags & http2FlagEndStream) !== 0));
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
@@ -206,6 +208,15 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
     this.responses.clear();
     this.fail(reason);
+  }
+
+  /** Ends the stream for a closing client (see {@link ClientCallHandle}). */
+  shutdown(reason: TripleError): void {
+    if (this.closed) return;
+    if (this.status === undefined) this.cancel(reason);
+    else http2ResetStream(this.stream, http2CancelCode);
+    // A stream paused by unread responses closes only once its buffered data is let through (and dropped).
+    if (!this.closed && this.stream.isPaused()) this.stream.resume();
   }
 
   private flush(): void {
@@ -339,6 +350,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private onClose(): void {
     if (this.status === undefined && this.retryRefused()) return;
     this.closed = true;
+    this.config.calls.delete(this);
     this.clearTimer?.();
     if (this.abort !== undefined) this.options?.signal?.removeEventListener("abort", this.abort);
     if (this.status === undefined) {

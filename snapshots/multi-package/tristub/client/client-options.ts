@@ -2,6 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { ClientCalls, clientDefaultCloseGraceMs } from "./client-calls.js";
 import type { ClientTransport } from "./client-transport.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
@@ -42,6 +43,11 @@ export interface ClientCallOptions {
    * (`tristub-registry.ts`, every message the output declares).
    */
   readonly registry?: TypeRegistry;
+  /**
+   * How long `close()` lets calls in flight finish before cancelling them (CANCELLED); default 5,000 ms.
+   * Idle connections close at once.
+   */
+  readonly closeGraceMs?: number;
 }
 
 /**
@@ -56,6 +62,8 @@ export interface ClientOptions extends ClientCallOptions, Partial<Http2Transport
 /** Client options with every default applied, resolved once per client: what its calls read. */
 export interface ClientConfig {
   readonly transport: ClientTransport;
+  /** The path of `baseUrl` (`/some/prefix`, no trailing slash; "" for none): put before every method path. */
+  readonly pathPrefix: string;
   /** Whether the client owns (and must close) its transport. */
   readonly ownsTransport: boolean;
   readonly group: string;
@@ -76,6 +84,9 @@ export interface ClientConfig {
   readonly jsonRead: JsonReadOptions | undefined;
   /** With `codec: "json"`: how requests are written; else undefined. */
   readonly jsonWrite: JsonWriteOptions | undefined;
+  /** The client's calls whose streams are open (what `close()` waits for). */
+  readonly calls: ClientCalls;
+  readonly closeGraceMs: number;
 }
 
 /** Resolves client options into the configuration its calls share (the one place defaults live). */
@@ -91,6 +102,7 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
   const registry = options.registry === undefined ? {} : { registry: options.registry };
   return {
     transport,
+    pathPrefix: transport.pathPrefix,
     ownsTransport,
     group: options.group ?? "",
     version: options.version ?? "",
@@ -106,11 +118,19 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     userAgent: options.userAgent ?? "tristub-node",
     jsonRead: json ? { ignoreUnknownFields: true, maxDepth, ...registry } : undefined,
     jsonWrite: json ? registry : undefined,
+    calls: new ClientCalls(),
+    closeGraceMs: options.closeGraceMs ?? clientDefaultCloseGraceMs,
   };
 }
 
-/** Closes the client's own transport (a shared transport stays open for its other users). */
-export function closeClientConfig(config: ClientConfig): Promise<void> {
-  return config.ownsTransport ? config.transport.close() : Promise.resolve();
+/**
+ * Closes a client: its own transport stops taking calls and closes idle connections at once; calls in
+ * flight get `closeGraceMs` to finish, then are cancelled; resolves when the connections are closed (a
+ * shared transport stays open for its other users). Always settles.
+ */
+export async function closeClientConfig(config: ClientConfig): Promise<void> {
+  const closed = config.ownsTransport ? config.transport.close() : undefined;
+  await config.calls.drain(config.closeGraceMs);
+  await closed;
 }
 

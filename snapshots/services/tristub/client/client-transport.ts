@@ -22,6 +22,11 @@ export interface PlainHttpResponse {
 export interface ClientTransport {
   /** The normalised target URL (`http://127.0.0.1:20000`). */
   readonly baseUrl: string;
+  /**
+   * The path part of the target URL (`http://host/some/prefix` → `/some/prefix`; "" for none), put
+   * before every method path: path-routed proxies need it.
+   */
+  readonly pathPrefix: string;
   /** Compressions for request and response messages, by name. */
   readonly compressions: CompressorTable;
   /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */

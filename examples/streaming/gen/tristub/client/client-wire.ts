@@ -24,7 +24,7 @@ export function clientRequestHeaders(
   metadataToHttp2(config.headers, headers);
   metadataToHttp2(callHeaders, headers);
   headers[":method"] = "POST";
-  headers[":path"] = path;
+  headers[":path"] = config.pathPrefix + path;
   headers["content-type"] = config.codec === "json" ? "application/grpc+json" : "application/grpc+proto";
   headers["te"] = "trailers";
   headers["user-agent"] = config.userAgent;

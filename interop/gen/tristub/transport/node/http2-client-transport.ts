@@ -67,6 +67,8 @@ interface TransportSession {
 export class Http2ClientTransport implements ClientTransport {
   /** The normalised target URL (`http://127.0.0.1:20000`). */
   readonly baseUrl: string;
+  /** The path of the target URL before every method path ("" for none). */
+  readonly pathPrefix: string;
   /** gzip, over Node's zlib. */
   readonly compressions: CompressorTable = nodeCompressions;
   private readonly options: Http2TransportOptions;
@@ -81,6 +83,7 @@ export class Http2ClientTransport implements ClientTransport {
       throw new TripleError(Code.INVALID_ARGUMENT, `unsupported target ${options.baseUrl}: use http:// or https://`);
     }
     this.baseUrl = url.origin;
+    this.pathPrefix = url.pathname.replace(/\/+$/, "");
     this.options = options;
   }
 
@@ -135,7 +138,7 @@ export class Http2ClientTransport implements ClientTransport {
   /** Closes every connection gracefully (in-flight calls finish) and refuses new calls. */
   close(): Promise<void> {
     this.closed = true;
-    this.agent?.destroy();
+    this.closeHttp1Agent();
     const pending = [...this.sessions].map(
       (state) =>
         new Promise<void>((resolve) => {
@@ -148,6 +151,18 @@ export class Http2ClientTransport implements ClientTransport {
     for (const state of this.sessions) this.stopPing(state);
     this.current = undefined;
     return Promise.all(pending).then(() => undefined);
+  }
+
+  /**
+   * Ends the HTTP/1.1 agent's idle keep-alive sockets now, and every other one as soon as its request
+   * is done: requests in flight finish (or are aborted by their caller), none is cut off here.
+   */
+  private closeHttp1Agent(): void {
+    const agent = this.agent;
+    if (agent === undefined) return;
+    for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    agent.on("free", (socket: Socket) => socket.destroy());
+    if (Object.keys(agent.sockets).length === 0) agent.destroy();
   }
 
   private session(): TransportSession {
