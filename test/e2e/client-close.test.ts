@@ -1,10 +1,14 @@
 // client.close() always settles: idle connections end at once, calls in flight get `closeGraceMs` to
 // finish and are then cancelled (CANCELLED), whatever state they are in — a bidi call left open, a
 // half-closed call whose responses nobody reads, a Triple-unary call the server never answers. And a
-// baseUrl's path is put before every method path, on every protocol.
+// baseUrl's path is put before every method path, on every protocol; unix:///path targets work.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Code } from "../../snapshots/services/tristub-runtime.js";
-import { deferred, expectCode, sleep, useE2E, withTimeout } from "../support/e2e.js";
+import { registerGreetService } from "../../snapshots/services/greet.js";
+import { Code, createTripleServer } from "../../snapshots/services/tristub-runtime.js";
+import { deferred, echoHandler, expectCode, sleep, useE2E, withTimeout } from "../support/e2e.js";
 
 const e2e = useE2E();
 
@@ -97,5 +101,26 @@ describe("baseUrl with a path", () => {
         expect(error.rawMessage, `${protocol} over HTTP/${httpVersion}`).toContain("/api/greet.GreetService/Greet");
       }
     }
+  });
+});
+
+describe("unix:///path targets", () => {
+  it("serve gRPC (all kinds) and Triple-unary over HTTP/2 and HTTP/1.1 on a Unix domain socket", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tristub-unix-"));
+    e2e.defer(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "greet.sock");
+    const server = createTripleServer();
+    registerGreetService(server, echoHandler);
+    await server.listen({ path });
+    e2e.defer(() => server.close({ graceMs: 0 }));
+    for (const options of [{}, { protocol: "triple", httpVersion: "2" }, { protocol: "triple", httpVersion: "1.1" }] as const) {
+      const client = e2e.client(`unix://${path}`, options);
+      expect((await client.greet({ name: "unix" })).greeting).toBe("unix");
+    }
+    const client = e2e.client(`unix://${path}`);
+    const replies: string[] = [];
+    for await (const reply of client.greetServerStream({ name: "s" })) replies.push(reply.greeting);
+    expect(replies.length).toBeGreaterThan(0);
+    expect(() => e2e.client("unix:///")).toThrow(/names no socket path/);
   });
 });

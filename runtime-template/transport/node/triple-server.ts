@@ -1,6 +1,6 @@
 import { createServer as createHttp1Server, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { Code } from "../../protocol/status-code.js";
 import { TripleError } from "../../protocol/triple-error.js";
@@ -17,6 +17,8 @@ export interface ListenOptions {
   readonly host?: string;
   /** Port; 0 (default) picks a free one, reported by `listen()`. */
   readonly port?: number;
+  /** A Unix domain socket path to listen on instead of a TCP port (clients use `unix:///path`). */
+  readonly path?: string;
 }
 
 /**
@@ -96,21 +98,25 @@ export class TripleServer {
     this.dispatcher.register(routes, registration);
   }
 
-  /** Starts listening; resolves with the bound address (the real port when port 0 was asked). */
+  /** Starts listening; resolves with the bound address (the real port when port 0 was asked; port 0 on a Unix socket). */
   listen(options: ListenOptions = {}): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
       this.listener.once("error", reject);
-      this.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      const done = (): void => {
         this.listener.off("error", reject);
-        const address = this.listener.address() as AddressInfo;
-        resolve({ host: address.address, port: address.port });
-      });
+        const address = this.listener.address();
+        if (typeof address === "string" || address === null) resolve({ host: "localhost", port: 0 });
+        else resolve({ host: address.address, port: address.port });
+      };
+      if (options.path !== undefined) this.listener.listen(options.path, done);
+      else this.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1", done);
     });
   }
 
   /** The port the server is bound to (after `listen()`). */
   get port(): number {
-    return (this.listener.address() as AddressInfo | null)?.port ?? 0;
+    const address = this.listener.address();
+    return typeof address === "object" && address !== null ? address.port : 0;
   }
 
   /**

@@ -4,7 +4,7 @@
 
 import { type IncomingMessage, type Server as HttpServer, type ServerResponse, createServer as createHttp1Server } from "node:http";
 import { type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream, createServer } from "node:http2";
-import { type AddressInfo, type Server as NetServer, type Socket, createServer as createNetServer } from "node:net";
+import { type Server as NetServer, type Socket, createServer as createNetServer } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { Code } from "../../protocol/status-code.js";
 import { TripleError } from "../../protocol/triple-error.js";
@@ -21,6 +21,8 @@ export interface ListenOptions {
   readonly host?: string;
   /** Port; 0 (default) picks a free one, reported by `listen()`. */
   readonly port?: number;
+  /** A Unix domain socket path to listen on instead of a TCP port (clients use `unix:///path`). */
+  readonly path?: string;
 }
 
 /**
@@ -100,21 +102,25 @@ export class TripleServer {
     this.dispatcher.register(routes, registration);
   }
 
-  /** Starts listening; resolves with the bound address (the real port when port 0 was asked). */
+  /** Starts listening; resolves with the bound address (the real port when port 0 was asked; port 0 on a Unix socket). */
   listen(options: ListenOptions = {}): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
       this.listener.once("error", reject);
-      this.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      const done = (): void => {
         this.listener.off("error", reject);
-        const address = this.listener.address() as AddressInfo;
-        resolve({ host: address.address, port: address.port });
-      });
+        const address = this.listener.address();
+        if (typeof address === "string" || address === null) resolve({ host: "localhost", port: 0 });
+        else resolve({ host: address.address, port: address.port });
+      };
+      if (options.path !== undefined) this.listener.listen(options.path, done);
+      else this.listener.listen(options.port ?? 0, options.host ?? "127.0.0.1", done);
     });
   }
 
   /** The port the server is bound to (after `listen()`). */
   get port(): number {
-    return (this.listener.address() as AddressInfo | null)?.port ?? 0;
+    const address = this.listener.address();
+    return typeof address === "object" && address !== null ? address.port : 0;
   }
 
   /**

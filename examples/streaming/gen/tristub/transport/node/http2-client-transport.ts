@@ -5,7 +5,7 @@
 import { Agent as HttpAgent, request as http1Request } from "node:http";
 import { type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders, type SecureClientSessionOptions, connect } from "node:http2";
 import { Agent as HttpsAgent, request as https1Request } from "node:https";
-import type { Socket } from "node:net";
+import { type Socket, connect as netConnect } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import type { ClientTransport, PlainHttpResponse } from "../../client/client-transport.js";
 import { tripleCollector } from "../../protocol/body-collector.js";
@@ -76,14 +76,23 @@ export class Http2ClientTransport implements ClientTransport {
   private readonly sessions = new Set<TransportSession>();
   private closed = false;
   private agent: HttpAgent | undefined;
+  /** The Unix domain socket of a `unix:` target. */
+  private readonly socketPath: string | undefined;
 
   constructor(options: Http2TransportOptions) {
     const url = new URL(options.baseUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new TripleError(Code.INVALID_ARGUMENT, `unsupported target ${options.baseUrl}: use http:// or https://`);
+    if (url.protocol === "unix:") {
+      // unix:///path/to/socket (gRPC's naming): plaintext HTTP/2 or HTTP/1.1 over a Unix domain socket.
+      if (url.pathname === "" || url.pathname === "/") throw new TripleError(Code.INVALID_ARGUMENT, `unix target ${options.baseUrl} names no socket path`);
+      this.socketPath = decodeURIComponent(url.pathname);
+      this.baseUrl = "http://localhost";
+      this.pathPrefix = "";
+    } else if (url.protocol === "http:" || url.protocol === "https:") {
+      this.baseUrl = url.origin;
+      this.pathPrefix = url.pathname.replace(/\/+$/, "");
+    } else {
+      throw new TripleError(Code.INVALID_ARGUMENT, `unsupported target ${options.baseUrl}: use http://, https:// or unix:///path`);
     }
-    this.baseUrl = url.origin;
-    this.pathPrefix = url.pathname.replace(/\/+$/, "");
     this.options = options;
   }
 
@@ -112,7 +121,8 @@ export class Http2ClientTransport implements ClientTransport {
     return new Promise((resolve, reject) => {
       const base = new URL(this.baseUrl);
       const send = base.protocol === "https:" ? https1Request : http1Request;
-      const options = { method: "POST", headers: { ...headers, "content-length": body.length }, agent: this.http1Agent(), signal };
+      const socket = this.socketPath === undefined ? {} : { socketPath: this.socketPath };
+      const options = { method: "POST", headers: { ...headers, "content-length": body.length }, agent: this.http1Agent(), signal, ...socket };
       const req = send(new URL(path, base), options, (res) => {
         const collect = tripleCollector(maxBytes, reject, () => res.destroy());
         res.on("data", collect.push);
@@ -173,6 +183,8 @@ export class Http2ClientTransport implements ClientTransport {
       settings: { enablePush: false, initialWindowSize: this.options.initialWindowSize ?? 1 << 20 },
       ...(tls === undefined ? {} : nodeClientTls(tls)),
     };
+    const socketPath = this.socketPath;
+    if (socketPath !== undefined) connectOptions.createConnection = () => netConnect(socketPath);
     const session = connect(this.baseUrl, connectOptions);
     const state: TransportSession = { session, active: 0, pingTimer: undefined };
     this.current = state;
