@@ -23,7 +23,8 @@ export { type RequestStream, type ResponseSink, type ServerBidiStream } from "./
 export { type ServerRegistration } from "./server/server-routing.js";
 export { createTripleServer, TripleServer, type ListenOptions } from "./transport/node/triple-server.js";
 export { type ClientOptions, type ClientCallOptions } from "./client/client-options.js";
+export { type RetryPolicy } from "./client/client-retry.js";
 export { type ClientTransport } from "./client/client-transport.js";
 export { type CallOptions, type SendOptions } from "./client/call-options.js";
-export { type ResponseStream, type ServerStreamingCall, type ClientStreamingCall, type BidiStreamingCall } from "./client/client-streams.js";
+export { type ResponseStream, type ServerStreamingCall, type ClientStreamingCall, type BidiStreamingCall } from "./client/call-shapes.js";
 export { Http2ClientTransport, type Http2TransportOptions, type ClientTlsOptions } from "./transport/node/http2-client-transport.js";

@@ -4,6 +4,7 @@ import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";
 import { ClientCalls, clientDefaultCloseGraceMs } from "./client-calls.js";
+import { clientResolveRetry, type ClientRetry, type RetryPolicy } from "./client-retry.js";
 import type { ClientTransport } from "./client-transport.js";
 
 /** Default largest response message, after decompression: 4 MiB, as grpc-go and grpc-java. */
@@ -44,6 +45,8 @@ export interface ClientCallOptions {
    * Idle connections close at once.
    */
   readonly closeGraceMs?: number;
+  /** Retries of unary calls, and of server-streaming calls before their first message; default none. */
+  readonly retry?: RetryPolicy;
 }
 
 /**
@@ -83,6 +86,8 @@ export interface ClientConfig {
   /** The client's calls whose streams are open (what `close()` waits for). */
   readonly calls: ClientCalls;
   readonly closeGraceMs: number;
+  /** The retry policy, resolved; undefined: no retries. */
+  readonly retry: ClientRetry | undefined;
 }
 
 /** Resolves client options into the configuration its calls share (the one place defaults live). */
@@ -116,6 +121,7 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     jsonWrite: json ? registry : undefined,
     calls: new ClientCalls(),
     closeGraceMs: options.closeGraceMs ?? clientDefaultCloseGraceMs,
+    retry: clientResolveRetry(options.retry),
   };
 }
 

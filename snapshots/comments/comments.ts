@@ -2,8 +2,9 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import type { CallOptions } from "./tristub/client/call-options.js";
+import type { BidiStreamingCall } from "./tristub/client/call-shapes.js";
 import { type ClientOptions, closeClientConfig, createClientConfig } from "./tristub/client/client-options.js";
-import { type BidiStreamingCall, callBidiStream, callUnary } from "./tristub/client/client-streams.js";
+import { callBidiStream, callUnary } from "./tristub/client/client-streams.js";
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonOneofTwice, jsonUnknownKeys } from "./tristub/json/json-codec.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadEnum, jsonReadInt32, jsonReadInt64, jsonReadString, jsonWriteEnum } from "./tristub/json/json-scalars.js";
 import { jsonTextNumber, jsonTextStringBody } from "./tristub/json/json-text.js";

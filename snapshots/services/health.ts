@@ -2,8 +2,9 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import type { CallOptions } from "./tristub/client/call-options.js";
+import type { ServerStreamingCall } from "./tristub/client/call-shapes.js";
 import { type ClientOptions, closeClientConfig, createClientConfig } from "./tristub/client/client-options.js";
-import { type ServerStreamingCall, callServerStream, callUnary } from "./tristub/client/client-streams.js";
+import { callServerStream, callUnary } from "./tristub/client/client-streams.js";
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonUnknownKeys } from "./tristub/json/json-codec.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadEnum, jsonReadMapKeyString, jsonReadString, jsonWriteEnum } from "./tristub/json/json-scalars.js";
 import { jsonHasKeys, jsonTextNumber } from "./tristub/json/json-text.js";

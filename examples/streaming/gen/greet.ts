@@ -2,8 +2,9 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import type { CallOptions } from "./tristub/client/call-options.js";
+import type { BidiStreamingCall, ClientStreamingCall, ServerStreamingCall } from "./tristub/client/call-shapes.js";
 import { type ClientOptions, closeClientConfig, createClientConfig } from "./tristub/client/client-options.js";
-import { type BidiStreamingCall, type ClientStreamingCall, type ServerStreamingCall, callBidiStream, callClientStream, callServerStream, callUnary } from "./tristub/client/client-streams.js";
+import { callBidiStream, callClientStream, callServerStream, callUnary } from "./tristub/client/client-streams.js";
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonUnknownKeys } from "./tristub/json/json-codec.js";
 import { jsonExpectObject, jsonReadString } from "./tristub/json/json-scalars.js";
 import { jsonTextStringBody } from "./tristub/json/json-text.js";

@@ -2,8 +2,9 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import type { CallOptions } from "../../tristub/client/call-options.js";
+import type { BidiStreamingCall, ClientStreamingCall, ServerStreamingCall } from "../../tristub/client/call-shapes.js";
 import { type ClientOptions, closeClientConfig, createClientConfig } from "../../tristub/client/client-options.js";
-import { type BidiStreamingCall, type ClientStreamingCall, type ServerStreamingCall, callBidiStream, callClientStream, callServerStream, callUnary } from "../../tristub/client/client-streams.js";
+import { callBidiStream, callClientStream, callServerStream, callUnary } from "../../tristub/client/client-streams.js";
 import type { MethodInfo } from "../../tristub/protocol/method-info.js";
 import type { HandlerContext } from "../../tristub/server/server-context.js";
 import { type RequestStream, type ResponseSink, type ServerBidiStream, serveBidiStream, serveClientStream, serveServerStream, serveUnary } from "../../tristub/server/server-handlers.js";

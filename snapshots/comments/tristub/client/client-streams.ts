@@ -2,32 +2,14 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import type { CallOptions, SendOptions } from "./call-options.js";
+import type { CallOptions } from "./call-options.js";
+import type { BidiStreamingCall } from "./call-shapes.js";
 import { ClientCall } from "./client-call.js";
 import type { ClientConfig } from "./client-options.js";
+import { clientRetryUnary } from "./client-retry.js";
 import { callTripleUnary } from "./client-triple-unary.js";
 import type { MethodInfo } from "../protocol/method-info.js";
-import { TripleError, isEnded } from "../protocol/triple-error.js";
-
-/** The response side of a streaming call: `recv()` or `for await`, plus headers and trailers. */
-export interface ResponseStream<O> extends AsyncIterable<O> {
-  /** The next message; rejects with an error for which {@link isEnded} is true at the normal end. */
-  recv(): Promise<O>;
-  /** Response headers (empty if the call failed before any arrived). */
-  readonly headers: Promise<Headers>;
-  /** Response trailers, once the call has ended. */
-  readonly trailers: Promise<Headers>;
-}
-
-/** A bidirectional call: requests and responses interleave. */
-export interface BidiStreamingCall<I, O> extends ResponseStream<O> {
-  /** Sends a request message; resolves when HTTP/2 flow control lets more be sent. */
-  send(message: I, options?: SendOptions): Promise<void>;
-  /** Ends the request stream (half-close); responses can still be received. */
-  closeRequest(): void;
-  /** Stops receiving; cancels the call if it has not ended yet. */
-  closeResponse(): void;
-}
+import { TripleError } from "../protocol/triple-error.js";
 
 /** Calls a unary method: one request, one response; rejects with {@link TripleError}. */
 export function callUnary<I extends object, O extends object>(
@@ -35,6 +17,19 @@ export function callUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
+): Promise<O> {
+  const retry = config.retry;
+  if (retry !== undefined) {
+    return clientRetryUnary(retry, options?.timeoutMs ?? config.timeoutMs, options, (o) => callUnaryOnce(config, method, request, o));
+  }
+  return callUnaryOnce(config, method, request, options);
+}
+
+function callUnaryOnce<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
 ): Promise<O> {
   try {
     if (config.protocol === "triple") return callTripleUnary(config, method, request, options);

@@ -3,6 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import { ClientCalls, clientDefaultCloseGraceMs } from "./client-calls.js";
+import { type ClientRetry, type RetryPolicy, clientResolveRetry } from "./client-retry.js";
 import type { ClientTransport } from "./client-transport.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
@@ -48,6 +49,8 @@ export interface ClientCallOptions {
    * Idle connections close at once.
    */
   readonly closeGraceMs?: number;
+  /** Retries of unary calls, and of server-streaming calls before their first message; default none. */
+  readonly retry?: RetryPolicy;
 }
 
 /**
@@ -87,6 +90,8 @@ export interface ClientConfig {
   /** The client's calls whose streams are open (what `close()` waits for). */
   readonly calls: ClientCalls;
   readonly closeGraceMs: number;
+  /** The retry policy, resolved; undefined: no retries. */
+  readonly retry: ClientRetry | undefined;
 }
 
 /** Resolves client options into the configuration its calls share (the one place defaults live). */
@@ -120,6 +125,7 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     jsonWrite: json ? registry : undefined,
     calls: new ClientCalls(),
     closeGraceMs: options.closeGraceMs ?? clientDefaultCloseGraceMs,
+    retry: clientResolveRetry(options.retry),
   };
 }
 

@@ -5,6 +5,7 @@
 import type { CallOptions } from "./call-options.js";
 import { ClientCall } from "./client-call.js";
 import type { ClientConfig } from "./client-options.js";
+import { clientRetryUnary } from "./client-retry.js";
 import { callTripleUnary } from "./client-triple-unary.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { TripleError } from "../protocol/triple-error.js";
@@ -15,6 +16,19 @@ export function callUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
+): Promise<O> {
+  const retry = config.retry;
+  if (retry !== undefined) {
+    return clientRetryUnary(retry, options?.timeoutMs ?? config.timeoutMs, options, (o) => callUnaryOnce(config, method, request, o));
+  }
+  return callUnaryOnce(config, method, request, options);
+}
+
+function callUnaryOnce<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
 ): Promise<O> {
   try {
     if (config.protocol === "triple") return callTripleUnary(config, method, request, options);

@@ -2,8 +2,9 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import type { CallOptions } from "../../../tristub/client/call-options.js";
+import type { BidiStreamingCall, ClientStreamingCall, ServerStreamingCall } from "../../../tristub/client/call-shapes.js";
 import { type ClientOptions, closeClientConfig, createClientConfig } from "../../../tristub/client/client-options.js";
-import { type BidiStreamingCall, type ClientStreamingCall, type ServerStreamingCall, callBidiStream, callClientStream, callServerStream, callUnary } from "../../../tristub/client/client-streams.js";
+import { callBidiStream, callClientStream, callServerStream, callUnary } from "../../../tristub/client/client-streams.js";
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonOneofTwice, jsonReadWellKnown, jsonUnknownKeys, jsonWriteWellKnown } from "../../../tristub/json/json-codec.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadBytes, jsonReadEnum, jsonReadInt64, jsonReadString, jsonReadUint32, jsonWriteBytes, jsonWriteEnum } from "../../../tristub/json/json-scalars.js";
 import { jsonTextBytes, jsonTextNumber, jsonTextStringBody } from "../../../tristub/json/json-text.js";
