@@ -24,6 +24,8 @@ import { tripleErrorBody } from "./triple-unary-protocol.js";
 import { Code } from "./status-code.js";
 import { toTripleError, TripleError } from "./triple-error.js";
 import { protobufDefaultMaxDepth } from "./message-codec.js";
+import { NodeConnectionGuard, nodeRefuseConnection } from "./node-connection-guard.js";
+import { serverHttp2FloodBounds, serverLimitsResolve, type ServerLimitOptions } from "./node-server-limits.js";
 
 /** TLS settings of a server; PEM strings or buffers. */
 export interface ServerTlsOptions {
@@ -37,8 +39,8 @@ export interface ServerTlsOptions {
   readonly rejectUnauthorized?: boolean;
 }
 
-/** Server settings; every limit has a default suited to a public endpoint. */
-export interface ServerOptions {
+/** Server settings; every limit has a default suited to a public endpoint (connection limits: see ServerLimitOptions). */
+export interface ServerOptions extends ServerLimitOptions {
   readonly tls?: ServerTlsOptions;
   /** Largest request message (after decompression); default 4 MiB, larger → RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes?: number;
@@ -82,7 +84,7 @@ export class TripleServer {
   private readonly http2: Http2Server;
   private readonly http1: HttpServer;
   private readonly listener: NetServer;
-  private readonly sockets = new Set<Socket>();
+  private readonly guard: NodeConnectionGuard;
   private readonly sessions = new Set<Http2Session>();
   private readonly calls = new Set<ServerCallControl>();
   private readonly host: ServerCallHost = { calls: this.calls, fail: (call, error) => this.fail(call, error) };
@@ -90,6 +92,8 @@ export class TripleServer {
 
   constructor(options: ServerOptions = {}) {
     this.options = options;
+    const limits = serverLimitsResolve(options);
+    this.guard = new NodeConnectionGuard(limits);
     this.unarySettings = {
       maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
@@ -104,15 +108,26 @@ export class TripleServer {
         maxHeaderListSize: options.maxHeaderListBytes ?? 32 * 1024,
         initialWindowSize: 1 << 20,
       },
-      maxSessionMemory: 64,
+      maxSessionMemory: limits.maxSessionMemoryMb,
+      ...serverHttp2FloodBounds,
     });
     this.http2.on("stream", (stream, headers) => this.onStream(stream, headers));
     this.http2.on("session", (session) => this.onSession(session));
     this.http2.on("sessionError", () => undefined);
     this.http1 = createHttp1Server(
-      { maxHeaderSize: options.maxHeaderListBytes ?? 32 * 1024, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+      {
+        maxHeaderSize: options.maxHeaderListBytes ?? 32 * 1024,
+        keepAliveTimeout: 5_000,
+        requestTimeout: Math.max(limits.http1RequestTimeoutMs, limits.headersTimeoutMs),
+        headersTimeout: limits.headersTimeoutMs,
+        connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      },
       (request, response) => this.onHttp1(request, response),
     );
+    // node:http enforces headersTimeout/requestTimeout from a timer it starts on "listening"; this
+    // server is handed its sockets and never listens, so without this those timeouts never fire.
+    this.http1.emit("listening");
+    this.http1.on("request", (request: IncomingMessage) => this.guard.established(request.socket));
     this.http1.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
       exchangeHttp1ClientError(error, socket, options.maxHeaderListBytes ?? 32 * 1024),
     );
@@ -121,7 +136,7 @@ export class TripleServer {
     const tls = options.tls;
     this.listener =
       tls === undefined
-        ? createNetServer((socket) => this.sniff(socket))
+        ? createNetServer()
         : createTlsServer(
             {
               cert: tls.cert as string,
@@ -130,12 +145,13 @@ export class TripleServer {
               requestCert: tls.requestCert ?? false,
               rejectUnauthorized: tls.rejectUnauthorized ?? true,
               ALPNProtocols: ["h2", "http/1.1"],
+              handshakeTimeout: limits.headersTimeoutMs,
             },
             (socket) => this.dispatch(socket, socket.alpnProtocol === "h2"),
           );
     this.listener.on("connection", (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
+      if (!this.guard.accept(socket)) return nodeRefuseConnection(socket, tls !== undefined, limits.closeGraceMs);
+      if (tls === undefined) this.sniff(socket);
     });
     if (tls !== undefined) this.listener.on("tlsClientError", () => undefined);
     const idle = options.idleTimeoutMs ?? 300_000;
@@ -173,6 +189,7 @@ export class TripleServer {
       if (!this.listener.listening) return resolve();
       this.listener.close(() => resolve());
     });
+    this.http1.close(); // stops node:http's timeout timer (see the constructor)
     for (const session of this.sessions) if (!session.closed) session.close();
     this.http1.closeIdleConnections();
     let cut: ReturnType<typeof setTimeout> | undefined;
@@ -187,7 +204,7 @@ export class TripleServer {
       }
       cut = setTimeout(() => {
         for (const session of this.sessions) session.destroy();
-        for (const socket of this.sockets) socket.destroy();
+        this.guard.destroyAll();
       }, 200);
     }, options.graceMs ?? 5_000);
     const drained = setInterval(() => this.http1.closeIdleConnections(), 50);
@@ -195,6 +212,7 @@ export class TripleServer {
       clearTimeout(force);
       clearTimeout(cut);
       clearInterval(drained);
+      this.guard.stop();
     });
   }
 
@@ -207,7 +225,7 @@ export class TripleServer {
   private dispatch(socket: Socket, http2: boolean): void {
     socket.on("error", () => undefined);
     if (http2) {
-      this.http2.emit("connection", socket);
+      this.guard.adoptSession(socket, () => this.http2.emit("connection", socket));
     } else {
       this.http1.emit("connection", socket);
       socket.resume();
@@ -216,13 +234,15 @@ export class TripleServer {
 
   private onSession(session: Http2Session): void {
     this.sessions.add(session);
+    this.guard.onSession(session);
     session.on("error", () => undefined);
     session.on("close", () => this.sessions.delete(session));
-    session.on("timeout", () => session.close());
+    session.on("timeout", () => this.guard.closeSession(session));
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
+    stream.once("aborted", () => this.guard.onPeerReset(stream.session as Http2Session));
     if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
     if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
       return this.onTripleUnary(http2Exchange(stream, headers));

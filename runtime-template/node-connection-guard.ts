@@ -1,0 +1,235 @@
+import { constants as http2Constants, type Http2Session } from "node:http2";
+import type { Socket } from "node:net";
+import type { ServerLimits } from "./node-server-limits.js";
+
+/** One accepted TCP connection and what the guard knows of it. */
+interface GuardedConnection {
+  readonly socket: Socket;
+  readonly acceptedAt: number;
+  session?: Http2Session;
+  /** The first request (HTTP/1.1) or the peer's SETTINGS (HTTP/2) arrived. */
+  established: boolean;
+  /** When the connection started closing (GOAWAY, idle…); destroyed `closeGraceMs` later. */
+  closingAt?: number;
+  bytesRead: number;
+  quietSince: number;
+  /** `bytesRead` when the last probe was acknowledged: still that value means idle and known alive. */
+  aliveAtBytes: number;
+  probeSentAt: number | undefined;
+  resetTokens: number;
+  resetRefilledAt: number;
+}
+
+/**
+ * Makes sure no connection outlives its use, whatever the peer does. node:http2 leaves a socket open
+ * for good after nghttp2 ends a session on its own (GOAWAY for a COMPRESSION_ERROR, FRAME_SIZE_ERROR,
+ * flood or rapid-reset limit): it stops reading, tells JavaScript nothing, and the socket sits in
+ * CLOSE_WAIT once the peer leaves. The guard tracks every socket from accept and, on one unref'd
+ * timer, destroys those that
+ * - have not sent their preface/SETTINGS or first HTTP/1.1 request headers within `headersTimeoutMs`
+ *   (slowloris);
+ * - were told to go (GOAWAY, idle timeout, too many resets) and are still open `closeGraceMs` later;
+ * - are HTTP/2, sent nothing for `probeIdleMs`, and do not acknowledge one PING within
+ *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers).
+ * It also refuses connections past `maxConnections`, and answers rapid stream resets with GOAWAY
+ * ENHANCE_YOUR_CALM.
+ */
+export class NodeConnectionGuard {
+  private readonly connections = new Map<Socket, GuardedConnection>();
+  private readonly sessions = new WeakMap<Http2Session, GuardedConnection>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private accepting: GuardedConnection | undefined;
+
+  private readonly limits: ServerLimits;
+
+  constructor(limits: ServerLimits) {
+    this.limits = limits;
+    const tick = Math.max(50, Math.min(1_000, limits.headersTimeoutMs / 4, limits.closeGraceMs / 4, limits.probeIdleMs / 4));
+    this.timer = setInterval(() => this.sweep(Date.now()), tick);
+    this.timer.unref();
+  }
+
+  /** Live connections. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Registers a socket just accepted by the listener. Returns false when the server is full: the
+   * caller then refuses it (see `nodeRefuseConnection`).
+   */
+  accept(socket: Socket): boolean {
+    if (this.connections.size >= this.limits.maxConnections) return false;
+    const now = Date.now();
+    const connection: GuardedConnection = {
+      socket,
+      acceptedAt: now,
+      established: false,
+      bytesRead: 0,
+      quietSince: now,
+      aliveAtBytes: -1,
+      resetTokens: this.limits.streamResetBurst,
+      resetRefilledAt: now,
+      probeSentAt: undefined,
+    };
+    this.connections.set(socket, connection);
+    socket.once("close", () => this.connections.delete(socket));
+    return true;
+  }
+
+  /** Runs `emit` (which makes node:http2 create a session for `socket` synchronously) and adopts that session. */
+  adoptSession(socket: Socket, emit: () => void): void {
+    this.accepting = this.find(socket);
+    try {
+      emit();
+    } finally {
+      this.accepting = undefined;
+    }
+  }
+
+  /** Called from the HTTP/2 server's `session` event. */
+  onSession(session: Http2Session): void {
+    const connection = this.accepting;
+    if (connection === undefined) return;
+    connection.session = session;
+    this.sessions.set(session, connection);
+    session.once("remoteSettings", () => (connection.established = true));
+    session.once("goaway", () => this.closeSoon(connection));
+    session.once("close", () => connection.socket.destroy());
+  }
+
+  /** The connection carrying `socket` (the TLS or plain socket node:http/http2 got) made its first request. */
+  established(socket: Socket): void {
+    const connection = this.find(socket);
+    if (connection !== undefined) connection.established = true;
+  }
+
+  /** Closes `session` gracefully (GOAWAY, in-flight calls finish) and destroys it after the grace. */
+  closeSession(session: Http2Session): void {
+    if (!session.closed && !session.destroyed) session.close();
+    const connection = this.bySession(session);
+    if (connection !== undefined) this.closeSoon(connection);
+  }
+
+  /**
+   * Counts a stream the peer reset (RST_STREAM) on `session`. Past the burst allowance the session gets
+   * GOAWAY ENHANCE_YOUR_CALM and is destroyed after the grace.
+   */
+  onPeerReset(session: Http2Session): void {
+    const connection = this.bySession(session);
+    if (connection === undefined || connection.closingAt !== undefined) return;
+    const now = Date.now();
+    const refill = ((now - connection.resetRefilledAt) / 1_000) * this.limits.streamResetRate;
+    connection.resetTokens = Math.min(this.limits.streamResetBurst, connection.resetTokens + refill);
+    connection.resetRefilledAt = now;
+    connection.resetTokens -= 1;
+    if (connection.resetTokens >= 0) return;
+    if (!session.destroyed) session.goaway(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM, 0, Buffer.from("too many stream resets"));
+    this.closeSoon(connection);
+  }
+
+  /** Destroys every connection now (end of a shutdown's grace). */
+  destroyAll(): void {
+    for (const connection of this.connections.values()) this.destroy(connection);
+  }
+
+  /** Stops the timer (the server closed). */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private find(socket: Socket): GuardedConnection | undefined {
+    return this.connections.get(socket) ?? this.connections.get((socket as unknown as { _parentWrap?: Socket })._parentWrap as Socket);
+  }
+
+  private bySession(session: Http2Session): GuardedConnection | undefined {
+    return this.sessions.get(session);
+  }
+
+  private closeSoon(connection: GuardedConnection): void {
+    connection.closingAt ??= Date.now();
+  }
+
+  private destroy(connection: GuardedConnection): void {
+    connection.session?.destroy();
+    connection.socket.destroy();
+    this.connections.delete(connection.socket);
+  }
+
+  private sweep(now: number): void {
+    const limits = this.limits;
+    for (const connection of this.connections.values()) {
+      if (connection.socket.destroyed) {
+        this.connections.delete(connection.socket);
+        continue;
+      }
+      if (!connection.established && now - connection.acceptedAt > limits.headersTimeoutMs) {
+        this.destroy(connection);
+        continue;
+      }
+      if (connection.closingAt !== undefined && now - connection.closingAt > limits.closeGraceMs) {
+        this.destroy(connection);
+        continue;
+      }
+      const session = connection.session;
+      if (session === undefined) continue;
+      const bytesRead = connection.socket.bytesRead;
+      if (bytesRead !== connection.bytesRead) {
+        connection.bytesRead = bytesRead;
+        connection.quietSince = now;
+        if (bytesRead !== connection.aliveAtBytes) connection.probeSentAt = undefined;
+        continue;
+      }
+      if (connection.probeSentAt !== undefined) {
+        if (now - connection.probeSentAt > limits.probeTimeoutMs) this.destroy(connection);
+        continue;
+      }
+      if (bytesRead === connection.aliveAtBytes || now - connection.quietSince < limits.probeIdleMs) continue;
+      this.probe(connection, session, now);
+    }
+  }
+
+  private probe(connection: GuardedConnection, session: Http2Session, now: number): void {
+    connection.probeSentAt = now;
+    try {
+      session.ping((error) => {
+        if (error !== null) return;
+        connection.probeSentAt = undefined;
+        connection.aliveAtBytes = connection.bytesRead = connection.socket.bytesRead;
+      });
+    } catch {
+      this.destroy(connection); // too many pings in flight, or the session is already gone
+    }
+  }
+}
+
+/**
+ * Refuses a connection the server has no room for, in the peer's own protocol where it can tell:
+ * HTTP/2 (the preface's first bytes) gets SETTINGS and GOAWAY ENHANCE_YOUR_CALM, HTTP/1.x a 503 with
+ * a Triple JSON `unavailable` body; then the socket is ended, and destroyed `graceMs` later.
+ */
+export function nodeRefuseConnection(socket: Socket, tls: boolean, graceMs: number): void {
+  socket.on("error", () => undefined);
+  const timer = setTimeout(() => socket.destroy(), graceMs);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  if (tls) {
+    socket.destroy(); // nothing can be said before a TLS handshake
+    return;
+  }
+  socket.once("data", (chunk: Buffer) => {
+    socket.pause();
+    if (chunk.subarray(0, 3).toString("latin1") === "PRI") {
+      const debug = Buffer.from("too many connections");
+      const goaway = Buffer.alloc(9 + 8 + debug.length);
+      goaway.writeUIntBE(8 + debug.length, 0, 3);
+      goaway[3] = 0x7; // GOAWAY, stream 0, last stream id 0
+      goaway.writeUInt32BE(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM, 13);
+      debug.copy(goaway, 17);
+      socket.end(Buffer.concat([Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]), goaway]));
+    } else {
+      const body = '{"code":"unavailable","message":"too many connections"}';
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    }
+  });
+}
