@@ -3566,6 +3566,318 @@ export function jsonTextNumber(value: number): string {
   return value - value === 0 ? "" + value : "null";
 }
 
+/** Most connections a server holds at once; more are refused (HTTP/2 GOAWAY, HTTP/1.1 503). */
+export const serverDefaultMaxConnections = 10_000;
+
+/** Time a new connection has to send its HTTP/2 preface and SETTINGS, or its HTTP/1.1 request headers. */
+export const serverDefaultHeadersTimeoutMs = 10_000;
+
+/** Time an HTTP/1.1 request has to arrive whole, headers and body (node:http's `requestTimeout`). */
+export const serverDefaultHttp1RequestTimeoutMs = 60_000;
+
+/** Time a closing connection (GOAWAY sent or received, idle, over a limit) gets before it is destroyed. */
+export const serverDefaultCloseGraceMs = 2_000;
+
+/** An HTTP/2 connection from which nothing arrived for this long is probed with one PING. */
+export const serverDefaultProbeIdleMs = 10_000;
+
+/** A probe PING not acknowledged within this time marks the connection dead: it is destroyed. */
+export const serverDefaultProbeTimeoutMs = 10_000;
+
+/** Stream resets by the peer allowed in a burst per connection (rapid reset, CVE-2023-44487). */
+export const serverDefaultStreamResetBurst = 200;
+
+/** Stream resets per second per connection that refill the burst allowance. */
+export const serverDefaultStreamResetRate = 100;
+
+/** Memory node:http2 may hold per session (headers, queued output), in MB; past it new streams are refused. */
+export const serverDefaultMaxSessionMemoryMb = 64;
+
+/**
+ * Fixed node:http2 flood bounds (node's defaults, set explicitly so they cannot drift): unacknowledged
+ * PINGs and SETTINGS of our own, invalid frames (empty DATA…) and refused streams a peer may cause
+ * before the session is torn down. nghttp2 itself bounds queued PING/SETTINGS ACKs (1,000) and
+ * CONTINUATION frames per header block (8).
+ */
+export const serverHttp2FloodBounds = {
+  maxOutstandingPings: 10,
+  maxSettings: 32,
+  maxSessionInvalidFrames: 1_000,
+  maxSessionRejectedStreams: 100,
+} as const;
+
+/** The connection-level limits of a server; each defaults to the constant of the same name above. */
+export interface ServerLimitOptions {
+  /** Most connections at once; default 10,000. */
+  readonly maxConnections?: number;
+  /** Time to send the HTTP/2 preface + SETTINGS or the HTTP/1.1 request headers; default 10,000 ms. */
+  readonly headersTimeoutMs?: number;
+  /** Time for a whole HTTP/1.1 request; default 60,000 ms. */
+  readonly http1RequestTimeoutMs?: number;
+  /** Time a closing connection gets before it is destroyed; default 2,000 ms. */
+  readonly closeGraceMs?: number;
+  /** Quiet time after which an HTTP/2 connection is probed with a PING; default 10,000 ms. */
+  readonly probeIdleMs?: number;
+  /** Time the probe PING has to be acknowledged; default 10,000 ms. */
+  readonly probeTimeoutMs?: number;
+  /** Peer stream resets allowed in a burst per connection; default 200. */
+  readonly streamResetBurst?: number;
+  /** Peer stream resets per second that refill the burst; default 100. */
+  readonly streamResetRate?: number;
+  /** node:http2 memory per session, MB; default 64. */
+  readonly maxSessionMemoryMb?: number;
+}
+
+/** {@link ServerLimitOptions} with every default applied. */
+export type ServerLimits = { readonly [K in keyof ServerLimitOptions]-?: number };
+
+/** Applies the defaults: the one place where connection limits are resolved. */
+export function serverLimitsResolve(options: ServerLimitOptions): ServerLimits {
+  return {
+    maxConnections: options.maxConnections ?? serverDefaultMaxConnections,
+    headersTimeoutMs: options.headersTimeoutMs ?? serverDefaultHeadersTimeoutMs,
+    http1RequestTimeoutMs: options.http1RequestTimeoutMs ?? serverDefaultHttp1RequestTimeoutMs,
+    closeGraceMs: options.closeGraceMs ?? serverDefaultCloseGraceMs,
+    probeIdleMs: options.probeIdleMs ?? serverDefaultProbeIdleMs,
+    probeTimeoutMs: options.probeTimeoutMs ?? serverDefaultProbeTimeoutMs,
+    streamResetBurst: options.streamResetBurst ?? serverDefaultStreamResetBurst,
+    streamResetRate: options.streamResetRate ?? serverDefaultStreamResetRate,
+    maxSessionMemoryMb: options.maxSessionMemoryMb ?? serverDefaultMaxSessionMemoryMb,
+  };
+}
+
+/** One accepted TCP connection and what the guard knows of it. */
+interface GuardedConnection {
+  readonly socket: Socket;
+  readonly acceptedAt: number;
+  session?: Http2Session;
+  /** The first request (HTTP/1.1) or the peer's SETTINGS (HTTP/2) arrived. */
+  established: boolean;
+  /** When the connection started closing (GOAWAY, idle…); destroyed `closeGraceMs` later. */
+  closingAt?: number;
+  bytesRead: number;
+  quietSince: number;
+  /** `bytesRead` when the last probe was acknowledged: still that value means idle and known alive. */
+  aliveAtBytes: number;
+  probeSentAt: number | undefined;
+  resetTokens: number;
+  resetRefilledAt: number;
+}
+
+/**
+ * Makes sure no connection outlives its use, whatever the peer does. node:http2 leaves a socket open
+ * for good after nghttp2 ends a session on its own (GOAWAY for a COMPRESSION_ERROR, FRAME_SIZE_ERROR,
+ * flood or rapid-reset limit): it stops reading, tells JavaScript nothing, and the socket sits in
+ * CLOSE_WAIT once the peer leaves. The guard tracks every socket from accept and, on one unref'd
+ * timer, destroys those that
+ * - have not sent their preface/SETTINGS or first HTTP/1.1 request headers within `headersTimeoutMs`
+ *   (slowloris);
+ * - were told to go (GOAWAY, idle timeout, too many resets) and are still open `closeGraceMs` later;
+ * - are HTTP/2, sent nothing for `probeIdleMs`, and do not acknowledge one PING within
+ *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers).
+ * It also refuses connections past `maxConnections`, and answers rapid stream resets with GOAWAY
+ * ENHANCE_YOUR_CALM.
+ */
+export class NodeConnectionGuard {
+  private readonly connections = new Map<Socket, GuardedConnection>();
+  private readonly sessions = new WeakMap<Http2Session, GuardedConnection>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private accepting: GuardedConnection | undefined;
+
+  private readonly limits: ServerLimits;
+
+  constructor(limits: ServerLimits) {
+    this.limits = limits;
+    const tick = Math.max(50, Math.min(1_000, limits.headersTimeoutMs / 4, limits.closeGraceMs / 4, limits.probeIdleMs / 4));
+    this.timer = setInterval(() => this.sweep(Date.now()), tick);
+    this.timer.unref();
+  }
+
+  /** Live connections. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Registers a socket just accepted by the listener. Returns false when the server is full: the
+   * caller then refuses it (see `nodeRefuseConnection`).
+   */
+  accept(socket: Socket): boolean {
+    if (this.connections.size >= this.limits.maxConnections) return false;
+    const now = Date.now();
+    const connection: GuardedConnection = {
+      socket,
+      acceptedAt: now,
+      established: false,
+      bytesRead: 0,
+      quietSince: now,
+      aliveAtBytes: -1,
+      resetTokens: this.limits.streamResetBurst,
+      resetRefilledAt: now,
+      probeSentAt: undefined,
+    };
+    this.connections.set(socket, connection);
+    socket.once("close", () => this.connections.delete(socket));
+    return true;
+  }
+
+  /** Runs `emit` (which makes node:http2 create a session for `socket` synchronously) and adopts that session. */
+  adoptSession(socket: Socket, emit: () => void): void {
+    this.accepting = this.find(socket);
+    try {
+      emit();
+    } finally {
+      this.accepting = undefined;
+    }
+  }
+
+  /** Called from the HTTP/2 server's `session` event. */
+  onSession(session: Http2Session): void {
+    const connection = this.accepting;
+    if (connection === undefined) return;
+    connection.session = session;
+    this.sessions.set(session, connection);
+    session.once("remoteSettings", () => (connection.established = true));
+    session.once("goaway", () => this.closeSoon(connection));
+    session.once("close", () => connection.socket.destroy());
+  }
+
+  /** The connection carrying `socket` (the TLS or plain socket node:http/http2 got) made its first request. */
+  established(socket: Socket): void {
+    const connection = this.find(socket);
+    if (connection !== undefined) connection.established = true;
+  }
+
+  /** Closes `session` gracefully (GOAWAY, in-flight calls finish) and destroys it after the grace. */
+  closeSession(session: Http2Session): void {
+    if (!session.closed && !session.destroyed) session.close();
+    const connection = this.bySession(session);
+    if (connection !== undefined) this.closeSoon(connection);
+  }
+
+  /**
+   * Counts a stream the peer reset (RST_STREAM) on `session`. Past the burst allowance the session gets
+   * GOAWAY ENHANCE_YOUR_CALM and is destroyed after the grace.
+   */
+  onPeerReset(session: Http2Session): void {
+    const connection = this.bySession(session);
+    if (connection === undefined || connection.closingAt !== undefined) return;
+    const now = Date.now();
+    const refill = ((now - connection.resetRefilledAt) / 1_000) * this.limits.streamResetRate;
+    connection.resetTokens = Math.min(this.limits.streamResetBurst, connection.resetTokens + refill);
+    connection.resetRefilledAt = now;
+    connection.resetTokens -= 1;
+    if (connection.resetTokens >= 0) return;
+    if (!session.destroyed) session.goaway(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM, 0, Buffer.from("too many stream resets"));
+    this.closeSoon(connection);
+  }
+
+  /** Destroys every connection now (end of a shutdown's grace). */
+  destroyAll(): void {
+    for (const connection of this.connections.values()) this.destroy(connection);
+  }
+
+  /** Stops the timer (the server closed). */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private find(socket: Socket): GuardedConnection | undefined {
+    return this.connections.get(socket) ?? this.connections.get((socket as unknown as { _parentWrap?: Socket })._parentWrap as Socket);
+  }
+
+  private bySession(session: Http2Session): GuardedConnection | undefined {
+    return this.sessions.get(session);
+  }
+
+  private closeSoon(connection: GuardedConnection): void {
+    connection.closingAt ??= Date.now();
+  }
+
+  private destroy(connection: GuardedConnection): void {
+    connection.session?.destroy();
+    connection.socket.destroy();
+    this.connections.delete(connection.socket);
+  }
+
+  private sweep(now: number): void {
+    const limits = this.limits;
+    for (const connection of this.connections.values()) {
+      if (connection.socket.destroyed) {
+        this.connections.delete(connection.socket);
+        continue;
+      }
+      if (!connection.established && now - connection.acceptedAt > limits.headersTimeoutMs) {
+        this.destroy(connection);
+        continue;
+      }
+      if (connection.closingAt !== undefined && now - connection.closingAt > limits.closeGraceMs) {
+        this.destroy(connection);
+        continue;
+      }
+      const session = connection.session;
+      if (session === undefined) continue;
+      const bytesRead = connection.socket.bytesRead;
+      if (bytesRead !== connection.bytesRead) {
+        connection.bytesRead = bytesRead;
+        connection.quietSince = now;
+        if (bytesRead !== connection.aliveAtBytes) connection.probeSentAt = undefined;
+        continue;
+      }
+      if (connection.probeSentAt !== undefined) {
+        if (now - connection.probeSentAt > limits.probeTimeoutMs) this.destroy(connection);
+        continue;
+      }
+      if (bytesRead === connection.aliveAtBytes || now - connection.quietSince < limits.probeIdleMs) continue;
+      this.probe(connection, session, now);
+    }
+  }
+
+  private probe(connection: GuardedConnection, session: Http2Session, now: number): void {
+    connection.probeSentAt = now;
+    try {
+      session.ping((error) => {
+        if (error !== null) return;
+        connection.probeSentAt = undefined;
+        connection.aliveAtBytes = connection.bytesRead = connection.socket.bytesRead;
+      });
+    } catch {
+      this.destroy(connection); // too many pings in flight, or the session is already gone
+    }
+  }
+}
+
+/**
+ * Refuses a connection the server has no room for, in the peer's own protocol where it can tell:
+ * HTTP/2 (the preface's first bytes) gets SETTINGS and GOAWAY ENHANCE_YOUR_CALM, HTTP/1.x a 503 with
+ * a Triple JSON `unavailable` body; then the socket is ended, and destroyed `graceMs` later.
+ */
+export function nodeRefuseConnection(socket: Socket, tls: boolean, graceMs: number): void {
+  socket.on("error", () => undefined);
+  const timer = setTimeout(() => socket.destroy(), graceMs);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  if (tls) {
+    socket.destroy(); // nothing can be said before a TLS handshake
+    return;
+  }
+  socket.once("data", (chunk: Buffer) => {
+    socket.pause();
+    if (chunk.subarray(0, 3).toString("latin1") === "PRI") {
+      const debug = Buffer.from("too many connections");
+      const goaway = Buffer.alloc(9 + 8 + debug.length);
+      goaway.writeUIntBE(8 + debug.length, 0, 3);
+      goaway[3] = 0x7; // GOAWAY, stream 0, last stream id 0
+      goaway.writeUInt32BE(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM, 13);
+      debug.copy(goaway, 17);
+      socket.end(Buffer.concat([Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]), goaway]));
+    } else {
+      const body = '{"code":"unavailable","message":"too many connections"}';
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    }
+  });
+}
+
 /** The network peer of a call. */
 export interface PeerInfo {
   readonly address: string | undefined;
@@ -4770,8 +5082,8 @@ export interface ServerTlsOptions {
   readonly rejectUnauthorized?: boolean;
 }
 
-/** Server settings; every limit has a default suited to a public endpoint. */
-export interface ServerOptions {
+/** Server settings; every limit has a default suited to a public endpoint (connection limits: see ServerLimitOptions). */
+export interface ServerOptions extends ServerLimitOptions {
   readonly tls?: ServerTlsOptions;
   /** Largest request message (after decompression); default 4 MiB, larger → RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes?: number;
@@ -4815,7 +5127,7 @@ export class TripleServer {
   private readonly http2: Http2Server;
   private readonly http1: HttpServer;
   private readonly listener: NetServer;
-  private readonly sockets = new Set<Socket>();
+  private readonly guard: NodeConnectionGuard;
   private readonly sessions = new Set<Http2Session>();
   private readonly calls = new Set<ServerCallControl>();
   private readonly host: ServerCallHost = { calls: this.calls, fail: (call, error) => this.fail(call, error) };
@@ -4823,6 +5135,8 @@ export class TripleServer {
 
   constructor(options: ServerOptions = {}) {
     this.options = options;
+    const limits = serverLimitsResolve(options);
+    this.guard = new NodeConnectionGuard(limits);
     this.unarySettings = {
       maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       maxMessageDepth: options.maxMessageDepth ?? protobufDefaultMaxDepth,
@@ -4837,15 +5151,26 @@ export class TripleServer {
         maxHeaderListSize: options.maxHeaderListBytes ?? 32 * 1024,
         initialWindowSize: 1 << 20,
       },
-      maxSessionMemory: 64,
+      maxSessionMemory: limits.maxSessionMemoryMb,
+      ...serverHttp2FloodBounds,
     });
     this.http2.on("stream", (stream, headers) => this.onStream(stream, headers));
     this.http2.on("session", (session) => this.onSession(session));
     this.http2.on("sessionError", () => undefined);
     this.http1 = createHttp1Server(
-      { maxHeaderSize: options.maxHeaderListBytes ?? 32 * 1024, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+      {
+        maxHeaderSize: options.maxHeaderListBytes ?? 32 * 1024,
+        keepAliveTimeout: 5_000,
+        requestTimeout: Math.max(limits.http1RequestTimeoutMs, limits.headersTimeoutMs),
+        headersTimeout: limits.headersTimeoutMs,
+        connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      },
       (request, response) => this.onHttp1(request, response),
     );
+    // node:http enforces headersTimeout/requestTimeout from a timer it starts on "listening"; this
+    // server is handed its sockets and never listens, so without this those timeouts never fire.
+    this.http1.emit("listening");
+    this.http1.on("request", (request: IncomingMessage) => this.guard.established(request.socket));
     this.http1.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
       exchangeHttp1ClientError(error, socket, options.maxHeaderListBytes ?? 32 * 1024),
     );
@@ -4854,7 +5179,7 @@ export class TripleServer {
     const tls = options.tls;
     this.listener =
       tls === undefined
-        ? createNetServer((socket) => this.sniff(socket))
+        ? createNetServer()
         : createTlsServer(
             {
               cert: tls.cert as string,
@@ -4863,12 +5188,13 @@ export class TripleServer {
               requestCert: tls.requestCert ?? false,
               rejectUnauthorized: tls.rejectUnauthorized ?? true,
               ALPNProtocols: ["h2", "http/1.1"],
+              handshakeTimeout: limits.headersTimeoutMs,
             },
             (socket) => this.dispatch(socket, socket.alpnProtocol === "h2"),
           );
     this.listener.on("connection", (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
+      if (!this.guard.accept(socket)) return nodeRefuseConnection(socket, tls !== undefined, limits.closeGraceMs);
+      if (tls === undefined) this.sniff(socket);
     });
     if (tls !== undefined) this.listener.on("tlsClientError", () => undefined);
     const idle = options.idleTimeoutMs ?? 300_000;
@@ -4906,6 +5232,7 @@ export class TripleServer {
       if (!this.listener.listening) return resolve();
       this.listener.close(() => resolve());
     });
+    this.http1.close(); // stops node:http's timeout timer (see the constructor)
     for (const session of this.sessions) if (!session.closed) session.close();
     this.http1.closeIdleConnections();
     let cut: ReturnType<typeof setTimeout> | undefined;
@@ -4920,7 +5247,7 @@ export class TripleServer {
       }
       cut = setTimeout(() => {
         for (const session of this.sessions) session.destroy();
-        for (const socket of this.sockets) socket.destroy();
+        this.guard.destroyAll();
       }, 200);
     }, options.graceMs ?? 5_000);
     const drained = setInterval(() => this.http1.closeIdleConnections(), 50);
@@ -4928,6 +5255,7 @@ export class TripleServer {
       clearTimeout(force);
       clearTimeout(cut);
       clearInterval(drained);
+      this.guard.stop();
     });
   }
 
@@ -4940,7 +5268,7 @@ export class TripleServer {
   private dispatch(socket: Socket, http2: boolean): void {
     socket.on("error", () => undefined);
     if (http2) {
-      this.http2.emit("connection", socket);
+      this.guard.adoptSession(socket, () => this.http2.emit("connection", socket));
     } else {
       this.http1.emit("connection", socket);
       socket.resume();
@@ -4949,13 +5277,15 @@ export class TripleServer {
 
   private onSession(session: Http2Session): void {
     this.sessions.add(session);
+    this.guard.onSession(session);
     session.on("error", () => undefined);
     session.on("close", () => this.sessions.delete(session));
-    session.on("timeout", () => session.close());
+    session.on("timeout", () => this.guard.closeSession(session));
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
+    stream.once("aborted", () => this.guard.onPeerReset(stream.session as Http2Session));
     if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
     if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
       return this.onTripleUnary(http2Exchange(stream, headers));
