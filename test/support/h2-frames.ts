@@ -123,10 +123,11 @@ export interface RawH2 {
 
 /**
  * Opens a TCP connection to 127.0.0.1:`port`, sends the preface and an empty SETTINGS (unless
- * `preface` is false) and parses what comes back. `read: false` never reads (a peer that lets the
- * server's output pile up): the socket is paused from the start.
+ * `preface` is false) and parses what comes back, acknowledging SETTINGS and PINGs unless `ackPings`
+ * is false. `read: false` never reads (a peer that lets the server's output pile up): the socket is
+ * paused from the start.
  */
-export async function rawH2(port: number, options: { preface?: boolean; read?: boolean } = {}): Promise<RawH2> {
+export async function rawH2(port: number, options: { preface?: boolean; read?: boolean; ackPings?: boolean } = {}): Promise<RawH2> {
   const socket = connect(port, "127.0.0.1");
   socket.on("error", () => undefined);
   let buffer = Buffer.alloc(0);
@@ -146,8 +147,13 @@ export async function rawH2(port: number, options: { preface?: boolean; read?: b
       while (buffer.length >= 9) {
         const length = buffer.readUIntBE(0, 3);
         if (buffer.length < 9 + length) break;
-        if (parsed.length < 10_000) {
-          parsed.push({ type: buffer[3]!, flags: buffer[4]!, streamId: buffer.readUInt32BE(5) & 0x7fffffff, payload: buffer.subarray(9, 9 + length) });
+        const type = buffer[3]!;
+        const flags = buffer[4]!;
+        if (parsed.length < 10_000) parsed.push({ type, flags, streamId: buffer.readUInt32BE(5) & 0x7fffffff, payload: buffer.subarray(9, 9 + length) });
+        // A well-behaved idle peer acknowledges the server's SETTINGS and PINGs (unless told not to).
+        if (options.ackPings !== false && !socket.destroyed) {
+          if (type === FrameType.PING && (flags & FrameFlag.ACK) === 0) socket.write(frame(FrameType.PING, FrameFlag.ACK, 0, buffer.subarray(9, 17)));
+          if (type === FrameType.SETTINGS && (flags & FrameFlag.ACK) === 0) socket.write(frame(FrameType.SETTINGS, FrameFlag.ACK, 0));
         }
         buffer = buffer.subarray(9 + length);
       }
