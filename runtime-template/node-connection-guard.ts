@@ -12,7 +12,11 @@ interface GuardedConnection {
   /** When the connection started closing (GOAWAY, idle…); destroyed `closeGraceMs` later. */
   closingAt?: number;
   bytesRead: number;
+  bytesWritten: number;
+  /** Last time bytes came in. */
   quietSince: number;
+  /** Last time bytes went in or out (the idle timeout's clock). */
+  activeAt: number;
   /** `bytesRead` when the last probe was acknowledged: still that value means idle and known alive. */
   aliveAtBytes: number;
   probeSentAt: number | undefined;
@@ -30,7 +34,10 @@ interface GuardedConnection {
  *   (slowloris);
  * - were told to go (GOAWAY, idle timeout, too many resets) and are still open `closeGraceMs` later;
  * - are HTTP/2, sent nothing for `probeIdleMs`, and do not acknowledge one PING within
- *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers).
+ *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers);
+ * - are HTTP/2 and moved no byte either way for `idleTimeoutMs` (closed with GOAWAY first). This
+ *   replaces node:http2's own session timeout, whose timer keeps a destroyed session (and its socket)
+ *   in memory until it fires: 300 s of every connection an attacker opened.
  * It also refuses connections past `maxConnections`, and answers rapid stream resets with GOAWAY
  * ENHANCE_YOUR_CALM.
  */
@@ -66,7 +73,9 @@ export class NodeConnectionGuard {
       acceptedAt: now,
       established: false,
       bytesRead: 0,
+      bytesWritten: 0,
       quietSince: now,
+      activeAt: now,
       aliveAtBytes: -1,
       resetTokens: this.limits.streamResetBurst,
       resetRefilledAt: now,
@@ -173,11 +182,20 @@ export class NodeConnectionGuard {
       }
       const session = connection.session;
       if (session === undefined) continue;
+      const bytesWritten = connection.socket.bytesWritten;
+      if (bytesWritten !== connection.bytesWritten) {
+        connection.bytesWritten = bytesWritten;
+        connection.activeAt = now;
+      }
       const bytesRead = connection.socket.bytesRead;
       if (bytesRead !== connection.bytesRead) {
         connection.bytesRead = bytesRead;
-        connection.quietSince = now;
+        connection.quietSince = connection.activeAt = now;
         if (bytesRead !== connection.aliveAtBytes) connection.probeSentAt = undefined;
+        continue;
+      }
+      if (limits.idleTimeoutMs > 0 && connection.closingAt === undefined && now - connection.activeAt > limits.idleTimeoutMs) {
+        this.closeSession(session); // nothing in or out for the idle timeout: GOAWAY, then destroyed after the grace
         continue;
       }
       if (connection.probeSentAt !== undefined) {

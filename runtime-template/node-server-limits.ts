@@ -4,6 +4,8 @@ export const serverDefaultMaxConnections = 10_000;
 export const serverDefaultHeadersTimeoutMs = 10_000;
 /** Time an HTTP/1.1 request has to arrive whole, headers and body (node:http's `requestTimeout`). */
 export const serverDefaultHttp1RequestTimeoutMs = 60_000;
+/** An HTTP/2 connection that moved no byte either way for this long is closed (GOAWAY, then destroyed). */
+export const serverDefaultIdleTimeoutMs = 300_000;
 /** Time a closing connection (GOAWAY sent or received, idle, over a limit) gets before it is destroyed. */
 export const serverDefaultCloseGraceMs = 2_000;
 /** An HTTP/2 connection from which nothing arrived for this long is probed with one PING. */
@@ -38,6 +40,8 @@ export interface ServerLimitOptions {
   readonly headersTimeoutMs?: number;
   /** Time for a whole HTTP/1.1 request; default 60,000 ms. */
   readonly http1RequestTimeoutMs?: number;
+  /** Close HTTP/2 connections that moved no byte for this long; default 300,000 ms, 0 disables. */
+  readonly idleTimeoutMs?: number;
   /** Time a closing connection gets before it is destroyed; default 2,000 ms. */
   readonly closeGraceMs?: number;
   /** Quiet time after which an HTTP/2 connection is probed with a PING; default 10,000 ms. */
@@ -61,6 +65,7 @@ export function serverLimitsResolve(options: ServerLimitOptions): ServerLimits {
     maxConnections: options.maxConnections ?? serverDefaultMaxConnections,
     headersTimeoutMs: options.headersTimeoutMs ?? serverDefaultHeadersTimeoutMs,
     http1RequestTimeoutMs: options.http1RequestTimeoutMs ?? serverDefaultHttp1RequestTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? serverDefaultIdleTimeoutMs,
     closeGraceMs: options.closeGraceMs ?? serverDefaultCloseGraceMs,
     probeIdleMs: options.probeIdleMs ?? serverDefaultProbeIdleMs,
     probeTimeoutMs: options.probeTimeoutMs ?? serverDefaultProbeTimeoutMs,

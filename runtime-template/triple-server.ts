@@ -50,8 +50,6 @@ export interface ServerOptions extends ServerLimitOptions {
   readonly maxConcurrentStreams?: number;
   /** Largest request header block; default 32 KiB. */
   readonly maxHeaderListBytes?: number;
-  /** Close connections idle this long; default 300,000 ms, 0 disables. */
-  readonly idleTimeoutMs?: number;
   /** Gzip responses to clients that accept it, for messages of at least this size; default 1024. */
   readonly compressMinBytes?: number;
   /** Disable response compression entirely. */
@@ -154,8 +152,6 @@ export class TripleServer {
       if (tls === undefined) this.sniff(socket);
     });
     if (tls !== undefined) this.listener.on("tlsClientError", () => undefined);
-    const idle = options.idleTimeoutMs ?? 300_000;
-    if (idle > 0) this.http2.setTimeout(idle, () => undefined);
   }
 
   /** Registers the routes of one service implementation under a Dubbo group and version. */
@@ -219,7 +215,8 @@ export class TripleServer {
   /** Plaintext: HTTP/2 prior knowledge or HTTP/1.x, told apart by the first bytes. */
   private sniff(socket: Socket): void {
     socket.on("error", () => undefined);
-    exchangeSniff(socket, this.options.idleTimeoutMs ?? 300_000, (http2) => this.dispatch(socket, http2));
+    // No timer of its own: the connection guard closes a socket whose first bytes never come (headersTimeoutMs).
+    exchangeSniff(socket, 0, (http2) => this.dispatch(socket, http2));
   }
 
   private dispatch(socket: Socket, http2: boolean): void {
@@ -237,7 +234,6 @@ export class TripleServer {
     this.guard.onSession(session);
     session.on("error", () => undefined);
     session.on("close", () => this.sessions.delete(session));
-    session.on("timeout", () => this.guard.closeSession(session));
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {

@@ -50,6 +50,15 @@ process.on("message", (message: { rss?: boolean }) => {
   if (message.rss !== true) return;
   (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
-  process.send?.({ rss: usage.rss, heap: usage.heapUsed });
+  const internals = server as unknown as { guard: { size: number }; sessions: Set<unknown>; calls: Set<unknown> };
+  process.send?.({
+    rss: usage.rss,
+    heap: usage.heapUsed,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+    connections: internals.guard.size,
+    sessions: internals.sessions.size,
+    calls: internals.calls.size,
+  });
 });
 process.send?.({ port: address.port });

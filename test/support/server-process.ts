@@ -4,12 +4,23 @@ import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "./fixtures.js";
 
+/** What the server child reports of itself. */
+export interface ServerMemory {
+  readonly rss: number;
+  readonly heap: number;
+  /** Memory of Buffers and other objects outside the V8 heap that JavaScript holds. */
+  readonly external: number;
+  readonly connections: number;
+  readonly sessions: number;
+  readonly calls: number;
+}
+
 /** A running server child. */
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly port: number;
-  /** RSS and heap of the server process after a full GC, in bytes. */
-  memory(): Promise<{ rss: number; heap: number }>;
+  /** RSS and heap of the server process after a full GC, in bytes, and its live connections, sessions and calls. */
+  memory(): Promise<ServerMemory>;
   /** Resolves with the exit code (or signal) once the process has exited. */
   readonly exited: Promise<number | string>;
   /** Kills it (SIGKILL) unless it already exited; resolves once it has. */
@@ -42,10 +53,10 @@ export async function startServerProcess(options: Record<string, unknown> = {}, 
     exited,
     memory: () =>
       new Promise((resolve) => {
-        const onMessage = (message: { rss?: number; heap?: number }): void => {
+        const onMessage = (message: Partial<ServerMemory>): void => {
           if (message.rss === undefined) return;
           child.off("message", onMessage);
-          resolve({ rss: message.rss, heap: message.heap ?? 0 });
+          resolve(message as ServerMemory);
         };
         child.on("message", onMessage);
         child.send({ rss: true });
