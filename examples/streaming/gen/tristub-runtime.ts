@@ -3532,6 +3532,9 @@ export const serverDefaultHeadersTimeoutMs = 10_000;
 /** Time an HTTP/1.1 request has to arrive whole, headers and body (node:http's `requestTimeout`). */
 export const serverDefaultHttp1RequestTimeoutMs = 60_000;
 
+/** An HTTP/2 connection that moved no byte either way for this long is closed (GOAWAY, then destroyed). */
+export const serverDefaultIdleTimeoutMs = 300_000;
+
 /** Time a closing connection (GOAWAY sent or received, idle, over a limit) gets before it is destroyed. */
 export const serverDefaultCloseGraceMs = 2_000;
 
@@ -3571,6 +3574,8 @@ export interface ServerLimitOptions {
   readonly headersTimeoutMs?: number;
   /** Time for a whole HTTP/1.1 request; default 60,000 ms. */
   readonly http1RequestTimeoutMs?: number;
+  /** Close HTTP/2 connections that moved no byte for this long; default 300,000 ms, 0 disables. */
+  readonly idleTimeoutMs?: number;
   /** Time a closing connection gets before it is destroyed; default 2,000 ms. */
   readonly closeGraceMs?: number;
   /** Quiet time after which an HTTP/2 connection is probed with a PING; default 10,000 ms. */
@@ -3594,6 +3599,7 @@ export function serverLimitsResolve(options: ServerLimitOptions): ServerLimits {
     maxConnections: options.maxConnections ?? serverDefaultMaxConnections,
     headersTimeoutMs: options.headersTimeoutMs ?? serverDefaultHeadersTimeoutMs,
     http1RequestTimeoutMs: options.http1RequestTimeoutMs ?? serverDefaultHttp1RequestTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? serverDefaultIdleTimeoutMs,
     closeGraceMs: options.closeGraceMs ?? serverDefaultCloseGraceMs,
     probeIdleMs: options.probeIdleMs ?? serverDefaultProbeIdleMs,
     probeTimeoutMs: options.probeTimeoutMs ?? serverDefaultProbeTimeoutMs,
@@ -3613,7 +3619,11 @@ interface GuardedConnection {
   /** When the connection started closing (GOAWAY, idle…); destroyed `closeGraceMs` later. */
   closingAt?: number;
   bytesRead: number;
+  bytesWritten: number;
+  /** Last time bytes came in. */
   quietSince: number;
+  /** Last time bytes went in or out (the idle timeout's clock). */
+  activeAt: number;
   /** `bytesRead` when the last probe was acknowledged: still that value means idle and known alive. */
   aliveAtBytes: number;
   probeSentAt: number | undefined;
@@ -3631,7 +3641,10 @@ interface GuardedConnection {
  *   (slowloris);
  * - were told to go (GOAWAY, idle timeout, too many resets) and are still open `closeGraceMs` later;
  * - are HTTP/2, sent nothing for `probeIdleMs`, and do not acknowledge one PING within
- *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers).
+ *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers);
+ * - are HTTP/2 and moved no byte either way for `idleTimeoutMs` (closed with GOAWAY first). This
+ *   replaces node:http2's own session timeout, whose timer keeps a destroyed session (and its socket)
+ *   in memory until it fires: 300 s of every connection an attacker opened.
  * It also refuses connections past `maxConnections`, and answers rapid stream resets with GOAWAY
  * ENHANCE_YOUR_CALM.
  */
@@ -3667,7 +3680,9 @@ export class NodeConnectionGuard {
       acceptedAt: now,
       established: false,
       bytesRead: 0,
+      bytesWritten: 0,
       quietSince: now,
+      activeAt: now,
       aliveAtBytes: -1,
       resetTokens: this.limits.streamResetBurst,
       resetRefilledAt: now,
@@ -3774,11 +3789,20 @@ export class NodeConnectionGuard {
       }
       const session = connection.session;
       if (session === undefined) continue;
+      const bytesWritten = connection.socket.bytesWritten;
+      if (bytesWritten !== connection.bytesWritten) {
+        connection.bytesWritten = bytesWritten;
+        connection.activeAt = now;
+      }
       const bytesRead = connection.socket.bytesRead;
       if (bytesRead !== connection.bytesRead) {
         connection.bytesRead = bytesRead;
-        connection.quietSince = now;
+        connection.quietSince = connection.activeAt = now;
         if (bytesRead !== connection.aliveAtBytes) connection.probeSentAt = undefined;
+        continue;
+      }
+      if (limits.idleTimeoutMs > 0 && connection.closingAt === undefined && now - connection.activeAt > limits.idleTimeoutMs) {
+        this.closeSession(session); // nothing in or out for the idle timeout: GOAWAY, then destroyed after the grace
         continue;
       }
       if (connection.probeSentAt !== undefined) {
@@ -5131,8 +5155,6 @@ export interface ServerOptions extends ServerLimitOptions {
   readonly maxConcurrentStreams?: number;
   /** Largest request header block; default 32 KiB. */
   readonly maxHeaderListBytes?: number;
-  /** Close connections idle this long; default 300,000 ms, 0 disables. */
-  readonly idleTimeoutMs?: number;
   /** Gzip responses to clients that accept it, for messages of at least this size; default 1024. */
   readonly compressMinBytes?: number;
   /** Disable response compression entirely. */
@@ -5235,8 +5257,6 @@ export class TripleServer {
       if (tls === undefined) this.sniff(socket);
     });
     if (tls !== undefined) this.listener.on("tlsClientError", () => undefined);
-    const idle = options.idleTimeoutMs ?? 300_000;
-    if (idle > 0) this.http2.setTimeout(idle, () => undefined);
   }
 
   /** Registers the routes of one service implementation under a Dubbo group and version. */
@@ -5300,7 +5320,8 @@ export class TripleServer {
   /** Plaintext: HTTP/2 prior knowledge or HTTP/1.x, told apart by the first bytes. */
   private sniff(socket: Socket): void {
     socket.on("error", () => undefined);
-    exchangeSniff(socket, this.options.idleTimeoutMs ?? 300_000, (http2) => this.dispatch(socket, http2));
+    // No timer of its own: the connection guard closes a socket whose first bytes never come (headersTimeoutMs).
+    exchangeSniff(socket, 0, (http2) => this.dispatch(socket, http2));
   }
 
   private dispatch(socket: Socket, http2: boolean): void {
@@ -5318,7 +5339,6 @@ export class TripleServer {
     this.guard.onSession(session);
     session.on("error", () => undefined);
     session.on("close", () => this.sessions.delete(session));
-    session.on("timeout", () => this.guard.closeSession(session));
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
