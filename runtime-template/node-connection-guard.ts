@@ -32,7 +32,8 @@ interface GuardedConnection {
  * timer, destroys those that
  * - have not sent their preface/SETTINGS or first HTTP/1.1 request headers within `headersTimeoutMs`
  *   (slowloris);
- * - were told to go (GOAWAY, idle timeout, too many resets) and are still open `closeGraceMs` later;
+ * - were told to go (idle timeout, too many resets, over the connection limit) and are still open
+ *   `closeGraceMs` later;
  * - are HTTP/2, sent nothing for `probeIdleMs`, and do not acknowledge one PING within
  *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers);
  * - are HTTP/2 and moved no byte either way for `idleTimeoutMs` (closed with GOAWAY first). This
@@ -103,7 +104,11 @@ export class NodeConnectionGuard {
     connection.session = session;
     this.sessions.set(session, connection);
     session.once("remoteSettings", () => (connection.established = true));
-    session.once("goaway", () => this.closeSoon(connection));
+    // The peer is leaving: no new streams, but its open ones may still finish (node destroys the
+    // session after them). A peer that then stalls is caught by the probe and the idle timeout.
+    session.once("goaway", () => {
+      if (!session.closed && !session.destroyed) session.close();
+    });
     session.once("close", () => connection.socket.destroy());
   }
 

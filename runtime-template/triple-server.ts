@@ -177,10 +177,14 @@ export class TripleServer {
   }
 
   /**
-   * Stops accepting connections and calls, lets in-flight calls finish for up to `graceMs` (default
-   * 5,000), then cancels the rest and closes every connection.
+   * Stops accepting connections and calls, lets in-flight calls finish, ends those still running with
+   * UNAVAILABLE and closes every connection: all within `graceMs` (default 5,000), the whole time
+   * close() takes, so that a process stopped with a grace period (SIGTERM) exits within it.
    */
   close(options: { graceMs?: number } = {}): Promise<void> {
+    const graceMs = options.graceMs ?? 5_000;
+    // The last part of the grace: statuses of the calls ended at its start go out, then the cut.
+    const cutMs = Math.min(200, graceMs / 5);
     const closed = new Promise<void>((resolve) => {
       if (!this.listener.listening) return resolve();
       this.listener.close(() => resolve());
@@ -201,8 +205,8 @@ export class TripleServer {
       cut = setTimeout(() => {
         for (const session of this.sessions) session.destroy();
         this.guard.destroyAll();
-      }, 200);
-    }, options.graceMs ?? 5_000);
+      }, cutMs);
+    }, graceMs - cutMs);
     const drained = setInterval(() => this.http1.closeIdleConnections(), 50);
     return closed.then(() => {
       clearTimeout(force);

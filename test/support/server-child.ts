@@ -44,6 +44,7 @@ if (grace !== undefined) {
       process.send?.({ closedAfterMs: Date.now() - started });
       process.exit(0);
     });
+    process.send?.({ closing: true }); // after close() stopped the listener
   });
 }
 process.on("message", (message: { rss?: boolean }) => {
