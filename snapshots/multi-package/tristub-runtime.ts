@@ -3682,7 +3682,8 @@ interface GuardedConnection {
  * timer, destroys those that
  * - have not sent their preface/SETTINGS or first HTTP/1.1 request headers within `headersTimeoutMs`
  *   (slowloris);
- * - were told to go (GOAWAY, idle timeout, too many resets) and are still open `closeGraceMs` later;
+ * - were told to go (idle timeout, too many resets, over the connection limit) and are still open
+ *   `closeGraceMs` later;
  * - are HTTP/2, sent nothing for `probeIdleMs`, and do not acknowledge one PING within
  *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers);
  * - are HTTP/2 and moved no byte either way for `idleTimeoutMs` (closed with GOAWAY first). This
@@ -3753,7 +3754,11 @@ export class NodeConnectionGuard {
     connection.session = session;
     this.sessions.set(session, connection);
     session.once("remoteSettings", () => (connection.established = true));
-    session.once("goaway", () => this.closeSoon(connection));
+    // The peer is leaving: no new streams, but its open ones may still finish (node destroys the
+    // session after them). A peer that then stalls is caught by the probe and the idle timeout.
+    session.once("goaway", () => {
+      if (!session.closed && !session.destroyed) session.close();
+    });
     session.once("close", () => connection.socket.destroy());
   }
 
@@ -5244,10 +5249,14 @@ export class TripleServer {
   }
 
   /**
-   * Stops accepting connections and calls, lets in-flight calls finish for up to `graceMs` (default
-   * 5,000), then cancels the rest and closes every connection.
+   * Stops accepting connections and calls, lets in-flight calls finish, ends those still running with
+   * UNAVAILABLE and closes every connection: all within `graceMs` (default 5,000), the whole time
+   * close() takes, so that a process stopped with a grace period (SIGTERM) exits within it.
    */
   close(options: { graceMs?: number } = {}): Promise<void> {
+    const graceMs = options.graceMs ?? 5_000;
+    // The last part of the grace: statuses of the calls ended at its start go out, then the cut.
+    const cutMs = Math.min(200, graceMs / 5);
     const closed = new Promise<void>((resolve) => {
       if (!this.listener.listening) return resolve();
       this.listener.close(() => resolve());
@@ -5268,8 +5277,8 @@ export class TripleServer {
       cut = setTimeout(() => {
         for (const session of this.sessions) session.destroy();
         this.guard.destroyAll();
-      }, 200);
-    }, options.graceMs ?? 5_000);
+      }, cutMs);
+    }, graceMs - cutMs);
     const drained = setInterval(() => this.http1.closeIdleConnections(), 50);
     return closed.then(() => {
       clearTimeout(force);
