@@ -4,7 +4,7 @@ export const serverDefaultMaxConnections = 10_000;
 export const serverDefaultHeadersTimeoutMs = 10_000;
 /** Time an HTTP/1.1 request has to arrive whole, headers and body (node:http's `requestTimeout`). */
 export const serverDefaultHttp1RequestTimeoutMs = 60_000;
-/** An HTTP/2 connection that moved no byte either way for this long is closed (GOAWAY, then destroyed). */
+/** An HTTP/2 connection with no open call that moved no byte either way for this long is closed (GOAWAY, then destroyed). */
 export const serverDefaultIdleTimeoutMs = 300_000;
 /** Time a closing connection (GOAWAY sent or received, idle, over a limit) gets before it is destroyed. */
 export const serverDefaultCloseGraceMs = 2_000;

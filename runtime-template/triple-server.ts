@@ -242,7 +242,7 @@ export class TripleServer {
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
-    stream.once("aborted", () => this.guard.onPeerReset(stream.session as Http2Session));
+    this.guard.onStream(stream);
     if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
     if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
       return this.onTripleUnary(http2Exchange(stream, headers));

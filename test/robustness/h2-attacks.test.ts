@@ -175,6 +175,42 @@ describe("HTTP/2 floods", () => {
   });
 });
 
+describe("oversized header blocks (nodejs/node#35233 class)", () => {
+  /** A request header block carrying `fields` headers of `size` bytes, as HEADERS + CONTINUATION frames. */
+  function bigBlock(streamId: number, fields: number, size: number): Buffer {
+    const block = grpcRequestBlock("Greet", Array.from({ length: fields }, (_, i) => [`x-big-${i}`, "b".repeat(size)] as const));
+    const parts: Buffer[] = [];
+    for (let at = 0; at < block.length; at += 16_000) {
+      const last = at + 16_000 >= block.length;
+      const chunk = block.subarray(at, at + 16_000);
+      parts.push(at === 0 ? headersFrame(streamId, chunk, { endHeaders: last }) : frame(FrameType.CONTINUATION, last ? 0x4 : 0, streamId, chunk));
+    }
+    return Buffer.concat(parts);
+  }
+
+  it("the server process survives header blocks past 64 KiB, the sessions' destruction and forced GCs", async () => {
+    const a = await arena();
+    for (let round = 0; round < 3; round++) {
+      const attackers = await Promise.all(Array.from({ length: 60 }, () => a.raw()));
+      attackers.forEach((attacker, i) => {
+        // One field past nghttp2's 64 KiB (COMPRESSION_ERROR), several fields past 64 KiB in all (over
+        // maxHeaderListBytes), after an open stream or on the first one.
+        if (i % 3 === 0) attacker.write(headersFrame(1, grpcRequestBlock("GreetStream")));
+        const id = i % 3 === 0 ? 3 : 1;
+        attacker.write(i % 2 === 0 ? bigBlock(id, 1, 66_000 + i * 1_000) : bigBlock(id, 3, 30_000));
+      });
+      await sleep(300);
+      for (const attacker of attackers) attacker.socket.destroy();
+      await sleep(300);
+      await a.server.memory(); // a full GC in the server: where ~Http2Session aborts if nghttp2 memory leaked
+      expect(a.server.child.exitCode).toBeNull();
+    }
+    a.sent();
+    await a.finish("oversized header blocks (3 × 60 connections, blocks of 66–130 KiB, destroyed, GC)", 3_000);
+    expect(a.server.child.exitCode).toBeNull();
+  });
+});
+
 describe("slowloris", () => {
   it("closes HTTP/2 connections that dribble the preface, by the headers timeout", async () => {
     const a = await arena();
