@@ -3575,7 +3575,7 @@ export const serverDefaultHeadersTimeoutMs = 10_000;
 /** Time an HTTP/1.1 request has to arrive whole, headers and body (node:http's `requestTimeout`). */
 export const serverDefaultHttp1RequestTimeoutMs = 60_000;
 
-/** An HTTP/2 connection that moved no byte either way for this long is closed (GOAWAY, then destroyed). */
+/** An HTTP/2 connection with no open call that moved no byte either way for this long is closed (GOAWAY, then destroyed). */
 export const serverDefaultIdleTimeoutMs = 300_000;
 
 /** Time a closing connection (GOAWAY sent or received, idle, over a limit) gets before it is destroyed. */
@@ -3671,6 +3671,7 @@ interface GuardedConnection {
   aliveAtBytes: number;
   probeSentAt: number | undefined;
   resetTokens: number;
+  openStreams: number;
   resetRefilledAt: number;
 }
 
@@ -3686,7 +3687,8 @@ interface GuardedConnection {
  *   `closeGraceMs` later;
  * - are HTTP/2, sent nothing for `probeIdleMs`, and do not acknowledge one PING within
  *   `probeTimeoutMs` (a session nghttp2 ended never sends the PING; a half-open peer never answers);
- * - are HTTP/2 and moved no byte either way for `idleTimeoutMs` (closed with GOAWAY first). This
+ * - are HTTP/2, have no open stream and moved no byte either way for `idleTimeoutMs` (closed with
+ *   GOAWAY first), or are not yet established after it (when shorter than `headersTimeoutMs`). This
  *   replaces node:http2's own session timeout, whose timer keeps a destroyed session (and its socket)
  *   in memory until it fires: 300 s of every connection an attacker opened.
  * It also refuses connections past `maxConnections`, and answers rapid stream resets with GOAWAY
@@ -3697,12 +3699,16 @@ export class NodeConnectionGuard {
   private readonly sessions = new WeakMap<Http2Session, GuardedConnection>();
   private readonly timer: ReturnType<typeof setInterval>;
   private accepting: GuardedConnection | undefined;
+  /** A connection must be established within this: headersTimeoutMs, or the idle timeout if shorter. */
+  private readonly firstRequestMs: number;
 
   private readonly limits: ServerLimits;
 
   constructor(limits: ServerLimits) {
     this.limits = limits;
-    const tick = Math.max(50, Math.min(1_000, limits.headersTimeoutMs / 4, limits.closeGraceMs / 4, limits.probeIdleMs / 4));
+    const idle = limits.idleTimeoutMs > 0 ? limits.idleTimeoutMs : Infinity;
+    this.firstRequestMs = Math.min(limits.headersTimeoutMs, idle);
+    const tick = Math.max(50, Math.min(1_000, this.firstRequestMs / 4, limits.closeGraceMs / 4, limits.probeIdleMs / 4, idle / 4));
     this.timer = setInterval(() => this.sweep(Date.now()), tick);
     this.timer.unref();
   }
@@ -3729,6 +3735,7 @@ export class NodeConnectionGuard {
       activeAt: now,
       aliveAtBytes: -1,
       resetTokens: this.limits.streamResetBurst,
+      openStreams: 0,
       resetRefilledAt: now,
       probeSentAt: undefined,
     };
@@ -3776,12 +3783,25 @@ export class NodeConnectionGuard {
   }
 
   /**
-   * Counts a stream the peer reset (RST_STREAM) on `session`. Past the burst allowance the session gets
+   * Tracks a stream of `session` (from the server's `stream` event): a connection with open streams is
+   * never idle-closed, however quiet its calls are (as grpc-go's MaxConnectionIdle); peer resets of it
+   * count towards the rapid-reset bucket.
+   */
+  onStream(stream: Http2Stream): void {
+    const connection = stream.session === undefined ? undefined : this.bySession(stream.session);
+    if (connection === undefined) return;
+    connection.openStreams++;
+    stream.once("close", () => connection.openStreams--);
+    stream.once("aborted", () => this.onPeerReset(connection));
+  }
+
+  /**
+   * Counts a stream the peer reset (RST_STREAM). Past the burst allowance the session gets
    * GOAWAY ENHANCE_YOUR_CALM and is destroyed after the grace.
    */
-  onPeerReset(session: Http2Session): void {
-    const connection = this.bySession(session);
-    if (connection === undefined || connection.closingAt !== undefined) return;
+  private onPeerReset(connection: GuardedConnection): void {
+    const session = connection.session;
+    if (session === undefined || connection.closingAt !== undefined) return;
     const now = Date.now();
     const refill = ((now - connection.resetRefilledAt) / 1_000) * this.limits.streamResetRate;
     connection.resetTokens = Math.min(this.limits.streamResetBurst, connection.resetTokens + refill);
@@ -3827,7 +3847,7 @@ export class NodeConnectionGuard {
         this.connections.delete(connection.socket);
         continue;
       }
-      if (!connection.established && now - connection.acceptedAt > limits.headersTimeoutMs) {
+      if (!connection.established && now - connection.acceptedAt > this.firstRequestMs) {
         this.destroy(connection);
         continue;
       }
@@ -3849,7 +3869,7 @@ export class NodeConnectionGuard {
         if (bytesRead !== connection.aliveAtBytes) connection.probeSentAt = undefined;
         continue;
       }
-      if (limits.idleTimeoutMs > 0 && connection.closingAt === undefined && now - connection.activeAt > limits.idleTimeoutMs) {
+      if (limits.idleTimeoutMs > 0 && connection.openStreams === 0 && connection.closingAt === undefined && now - connection.activeAt > limits.idleTimeoutMs) {
         this.closeSession(session); // nothing in or out for the idle timeout: GOAWAY, then destroyed after the grace
         continue;
       }
@@ -5318,7 +5338,7 @@ export class TripleServer {
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on("error", () => undefined);
-    stream.once("aborted", () => this.guard.onPeerReset(stream.session as Http2Session));
+    this.guard.onStream(stream);
     if (serverRefuseHeaders(stream, headers, this.options.maxHeaderListBytes ?? 32 * 1024)) return;
     if (serverGrpcSubtype(headers["content-type"] ?? "") === undefined && headers[":method"] !== undefined) {
       return this.onTripleUnary(http2Exchange(stream, headers));
