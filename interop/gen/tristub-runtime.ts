@@ -3788,11 +3788,16 @@ export function serverLimitsResolve(options: ServerLimitOptions): ServerLimits {
   };
 }
 
+/** The client preface (24 bytes) and the 9-byte header of its SETTINGS frame. */
+const http2PrefaceAndFrameHeader = 33;
+
 /** One accepted TCP connection and what the guard knows of it. */
 interface GuardedConnection {
   readonly socket: Socket;
   readonly acceptedAt: number;
   session?: Http2Session;
+  /** The socket node:http2 reads (the TLS socket over TLS): its bytes tell when the preface is in. */
+  appSocket?: Socket;
   /** The first request (HTTP/1.1) or the peer's SETTINGS (HTTP/2) arrived. */
   established: boolean;
   /** When the connection started closing (GOAWAY, idle…); destroyed `closeGraceMs` later. */
@@ -3883,6 +3888,7 @@ export class NodeConnectionGuard {
   /** Runs `emit` (which makes node:http2 create a session for `socket` synchronously) and adopts that session. */
   adoptSession(socket: Socket, emit: () => void): void {
     this.accepting = this.find(socket);
+    if (this.accepting !== undefined) this.accepting.appSocket = socket;
     try {
       emit();
     } finally {
@@ -3971,7 +3977,8 @@ export class NodeConnectionGuard {
   }
 
   private destroy(connection: GuardedConnection): void {
-    connection.session?.destroy();
+    // The socket only: node:http2 tears its session down when the socket closes. Destroying a session
+    // nghttp2 had already ended, directly, made other sessions' streams stall in the soak test.
     connection.socket.destroy();
     this.connections.delete(connection.socket);
   }
@@ -3982,6 +3989,11 @@ export class NodeConnectionGuard {
       if (connection.socket.destroyed) {
         this.connections.delete(connection.socket);
         continue;
+      }
+      // node:http2 may have parsed the preface and SETTINGS before its "session" event (when they came
+      // with the first bytes): the byte count tells, the "remoteSettings" event may have been missed.
+      if (!connection.established && connection.session !== undefined && (connection.appSocket ?? connection.socket).bytesRead >= http2PrefaceAndFrameHeader) {
+        connection.established = true;
       }
       if (!connection.established && now - connection.acceptedAt > this.firstRequestMs) {
         this.destroy(connection);
