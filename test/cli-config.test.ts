@@ -92,8 +92,9 @@ describe("configurations sharing an output directory", () => {
     expectOk(await runTristub(["generate", "greet.proto", "-I", "proto", "--out", "gen"], dir));
     const first = readEntries(dir);
     const result = await runTristub(["generate", "health.proto", "-I", "proto", "--out", "gen"], dir);
-    expectFailure(result, /would replace 2 file\(s\) that this configuration did not write/);
-    expect(result.stderr).toMatch(/^ {2}gen\/tristub-runtime\.ts \(written by configuration \[greet\.proto\]\)$/m);
+    expectFailure(result, /would replace \d+ file\(s\) that this configuration did not write/);
+    expect(result.stderr).toMatch(/^ {2}gen\/tristub-registry\.ts \(written by configuration \[greet\.proto\]\)$/m);
+    expect(result.stderr).toMatch(/^ {2}gen\/tristub\/[\w/-]+\.ts \(written by configuration \[greet\.proto\]\)$/m);
     expect(result.stderr).toMatch(/pass --overwrite to replace them/);
     expect(readEntries(dir)).toEqual(first);
   });
@@ -106,9 +107,9 @@ describe("configurations sharing an output directory", () => {
     expect(readFileSync(join(dir, "gen", "greet.ts"), "utf8")).toBe(greet);
     expect(existsSync(join(dir, "gen", "health.ts"))).toBe(true);
     const manifest = readFileSync(join(dir, "gen", ".tristub-manifest"), "utf8");
-    expect(manifest).toMatch(/^\[greet\.proto\]\ngreet\.ts\n\[health\.proto\]\n/m);
+    expect(manifest).toMatch(/^\[greet\.proto\]\ngreet\.ts\n(tristub[^\n]*\n)*\[health\.proto\]\n/m);
     // greet.proto's configuration no longer owns the runtime: re-running it is a conflict again.
-    expectFailure(await runTristub(["generate", "greet.proto", "-I", "proto", "--out", "gen"], dir), /tristub-runtime\.ts \(written by configuration \[health\.proto\]\)/);
+    expectFailure(await runTristub(["generate", "greet.proto", "-I", "proto", "--out", "gen"], dir), /tristub-registry\.ts \(written by configuration \[health\.proto\]\)/);
   });
 
   test("a user's file where a generated file goes is never replaced without --overwrite", async (context) => {

@@ -248,7 +248,7 @@ describe("handlers that never settle or misbehave", () => {
     const error = await expectCode(pending, Code.UNAVAILABLE);
     expect(error.rawMessage).toBe("server is shutting down");
     await withTimeout(closing, 2_000, "server.close()");
-    expect(Date.now() - closingStarted).toBeGreaterThanOrEqual(280);
+    expect(Date.now() - closingStarted).toBeGreaterThanOrEqual(230); // the grace minus its last 60 ms (the cut)
   });
 
   it("a handler that returns garbage or throws non-errors yields UNKNOWN 'internal error', and the server keeps serving", async () => {

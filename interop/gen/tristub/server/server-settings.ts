@@ -6,6 +6,7 @@ import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import { type Compressor, type CompressorTable, compressionNames } from "../protocol/compression.js";
 import { HandlerContext } from "./server-context.js";
+import { type ServerLimitOptions, type ServerLimits, serverLimitsResolve } from "./server-limits.js";
 
 /** Default largest request message, after decompression: 4 MiB, as grpc-go and grpc-java. */
 export const serverDefaultMaxReceiveMessageBytes = 4 * 1024 * 1024;
@@ -15,9 +16,6 @@ export const serverDefaultMaxHeaderListBytes = 32 * 1024;
 
 /** Default concurrent calls per HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
 export const serverDefaultMaxConcurrentStreams = 4096;
-
-/** Default idle time after which a connection is closed: 5 minutes. */
-export const serverDefaultIdleTimeoutMs = 300_000;
 
 /** Default smallest response message that is compressed for clients that accept gzip: 1 KiB. */
 export const serverDefaultCompressMinBytes = 1024;
@@ -37,8 +35,11 @@ export interface ServerTlsOptions {
   readonly rejectUnauthorized?: boolean;
 }
 
-/** Server settings; every limit has a default suited to a public endpoint. */
-export interface ServerOptions {
+/**
+ * Server settings; every limit has a default suited to a public endpoint (connection-level limits:
+ * {@link ServerLimitOptions}).
+ */
+export interface ServerOptions extends ServerLimitOptions {
   readonly tls?: ServerTlsOptions;
   /** Largest request message (after decompression); default 4 MiB, larger → RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes?: number;
@@ -48,8 +49,6 @@ export interface ServerOptions {
   readonly maxConcurrentStreams?: number;
   /** Largest request header block; default 32 KiB. */
   readonly maxHeaderListBytes?: number;
-  /** Close connections idle this long; default 300,000 ms, 0 disables. */
-  readonly idleTimeoutMs?: number;
   /** Gzip responses to clients that accept it, for messages of at least this size; default 1024. */
   readonly compressMinBytes?: number;
   /** Disable response compression entirely. */
@@ -73,7 +72,8 @@ export interface ServerSettings {
   readonly maxMessageDepth: number;
   readonly maxConcurrentStreams: number;
   readonly maxHeaderListBytes: number;
-  readonly idleTimeoutMs: number;
+  /** Connection-level limits (timeouts, connection count, flood bounds), resolved. */
+  readonly limits: ServerLimits;
   readonly compressMinBytes: number;
   readonly disableCompression: boolean;
   readonly jsonUseProtoNames: boolean;
@@ -100,7 +100,7 @@ export function serverResolveSettings(options: ServerOptions, compressions: Comp
     maxMessageDepth,
     maxConcurrentStreams: options.maxConcurrentStreams ?? serverDefaultMaxConcurrentStreams,
     maxHeaderListBytes: options.maxHeaderListBytes ?? serverDefaultMaxHeaderListBytes,
-    idleTimeoutMs: options.idleTimeoutMs ?? serverDefaultIdleTimeoutMs,
+    limits: serverLimitsResolve(options),
     compressMinBytes: options.compressMinBytes ?? serverDefaultCompressMinBytes,
     disableCompression: options.disableCompression === true,
     jsonUseProtoNames: options.jsonUseProtoNames === true,

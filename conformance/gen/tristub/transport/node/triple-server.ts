@@ -10,8 +10,10 @@ import { Code } from "../../protocol/status-code.js";
 import { TripleError } from "../../protocol/triple-error.js";
 import { ServerDispatcher } from "../../server/server-dispatch.js";
 import type { ServerRoute } from "../../server/server-handlers.js";
+import { serverHttp2FloodBounds } from "../../server/server-limits.js";
 import type { ServerRegistration } from "../../server/server-routing.js";
 import { type ServerOptions, serverDefaultShutdownGraceMs, serverResolveSettings } from "../../server/server-settings.js";
+import { NodeConnectionGuard, nodeRefuseConnection } from "./connection-guard.js";
 import { nodeCompressions } from "./gzip.js";
 import { exchangeHttp1ClientError, exchangeSniff, http1Exchange, http2Exchange } from "./server-exchanges.js";
 
@@ -37,23 +39,28 @@ export class TripleServer {
   private readonly http2: Http2Server;
   private readonly http1: HttpServer;
   private readonly listener: NetServer;
-  private readonly sockets = new Set<Socket>();
+  private readonly guard: NodeConnectionGuard;
   private readonly sessions = new Set<Http2Session>();
 
   constructor(options: ServerOptions = {}) {
     const settings = serverResolveSettings(options, nodeCompressions);
     const dispatcher = new ServerDispatcher(settings);
     this.dispatcher = dispatcher;
+    const limits = settings.limits;
+    const guard = new NodeConnectionGuard(limits);
+    this.guard = guard;
     this.http2 = createServer({
       settings: {
         maxConcurrentStreams: settings.maxConcurrentStreams,
         maxHeaderListSize: settings.maxHeaderListBytes,
         initialWindowSize: 1 << 20,
       },
-      maxSessionMemory: 64,
+      maxSessionMemory: limits.maxSessionMemoryMb,
+      ...serverHttp2FloodBounds,
     });
     this.http2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
       stream.on("error", () => undefined);
+      guard.onStream(stream);
       if (dispatcher.refuseHeaders(stream, headers)) return;
       if (dispatcher.isGrpc(headers)) dispatcher.serveStream(stream, headers);
       else dispatcher.serveExchange(http2Exchange(stream, headers));
@@ -61,9 +68,19 @@ export class TripleServer {
     this.http2.on("session", (session) => this.onSession(session));
     this.http2.on("sessionError", () => undefined);
     this.http1 = createHttp1Server(
-      { maxHeaderSize: settings.maxHeaderListBytes, keepAliveTimeout: 5_000, requestTimeout: 60_000 },
+      {
+        maxHeaderSize: settings.maxHeaderListBytes,
+        keepAliveTimeout: 5_000,
+        requestTimeout: Math.max(limits.http1RequestTimeoutMs, limits.headersTimeoutMs),
+        headersTimeout: limits.headersTimeoutMs,
+        connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      },
       (request, response) => dispatcher.serveExchange(http1Exchange(request, response)),
     );
+    // node:http enforces headersTimeout/requestTimeout from a timer it starts on "listening"; this
+    // server is handed its sockets and never listens, so without this those timeouts never fire.
+    this.http1.emit("listening");
+    this.http1.on("request", (request: IncomingMessage) => guard.established(request.socket));
     this.http1.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
       exchangeHttp1ClientError(error, socket, settings.maxHeaderListBytes),
     );
@@ -74,10 +91,7 @@ export class TripleServer {
     const tls = options.tls;
     this.listener =
       tls === undefined
-        ? createNetServer((socket) => {
-            socket.on("error", () => undefined);
-            exchangeSniff(socket, settings.idleTimeoutMs, (http2) => this.dispatch(socket, http2));
-          })
+        ? createNetServer()
         : createTlsServer(
             {
               cert: tls.cert as string,
@@ -86,15 +100,18 @@ export class TripleServer {
               requestCert: tls.requestCert ?? false,
               rejectUnauthorized: tls.rejectUnauthorized ?? true,
               ALPNProtocols: ["h2", "http/1.1"],
+              handshakeTimeout: limits.headersTimeoutMs,
             },
             (socket) => this.dispatch(socket, socket.alpnProtocol === "h2"),
           );
     this.listener.on("connection", (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
+      if (!guard.accept(socket)) return nodeRefuseConnection(socket, tls !== undefined, limits.closeGraceMs);
+      if (tls !== undefined) return;
+      socket.on("error", () => undefined);
+      // No timer of its own: the connection guard closes a socket whose first bytes never come (headersTimeoutMs).
+      exchangeSniff(socket, 0, (http2) => this.dispatch(socket, http2));
     });
     if (tls !== undefined) this.listener.on("tlsClientError", () => undefined);
-    if (settings.idleTimeoutMs > 0) this.http2.setTimeout(settings.idleTimeoutMs, () => undefined);
   }
 
   /** Registers the routes of one service implementation under a Dubbo group and version. */
@@ -124,14 +141,19 @@ export class TripleServer {
   }
 
   /**
-   * Stops accepting connections and calls, lets in-flight calls finish for up to `graceMs` (default
-   * 5,000), then ends the rest with UNAVAILABLE and closes every connection.
+   * Stops accepting connections and calls, lets in-flight calls finish, ends those still running with
+   * UNAVAILABLE and closes every connection: all within `graceMs` (default 5,000), the whole time
+   * close() takes, so that a process stopped with a grace period (SIGTERM) exits within it.
    */
   close(options: { graceMs?: number } = {}): Promise<void> {
+    const graceMs = options.graceMs ?? serverDefaultShutdownGraceMs;
+    // The last part of the grace: statuses of the calls ended at its start go out, then the cut.
+    const cutMs = Math.min(200, graceMs / 5);
     const closed = new Promise<void>((resolve) => {
       if (!this.listener.listening) return resolve();
       this.listener.close(() => resolve());
     });
+    this.http1.close(); // stops node:http's timeout timer (see the constructor)
     for (const session of this.sessions) if (!session.closed) session.close();
     this.http1.closeIdleConnections();
     let cut: ReturnType<typeof setTimeout> | undefined;
@@ -140,21 +162,22 @@ export class TripleServer {
       this.dispatcher.lifecycle.shutdown(new TripleError(Code.UNAVAILABLE, "server is shutting down"));
       cut = setTimeout(() => {
         for (const session of this.sessions) session.destroy();
-        for (const socket of this.sockets) socket.destroy();
-      }, 200);
-    }, options.graceMs ?? serverDefaultShutdownGraceMs);
+        this.guard.destroyAll();
+      }, cutMs);
+    }, graceMs - cutMs);
     const drained = setInterval(() => this.http1.closeIdleConnections(), 50);
     return closed.then(() => {
       clearTimeout(force);
       clearTimeout(cut);
       clearInterval(drained);
+      this.guard.stop();
     });
   }
 
   private dispatch(socket: Socket, http2: boolean): void {
     socket.on("error", () => undefined);
     if (http2) {
-      this.http2.emit("connection", socket);
+      this.guard.adoptSession(socket, () => this.http2.emit("connection", socket));
     } else {
       this.http1.emit("connection", socket);
       socket.resume();
@@ -163,9 +186,9 @@ export class TripleServer {
 
   private onSession(session: Http2Session): void {
     this.sessions.add(session);
+    this.guard.onSession(session);
     session.on("error", () => undefined);
     session.on("close", () => this.sessions.delete(session));
-    session.on("timeout", () => session.close());
   }
 }
 

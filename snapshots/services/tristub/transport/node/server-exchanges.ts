@@ -50,7 +50,18 @@ export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHe
       stream.once("close", () => clearTimeout(timer));
     },
     onAbort(listener) {
-      stream.once("aborted", listener);
+      // "aborted" is not emitted for every stream that goes away unanswered (a session destroyed under
+      // it, for one): a close before the response is sent counts as an abort too.
+      let fired = false;
+      const abort = (): void => {
+        if (fired) return;
+        fired = true;
+        listener();
+      };
+      stream.once("aborted", abort);
+      stream.once("close", () => {
+        if (!stream.headersSent) abort();
+      });
     },
   };
 }
@@ -154,7 +165,7 @@ export function exchangeSniff(socket: Socket, idleMs: number, decided: (http2: b
 /**
  * Answers an HTTP/1.1 request node:http could not parse, then closes the connection: a header block
  * over `maxHeaderListBytes` gets 431 with a Triple JSON RESOURCE_EXHAUSTED error (as over HTTP/2),
- * any other malformed request 400. A socket that can no longer be written to is just destroyed.
+ * a request that timed out 408 (DEADLINE_EXCEEDED), any other malformed request 400. A socket that can no longer be written to is just destroyed.
  */
 export function exchangeHttp1ClientError(error: Error & { code?: string }, socket: Socket, maxHeaderBytes: number): void {
   if (!socket.writable) {
@@ -162,11 +173,15 @@ export function exchangeHttp1ClientError(error: Error & { code?: string }, socke
     return;
   }
   const overflow = error.code === "HPE_HEADER_OVERFLOW";
-  const status = overflow ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  // node:http's headersTimeout/requestTimeout ran out (a slow or stalled request).
+  const timeout = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+  const status = overflow ? "431 Request Header Fields Too Large" : timeout ? "408 Request Timeout" : "400 Bad Request";
   const body = tripleErrorBody(
     overflow
       ? new TripleError(Code.RESOURCE_EXHAUSTED, `request headers exceed the maximum of ${maxHeaderBytes} bytes`)
-      : new TripleError(Code.INVALID_ARGUMENT, "malformed HTTP/1.1 request"),
+      : timeout
+        ? new TripleError(Code.DEADLINE_EXCEEDED, "request not received in time")
+        : new TripleError(Code.INVALID_ARGUMENT, "malformed HTTP/1.1 request"),
   );
   socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
