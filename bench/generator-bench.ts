@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one benchmark script (cold generate side by side with buf + protoc-gen-es,
+// the 50-file corpus, output sizes) whose parts share its process and report helpers.
 // Generator benchmark and output sizes:
 //   - cold `tristub generate` (a new `node bin/tristub.js` process per run, wall time) of
 //     examples/streaming/greet.proto and of a 50-file corpus written by corpusProtos() (imports between

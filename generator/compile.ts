@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the one place that runs the bundled buf compiler (arguments, include
+// directories, protoc-compatible path resolution, diagnostics mapping) for the CLI.
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

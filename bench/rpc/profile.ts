@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: profiling, source-map resolution back to runtime-template/ and the
+// report are one pipeline for bench/rpc.ts; splitting would only pass its state between files.
 // CPU profiles of tristub's RPC runtime (`node --cpu-prof`), for bench/rpc.ts:
 //   - the tristub server under h2load (unary Greet, the same load as the unary server table)
 //   - the tristub unary client calling the raw floor server (32 concurrent calls)
