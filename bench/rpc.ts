@@ -396,17 +396,18 @@ export async function runRpc(o: RpcOptions): Promise<RpcReport> {
     md.push("");
     md.push(
       `Each system's client opens one GreetStream to its own server and does sequential round trips (send one request, await its reply) for ${s.bidi.warmupS} s of warm-up, then ${s.bidi.durationS} s measured. ` +
-        "RTT per round trip. Raw floor: write a pre-built envelope, wait for the next complete reply envelope.",
+        "RTT per round trip; client CPU per measured round trip (process.cpuUsage), which a loaded machine moves far less than throughput. Raw floor: write a pre-built envelope, wait for the next complete reply envelope.",
     );
     md.push("");
-    md.push("| server + client | round trips/s | × raw | RTT p50 µs | RTT p99 µs |");
-    md.push("|---|---:|---:|---:|---:|");
+    md.push("| server + client | round trips/s | × raw | RTT p50 µs | RTT p99 µs | client CPU µs/rt |");
+    md.push("|---|---:|---:|---:|---:|---:|");
     const t = bidi;
     rows(t, (sys) => [
       `${n0(med(t, sys, (v) => v.perSec))}${spread(t, sys, (v) => v.perSec)}`,
       `**${x(ratio(t, sys, (v) => v.perSec))}**`,
       n0(med(t, sys, (v) => v.p50Us)),
       n0(med(t, sys, (v) => v.p99Us)),
+      med(t, sys, (v) => v.cpuUsPerRoundTrip).toFixed(1),
     ]);
     md.push("");
     md.push(targetNote("bidi", ratio(t, "tristub", (v) => v.perSec)));

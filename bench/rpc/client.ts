@@ -32,6 +32,10 @@ export interface BidiResult {
   readonly perSec: number;
   readonly p50Us: number;
   readonly p99Us: number;
+  /** This process's CPU time per measured round trip, µs. */
+  readonly cpuUsPerRoundTrip: number;
+  /** Round trips including the warm-up (for a server's CPU per round trip over the whole run). */
+  readonly totalRoundTrips: number;
 }
 
 function arg(argv: readonly string[], name: string, dflt?: number): number {
@@ -124,8 +128,13 @@ async function bidi(client: BenchClient, warmupS: number, durationS: number): Pr
   const session = await client.bidi();
   const t0 = performance.now();
   const warmEnd = t0 + warmupS * 1000;
-  while (performance.now() < warmEnd) await session.ping();
+  let warmTrips = 0;
+  while (performance.now() < warmEnd) {
+    await session.ping();
+    warmTrips++;
+  }
   const latencies = new Samples();
+  const cpu0 = cpuNow();
   const start = performance.now();
   const end = start + durationS * 1000;
   let now = start;
@@ -135,10 +144,12 @@ async function bidi(client: BenchClient, warmupS: number, durationS: number): Pr
     now = performance.now();
     latencies.push((now - before) * 1000);
   }
+  const cpu = cpuNow() - cpu0;
   const seconds = (now - start) / 1000;
   await session.close();
   const sorted = latencies.sorted();
-  return { roundTrips: latencies.length, seconds, perSec: latencies.length / seconds, p50Us: percentile(sorted, 50), p99Us: percentile(sorted, 99) };
+  const n = latencies.length;
+  return { roundTrips: n, seconds, perSec: n / seconds, p50Us: percentile(sorted, 50), p99Us: percentile(sorted, 99), cpuUsPerRoundTrip: cpu / n, totalRoundTrips: n + warmTrips };
 }
 
 /** A few calls of every benchmarked kind, checking the replies. */
