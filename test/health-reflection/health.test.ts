@@ -125,6 +125,20 @@ describe("grpc.health.v1.Health, tristub client", () => {
     await expect.poll(() => health.watcherCount, { timeout: 2_000 }).toBe(0);
   });
 
+  test("Check over Triple-unary (a plain HTTP/1.1 JSON POST, e.g. from a load balancer's HTTP probe)", async () => {
+    const { baseUrl, health } = await start();
+    const post = (service: string) =>
+      fetch(`${baseUrl}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ service }) });
+    const ok = await post("");
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: "SERVING" });
+    health.setStatus("greet.GreetService", "NOT_SERVING");
+    expect(await (await post("greet.GreetService")).json()).toEqual({ status: "NOT_SERVING" });
+    const unknown = await post("nope");
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: "not_found", message: "unknown service" });
+  });
+
   test("bad input: malformed Check and Watch requests get INVALID_ARGUMENT-class codes, the server goes on", async () => {
     const { port, client } = await start();
     const session = connect(`http://127.0.0.1:${port}`);
