@@ -211,3 +211,46 @@ test("malformed request bytes: INVALID_ARGUMENT on either version, never a crash
   expect((await stream.recv())["messageResponse"].case).toBe("listServicesResponse");
   stream.closeRequest();
 });
+
+test("seeded random requests (well-formed and not): every answer is a valid response or a standard code", async () => {
+  const { port, baseUrl } = await start();
+  let seed = 0x5eed;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const words = ["refl", "Thing", "App", "Get", "", ".", "..", "__proto__", "google.protobuf.Timestamp", "refl/app.proto", "é", "\u0000"];
+  const text = (): string => Array.from({ length: random(4) }, () => words[random(words.length)]).join(random(2) === 0 ? "." : "/");
+  const kinds = ["fileByFilename", "fileContainingSymbol", "allExtensionNumbersOfType", "listServices", "fileContainingExtension"];
+  const client = mods.v1alpha["createServerReflectionClient"]({ baseUrl, closeGraceMs: 500 });
+  e2e.defer(() => client.close());
+  const stream = client.serverReflectionInfo();
+  const seen = new Set<string>();
+  for (let i = 0; i < 300; i++) {
+    const kind = kinds[random(kinds.length)]!;
+    const value = kind === "fileContainingExtension" ? { containingType: text(), extensionNumber: random(2) === 0 ? random(300) : -random(1 << 30) } : text();
+    await stream.send({ host: text(), messageRequest: { case: kind, value } });
+    const answer = (await stream.recv())["messageResponse"];
+    seen.add(answer.case);
+    if (answer.case === "errorResponse") expect(answer.value.errorCode).toBe(5);
+    else expect(["fileDescriptorResponse", "allExtensionNumbersResponse", "listServicesResponse"]).toContain(answer.case);
+  }
+  stream.closeRequest();
+  expect(seen).toContain("errorResponse");
+  expect(seen).toContain("listServicesResponse");
+
+  // Random bytes as the request message: OK (it decoded and was answered) or INVALID_ARGUMENT, nothing else.
+  const session = connect(`http://127.0.0.1:${port}`);
+  session.on("error", () => undefined);
+  e2e.defer(() => new Promise<void>((resolve) => session.close(() => resolve())));
+  const codes = new Map<number, number>();
+  for (let i = 0; i < 200; i++) {
+    const body = Uint8Array.from({ length: 1 + random(24) }, () => random(256));
+    const path = `/grpc.reflection.${random(2) === 0 ? "v1" : "v1alpha"}.ServerReflection/ServerReflectionInfo`;
+    const response = await rawRequest(session, { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" }, envelope(body));
+    const code = Number((response.trailers ?? response.headers)["grpc-status"]);
+    codes.set(code, (codes.get(code) ?? 0) + 1);
+  }
+  expect([...codes.keys()].every((code) => code === 0 || code === 3), JSON.stringify([...codes])).toBe(true);
+  expect(codes.get(3)).toBeGreaterThan(0);
+});
