@@ -1,4 +1,5 @@
 import type { DescFile } from "@bufbuild/protobuf";
+import { GenerateError } from "./errors.js";
 import { healthProtoName, reflectionProtoNames } from "./bundled-protos.js";
 import { emitHealthModule, healthModulePath } from "./emit/health.js";
 import { emitReflectionModule, reflectionModulePath } from "./emit/reflection.js";
@@ -30,7 +31,7 @@ export function emitServerExtras(
   if (!server) return out;
   const fileOf = (name: string): DescFile => {
     const file = request.registry.getFile(name);
-    if (file === undefined) throw new Error(`${name}: not in the registry`);
+    if (file === undefined) throw new GenerateError(`${name}: not in the registry`);
     return file;
   };
   if (options.health === true) out.push(emitHealthModule(fileOf(healthProtoName), namesOf, runtimeModuleOf));

@@ -1,4 +1,5 @@
 import type { DescFile, DescMethod, DescService } from "@bufbuild/protobuf";
+import { GenerateError } from "../errors.js";
 import { FileScope } from "../model/file-scope.js";
 import { methodPropertyName } from "../model/member-names.js";
 import type { FileNames } from "../model/names.js";
@@ -19,7 +20,7 @@ export function emitHealthModule(
   runtimeModuleOf: (name: string) => string,
 ): { scope: FileScope; content: string } {
   const service = healthFile.services.find((s) => s.typeName === "grpc.health.v1.Health");
-  if (service === undefined) throw new Error(`${healthFile.proto.name}: no service grpc.health.v1.Health`);
+  if (service === undefined) throw new GenerateError(`${healthFile.proto.name}: the health option needs service grpc.health.v1.Health (this is not the official health.proto)`);
   const scope = new FileScope(undefined, namesOf, healthModulePath);
   const methods = `${scope.ref(service, true)}.methods`;
   const server = scope.rt("TripleServer", false);
@@ -55,6 +56,6 @@ export function emitHealthModule(
 
 function property(service: DescService, name: string): string {
   const method = service.methods.find((m: DescMethod) => m.name === name);
-  if (method === undefined) throw new Error(`${service.typeName}: no method ${name}`);
+  if (method === undefined) throw new GenerateError(`${service.typeName}: the health option needs its method ${name} (this is not the official health.proto)`);
   return methodPropertyName(method);
 }

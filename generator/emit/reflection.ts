@@ -1,4 +1,5 @@
 import type { DescFile } from "@bufbuild/protobuf";
+import { GenerateError } from "../errors.js";
 import { FileScope } from "../model/file-scope.js";
 import { methodPropertyName } from "../model/member-names.js";
 import type { FileNames } from "../model/names.js";
@@ -27,7 +28,7 @@ export function emitReflectionModule(
   const routes = reflectionFiles.map((file) => {
     const service = file.services.find((s) => s.name === "ServerReflection");
     const method = service?.methods.find((m) => m.name === "ServerReflectionInfo");
-    if (service === undefined || method === undefined) throw new Error(`${file.proto.name}: no ServerReflection.ServerReflectionInfo`);
+    if (service === undefined || method === undefined) throw new GenerateError(`${file.proto.name}: the reflection option needs ServerReflection.ServerReflectionInfo (this is not the official reflection.proto)`);
     const methods = `${scope.ref(service, true)}.methods.${methodPropertyName(method)}`;
     return `    ${scope.rt("serveBidiStream")}(${methods}, (stream) => ${scope.rt("reflectionServe")}(index, stream, ${respond})),`;
   });
