@@ -72,6 +72,11 @@ describe("health / reflection options", () => {
     const files = generate({ registry: createFileRegistry(compiled.descriptorSet), filesToGenerate: compiled.filesToGenerate, options: { health: true } });
     expect(contentOf(files, "tristub-health.ts")).not.toMatch(/methods\.list/);
     expect(contentOf(files, "tristub-health.ts")).toMatch(/methods\.watch/);
+    // Not the official proto at all (no Watch): a clear generator error, not a crash.
+    writeFileSync(join(dir, "grpc/health/v1/health.proto"), old.replace(/\n  rpc Watch\(HealthCheckRequest\) returns \(stream HealthCheckResponse\);/, ""));
+    const broken = await compileProtos({ files: [join(dir, "grpc/health/v1/health.proto")], includePaths: [dir] });
+    const request = { registry: createFileRegistry(broken.descriptorSet), filesToGenerate: broken.filesToGenerate, options: { health: true } };
+    expect(() => generate(request)).toThrow(/grpc\.health\.v1\.Health: the health option needs its method Watch/);
   });
 
   test("the same output from --health --reflection, --health=true --reflection true, a config file and plugin parameters", async (context) => {
