@@ -3,11 +3,13 @@
 #   protoc (protobuf-compiler): the plugin test runs tristub as a real protoc plugin.
 #   curl: Triple-unary tests call the server the way users do from a shell.
 #   openssl: TLS tests generate throwaway certificates at test time.
+#   python3-grpcio: gRPC C-core's Python client calls the health service (test/health-reflection/grpcio.test.ts).
 set -euo pipefail
 missing=()
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+/usr/bin/python3 -c "import grpc" >/dev/null 2>&1 || missing+=(python3-grpcio)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: need root to install: ${missing[*]}" >&2

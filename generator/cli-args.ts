@@ -60,6 +60,14 @@ export function parseGenerateFast(argv: readonly string[]): GenerateCommand | un
       seen.add(boolean);
       continue;
     }
+    const onOff = optionSpecs.find((o) => `--${o.flag}` === flag && o.bareFlagValue !== undefined);
+    if (onOff !== undefined && eq < 0) {
+      // `--health` alone is on; `--health false` (a separate value) is left to yargs.
+      if (seen.has(`option:${onOff.key}`) || argv[i + 1] === "true" || argv[i + 1] === "false") return undefined;
+      options.set(onOff.key, onOff.bareFlagValue as string);
+      seen.add(`option:${onOff.key}`);
+      continue;
+    }
     const target = valueFlags.get(flag);
     if (target === undefined) return undefined;
     const value = eq > 0 && arg.startsWith("--") ? arg.slice(eq + 1) : argv[++i];

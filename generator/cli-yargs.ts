@@ -33,6 +33,7 @@ export async function parseWithYargs(argv: readonly string[]): Promise<ParsedCom
         for (const spec of optionSpecs) {
           const value = args[spec.flag];
           if (typeof value === "string") options.set(spec.key, value);
+          else if (typeof value === "boolean" && spec.bareFlagValue !== undefined) options.set(spec.key, String(value));
           else if (value !== undefined) throw new UsageError(`--${spec.flag} takes one value`);
         }
         for (const key of ["out", "descriptor-set", "config"] as const) {
@@ -101,7 +102,9 @@ const generateOptions = {
     default: false,
     describe: "replace files in the output directory that this configuration did not write",
   },
-  ...Object.fromEntries(optionSpecs.map((o) => [o.flag, { type: "string", describe: `${o.describe} (default ${o.defaultValue})` }])),
+  ...Object.fromEntries(
+    optionSpecs.map((o) => [o.flag, { type: o.bareFlagValue !== undefined ? "boolean" : "string", describe: `${o.describe} (default ${o.defaultValue})` }]),
+  ),
 } as const;
 
 /** Flags as shown in the top-level help's summary of `generate`'s options. */
@@ -112,7 +115,7 @@ const generateFlags: Record<string, string> = {
   "descriptor-set": "    --descriptor-set <file>",
   config: "    --config <file>",
   overwrite: "    --overwrite",
-  ...Object.fromEntries(optionSpecs.map((o) => [o.flag, `    --${o.flag} <${o.values.join("|")}>`])),
+  ...Object.fromEntries(optionSpecs.map((o) => [o.flag, o.bareFlagValue !== undefined ? `    --${o.flag}` : `    --${o.flag} <${o.values.join("|")}>`])),
 };
 
 /** Every flag of `generate`, for the message about an unknown one. */

@@ -3,6 +3,7 @@ import { Edition } from "@bufbuild/protobuf/wkt";
 import { emitEnum } from "./emit/enum.js";
 import { emitMessage } from "./emit/message.js";
 import { emitService, serviceApiRoots, type ServiceTarget } from "./emit/service.js";
+import { emitServerExtras, isServerExtraPath, withBundledProtos } from "./server-extras.js";
 import { GenerateError } from "./errors.js";
 import { applyModuleStyle } from "./module-style.js";
 import type { GenerateOptions } from "./options.js";
@@ -51,6 +52,7 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
     }
     return names;
   };
+  request = { ...request, ...withBundledProtos(request.registry, request.filesToGenerate, request.options ?? {}) };
   const files = filesToEmit(request);
   const target = request.options?.services ?? "both";
   const out: GeneratedFile[] = [];
@@ -58,7 +60,7 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
   const runtimeModuleOf = (name: string): string => runtimeModulePathOf(manifest, name);
   for (const file of files) {
     const scope = new FileScope(file, namesOf);
-    if (scope.path === runtimeModulePath || scope.path === registryModulePath || scope.path.startsWith(`${runtimeTreeDir}/`)) {
+    if (scope.path === runtimeModulePath || scope.path === registryModulePath || isServerExtraPath(scope.path) || scope.path.startsWith(`${runtimeTreeDir}/`)) {
       throw new GenerateError(`${file.proto.name}: its output path ${scope.path} is reserved for tristub's own modules`);
     }
     const body = emitFileBody(file, scope, target);
@@ -73,6 +75,10 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
     runtimeRoots.add("createTypeRegistry");
     runtimeRoots.add("getDefaultTypeRegistry");
     out.push({ name: registry.scope.path, content: registry.content });
+  }
+  for (const extra of emitServerExtras(request, files, namesOf, runtimeModuleOf)) {
+    for (const name of extra.scope.runtimeNames()) runtimeRoots.add(name);
+    out.push({ name: extra.scope.path, content: extra.content });
   }
   if (runtimeRoots.size > 0) {
     const selection = selectRuntime(manifest, runtimeRoots);

@@ -19,15 +19,21 @@ export interface GenerateOptions {
   readonly services?: ServiceTarget;
   readonly importExtension?: ImportExtension;
   readonly jsImportStyle?: JsImportStyle;
+  /** Also generate `grpc.health.v1.Health` (tristub's bundled official proto) and `tristub-health.ts` (`serveHealth`). */
+  readonly health?: boolean;
+  /** Embed file descriptors and generate `grpc.reflection.v1`/`v1alpha` with `tristub-reflection.ts` (`serveReflection`). */
+  readonly reflection?: boolean;
 }
 
 /** One option: its plugin-parameter key, CLI flag, accepted values, default and meaning. */
 export interface OptionSpec {
-  readonly key: "services" | "import_extension" | "js_import_style" | "target";
+  readonly key: "services" | "import_extension" | "js_import_style" | "target" | "health" | "reflection";
   readonly flag: string;
   readonly values: readonly string[];
   readonly defaultValue: string;
   readonly describe: string;
+  /** On/off options: the value a bare flag (`--health`) stands for. */
+  readonly bareFlagValue?: string;
 }
 
 /**
@@ -64,6 +70,22 @@ export const optionSpecs: readonly OptionSpec[] = [
     defaultValue: "ts",
     describe: "what to write: ts (TypeScript) is the only target; accepted for protoc-gen-es compatibility",
   },
+  {
+    key: "health",
+    flag: "health",
+    values: ["false", "true"],
+    defaultValue: "false",
+    describe: "true: also generate grpc.health.v1.Health (bundled official proto) and tristub-health.ts (serveHealth)",
+    bareFlagValue: "true",
+  },
+  {
+    key: "reflection",
+    flag: "reflection",
+    values: ["false", "true"],
+    defaultValue: "false",
+    describe: "true: embed file descriptors and generate server reflection v1/v1alpha in tristub-reflection.ts (serveReflection)",
+    bareFlagValue: "true",
+  },
 ];
 
 /** The option keys as a readable list, for error messages. */
@@ -94,6 +116,8 @@ export function resolveOptions(raw: RawOptions, where: (key: string) => string):
     services: (values.get("services") ?? "both") as ServiceTarget,
     importExtension: (values.get("import_extension") ?? "js") as ImportExtension,
     jsImportStyle: (values.get("js_import_style") ?? "module") as JsImportStyle,
+    health: values.get("health") === "true",
+    reflection: values.get("reflection") === "true",
   };
   if (options.jsImportStyle === "legacy_commonjs" && options.importExtension === "none") {
     throw new GenerateError(
@@ -111,6 +135,11 @@ export function parsePluginParameter(parameter: string): GenerateOptions {
   const raw = new Map<string, string>();
   for (const part of parameter.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
     const eq = part.indexOf("=");
+    const bare = optionSpecs.find((o) => o.key === part)?.bareFlagValue;
+    if (eq < 0 && bare !== undefined) {
+      raw.set(part, bare); // `health` alone: health=true
+      continue;
+    }
     if (eq < 0) {
       const known = optionSpecs.some((o) => o.key === part);
       throw new GenerateError(

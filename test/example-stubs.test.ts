@@ -7,7 +7,7 @@ import { repoRoot } from "./support/fixtures.js";
 describe("examples/streaming/gen", () => {
   it("is up to date (generate --check)", async () => {
     const result = await runTristub(
-      ["generate", "examples/streaming/greet.proto", "-I", "examples/streaming", "--out", "examples/streaming/gen", "--check"],
+      ["generate", "examples/streaming/greet.proto", "-I", "examples/streaming", "--out", "examples/streaming/gen", "--health", "--reflection", "--check"],
       repoRoot,
     );
     expect(result, result.stderr).toMatchObject({ code: 0 });

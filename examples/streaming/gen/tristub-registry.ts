@@ -4,6 +4,9 @@
 import { createLazyTypeRegistry, setDefaultTypeRegistry } from "./tristub/json/json-registry.js";
 import type { MessageCodec, TypeRegistry } from "./tristub/protobuf/message-type.js";
 import { GreetClientStreamRequest, GreetClientStreamResponse, GreetRequest, GreetResponse, GreetServerStreamRequest, GreetServerStreamResponse, GreetStreamRequest, GreetStreamResponse } from "./greet.js";
+import { HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse } from "./grpc/health/v1/health.js";
+import { ErrorResponse, ExtensionNumberResponse, ExtensionRequest, FileDescriptorResponse, ListServiceResponse, ServerReflectionRequest, ServerReflectionResponse, ServiceResponse } from "./grpc/reflection/v1/reflection.js";
+import { ErrorResponse as ErrorResponse$1, ExtensionNumberResponse as ExtensionNumberResponse$1, ExtensionRequest as ExtensionRequest$1, FileDescriptorResponse as FileDescriptorResponse$1, ListServiceResponse as ListServiceResponse$1, ServerReflectionRequest as ServerReflectionRequest$1, ServerReflectionResponse as ServerReflectionResponse$1, ServiceResponse as ServiceResponse$1 } from "./grpc/reflection/v1alpha/reflection.js";
 
 /**
  * Every message type of this output by name. It is the default registry of `google.protobuf.Any`
@@ -19,6 +22,26 @@ export const typeRegistry: TypeRegistry = createLazyTypeRegistry(() => [
   GreetClientStreamResponse as MessageCodec<object>,
   GreetServerStreamRequest as MessageCodec<object>,
   GreetServerStreamResponse as MessageCodec<object>,
+  HealthCheckRequest as MessageCodec<object>,
+  HealthCheckResponse as MessageCodec<object>,
+  HealthListRequest as MessageCodec<object>,
+  HealthListResponse as MessageCodec<object>,
+  ServerReflectionRequest as MessageCodec<object>,
+  ExtensionRequest as MessageCodec<object>,
+  ServerReflectionResponse as MessageCodec<object>,
+  FileDescriptorResponse as MessageCodec<object>,
+  ExtensionNumberResponse as MessageCodec<object>,
+  ListServiceResponse as MessageCodec<object>,
+  ServiceResponse as MessageCodec<object>,
+  ErrorResponse as MessageCodec<object>,
+  ServerReflectionRequest$1 as MessageCodec<object>,
+  ExtensionRequest$1 as MessageCodec<object>,
+  ServerReflectionResponse$1 as MessageCodec<object>,
+  FileDescriptorResponse$1 as MessageCodec<object>,
+  ExtensionNumberResponse$1 as MessageCodec<object>,
+  ListServiceResponse$1 as MessageCodec<object>,
+  ServiceResponse$1 as MessageCodec<object>,
+  ErrorResponse$1 as MessageCodec<object>,
 ]);
 
 setDefaultTypeRegistry(typeRegistry);

@@ -89,3 +89,8 @@ export function jsonUnknownKeys(
   return new ProtobufError(`${typeName}${field}: field is set twice, under its JSON name and its proto name`);
 }
 
+/** Fails a JSON decode that sets two members of one oneof. */
+export function jsonOneofTwice(path: string, key: string): ProtobufError {
+  return new ProtobufError(`${path}: oneof is set more than once (by "${key}")`);
+}
+

@@ -2,6 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { base64Decode, base64Encode } from "../protobuf/base64.js";
 import type { JsonValue } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 
@@ -23,6 +24,27 @@ function jsonShow(value: JsonValue): string {
   return text.length > 64 ? text.slice(0, 61) + "..." : text;
 }
 
+/**
+ * A decimal number in a string: JSON's number syntax, except that leading zeros are allowed (`"01"`).
+ * `Number()` alone would also take hex, octal and binary literals, `"Infinity"` and blanks.
+ */
+const jsonDecimal = /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** A JSON number or decimal string as a number, or NaN when it is neither. */
+function jsonNumber(value: JsonValue): number {
+  if (typeof value === "number") return value;
+  if (typeof value !== "string" || !jsonDecimal.test(value)) return NaN;
+  return Number(value);
+}
+
+/** Reads an int32, sint32 or sfixed32 (`-0` reads as 0). */
+export function jsonReadInt32(value: JsonValue, path: string): number {
+  const n = jsonNumber(value);
+  if (!Number.isInteger(n)) throw jsonError(path, "expected a 32-bit integer", value);
+  if (n > 0x7fffffff || n < -0x80000000) throw jsonError(path, "int32 out of range", value);
+  return n + 0;
+}
+
 /** Reads a string; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
 export function jsonReadString(value: JsonValue, path: string): string {
   if (typeof value !== "string") throw jsonError(path, "expected a string", value);
@@ -38,11 +60,70 @@ function jsonWellFormed(value: string): boolean {
 /** `String.prototype.isWellFormed` where the engine has it (Node 20+), looked up once. */
 const jsonNativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
+/** Reads bytes from standard or URL-safe base64, padded or not. */
+export function jsonReadBytes(value: JsonValue, path: string): Uint8Array {
+  if (typeof value !== "string") throw jsonError(path, "expected a base64 string", value);
+  try {
+    return base64Decode(value);
+  } catch {
+    throw jsonError(path, "invalid base64", value);
+  }
+}
+
+/**
+ * Reads an enum value: a value name of `values`, or an integer. Returns undefined for an unknown name
+ * when unknown input is ignored; closed enums (`open` false) also reject undeclared numbers.
+ */
+export function jsonReadEnum(
+  values: { readonly [name: string]: number },
+  value: JsonValue,
+  open: boolean,
+  ignoreUnknown: boolean,
+  path: string,
+): number | undefined {
+  if (typeof value === "string") {
+    // Only declared names map to numbers (Object.prototype has no number-valued properties).
+    const n = values[value];
+    if (typeof n === "number") return n;
+    if (ignoreUnknown) return undefined;
+    throw jsonError(path, "unknown enum value", value);
+  }
+  const n = jsonReadInt32(value, path);
+  if (!open && !Object.values(values).includes(n)) {
+    if (ignoreUnknown) return undefined;
+    throw jsonError(path, "enum value not declared by the closed enum", value);
+  }
+  return n;
+}
+
+/** Writes an enum value as its name (or as a number for undeclared values or when asked to). */
+export function jsonWriteEnum(names: { readonly [n: number]: string }, value: number, asInteger: boolean): JsonValue {
+  if (asInteger) return value;
+  return names[value] ?? value;
+}
+
+/** Writes bytes as standard, padded base64. */
+export function jsonWriteBytes(value: Uint8Array): string {
+  return base64Encode(value);
+}
+
+/** Reads a string map key; lone surrogates (which cannot be UTF-8 encoded) are rejected. */
+export function jsonReadMapKeyString(key: string, path: string): string {
+  if (!jsonWellFormed(key)) throw jsonError(path, "invalid UTF-16 in map key: lone surrogate");
+  return key;
+}
+
 /** Fails a decode that found something other than a JSON object where a message was expected. */
 export function jsonExpectObject(value: JsonValue, path: string): { readonly [key: string]: JsonValue } {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw jsonError(path, "expected a JSON object", value);
   }
+  return value;
+}
+
+/** Fails a decode that found something other than a JSON array where a list was expected. */
+export function jsonExpectArray(value: JsonValue, path: string): readonly JsonValue[] {
+  if (!Array.isArray(value)) throw jsonError(path, "expected a JSON array", value);
   return value;
 }
 

@@ -2,6 +2,8 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { base64Encode } from "../protobuf/base64.js";
+
 // Helpers of the generated `writeJson` methods, which write compact proto3 JSON text directly (no
 // intermediate JSON object, no `JSON.stringify` of it). Each returns exactly the text that
 // `JSON.stringify` writes for the value the matching `toJson` conversion returns.
@@ -16,5 +18,15 @@ const jsonTextNeedsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
  */
 export function jsonTextStringBody(value: string): string {
   return jsonTextNeedsEscape.test(value) ? JSON.stringify(value).slice(1, -1) : value;
+}
+
+/** A 32-bit integer (or any number `toJson` writes as is): `null` for NaN and ±Infinity, as JSON has it. */
+export function jsonTextNumber(value: number): string {
+  return value - value === 0 ? "" + value : "null";
+}
+
+/** Bytes as a quoted standard, padded base64 string. */
+export function jsonTextBytes(value: Uint8Array): string {
+  return '"' + base64Encode(value) + '"';
 }
 

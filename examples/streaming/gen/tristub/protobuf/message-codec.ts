@@ -149,6 +149,18 @@ export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, p
 }
 
 /**
+ * Sets `key` on a plain object as an own property: a decoded map entry, a JSON object member. A key
+ * `__proto__` is defined instead of assigned (assigning would replace the object's prototype).
+ */
+export function protobufMapSet<V>(map: { [key: string]: V }, key: string, value: V): void {
+  if (key === "__proto__") {
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    map[key] = value;
+  }
+}
+
+/**
  * The value of unset `bytes` fields: one shared empty array instead of an allocation per message
  * (a zero-length array has nothing to mutate).
  */
