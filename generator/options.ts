@@ -19,11 +19,16 @@ export interface GenerateOptions {
   readonly services?: ServiceTarget;
   readonly importExtension?: ImportExtension;
   readonly jsImportStyle?: JsImportStyle;
+  /**
+   * Emit each file's custom options (the extension fields set on its file, messages, fields, oneofs,
+   * enums, enum values, services and methods) as `file_…` trees that `getOption` reads.
+   */
+  readonly customOptions?: boolean;
 }
 
 /** One option: its plugin-parameter key, CLI flag, accepted values, default and meaning. */
 export interface OptionSpec {
-  readonly key: "services" | "import_extension" | "js_import_style" | "target";
+  readonly key: "services" | "import_extension" | "js_import_style" | "target" | "custom_options";
   readonly flag: string;
   readonly values: readonly string[];
   readonly defaultValue: string;
@@ -58,6 +63,13 @@ export const optionSpecs: readonly OptionSpec[] = [
     describe: 'module: ES modules in .ts files ("type": "module" packages); legacy_commonjs: ES modules in .mts files, for "type": "commonjs" packages',
   },
   {
+    key: "custom_options",
+    flag: "custom-options",
+    values: ["false", "true"],
+    defaultValue: "false",
+    describe: "true: emit every element's custom options (file_… trees) for getOption/hasOption",
+  },
+  {
     key: "target",
     flag: "target",
     values: ["ts"],
@@ -81,9 +93,12 @@ export type RawOptions = ReadonlyMap<string, string>;
  */
 export function resolveOptions(raw: RawOptions, where: (key: string) => string): GenerateOptions {
   const values = new Map<string, string>();
-  for (const [key, value] of raw) {
+  for (const [key, given] of raw) {
+    let value = given;
     const spec = optionSpecs.find((o) => o.key === key);
     if (spec === undefined) throw new GenerateError(`${where(key)}: unknown option (known: ${knownOptionsText()})`);
+    // A yes/no option given without a value (`--custom-options`) means yes.
+    if (value === "" && spec.values.includes("true")) value = "true";
     if (!spec.values.includes(value)) {
       const hint = spec.key === "target" ? "; tristub writes TypeScript only (protoc-gen-es's js and dts targets are not supported)" : "";
       throw new GenerateError(`${where(key)}: invalid value "${value}" (expected ${spec.values.join(", ")}${hint})`);
@@ -94,6 +109,7 @@ export function resolveOptions(raw: RawOptions, where: (key: string) => string):
     services: (values.get("services") ?? "both") as ServiceTarget,
     importExtension: (values.get("import_extension") ?? "js") as ImportExtension,
     jsImportStyle: (values.get("js_import_style") ?? "module") as JsImportStyle,
+    ...(values.get("custom_options") === "true" ? { customOptions: true } : {}),
   };
   if (options.jsImportStyle === "legacy_commonjs" && options.importExtension === "none") {
     throw new GenerateError(

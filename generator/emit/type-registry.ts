@@ -1,6 +1,6 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import { FileScope, registryModulePath } from "../model/file-scope.js";
-import { importSpecifier, type FileNames } from "../model/names.js";
+import { fileExtensions, importSpecifier, type FileNames } from "../model/names.js";
 import { renderTemplate } from "../templates.js";
 import { tristubVersion } from "../version.js";
 
@@ -24,6 +24,8 @@ export function emitTypeRegistry(
     message.nestedMessages.forEach(visit);
   };
   for (const file of files) file.messages.forEach(visit);
+  // Extensions, for the "[pkg.ext]" keys of JSON.
+  const extensions = files.flatMap((file) => fileExtensions(file)).map((extension) => scope.ref(extension, true));
   if (codecs.length === 0) return undefined;
   const create = scope.rt("createLazyTypeRegistry");
   const setDefault = scope.rt("setDefaultTypeRegistry");
@@ -37,6 +39,7 @@ export function emitTypeRegistry(
     ` */`,
     `export const typeRegistry: ${type} = ${create}(() => [`,
     ...codecs.map((c) => `  ${c} as ${codecType}<object>,`),
+    ...extensions.map((e) => `  ${e},`),
     `]);`,
     ``,
     `${setDefault}(typeRegistry);`,
