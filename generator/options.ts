@@ -63,18 +63,18 @@ export const optionSpecs: readonly OptionSpec[] = [
     describe: 'module: ES modules in .ts files ("type": "module" packages); legacy_commonjs: ES modules in .mts files, for "type": "commonjs" packages',
   },
   {
-    key: "custom_options",
-    flag: "custom-options",
-    values: ["false", "true"],
-    defaultValue: "false",
-    describe: "true: emit every element's custom options (file_… trees) for getOption/hasOption",
-  },
-  {
     key: "target",
     flag: "target",
     values: ["ts"],
     defaultValue: "ts",
     describe: "what to write: ts (TypeScript) is the only target; accepted for protoc-gen-es compatibility",
+  },
+  {
+    key: "custom_options",
+    flag: "custom-options",
+    values: ["false", "true"],
+    defaultValue: "false",
+    describe: "true: emit every element's custom options (file_… trees) for getOption/hasOption",
   },
 ];
 

@@ -9,7 +9,10 @@ import { file_service } from "../snapshots/custom-options/service.js";
 import { MethodOptions } from "../snapshots/custom-options/google/protobuf/descriptor.js";
 import { getExtension, getOption, hasOption, type Extension } from "../snapshots/custom-options/tristub-runtime.js";
 import { generate } from "../generator/generate.js";
-import { compileFixture } from "./support/fixtures.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileFixture, fixturesDir, snapshotsDir } from "./support/fixtures.js";
+import { bufBin, pluginBin, readTree, run, runTristub, useTempDir, writeConfig } from "./support/process.js";
 
 const registry: FileRegistry = (await compileFixture("custom-options")).registry;
 const file = registry.getFile("service.proto");
@@ -94,6 +97,39 @@ describe("custom options against protobuf-es's getOption", () => {
     const decoded = MethodOptions.decode(tree.services.AccountService.methods.DeleteAccount.options);
     expect(getExtension(decoded, opts.visibility)).toBe(opts.Visibility.VISIBILITY_INTERNAL);
     expect(getExtension(decoded, opts.http).post).toBe("/v1/accounts/{id}:delete");
+  });
+});
+
+describe("the custom_options option", () => {
+  const fixture = join(fixturesDir, "custom-options");
+  const expected = (): Map<string, string> => readTree(join(snapshotsDir, "custom-options"));
+  const generatedIn = (dir: string): Map<string, string> => {
+    const tree = readTree(dir);
+    tree.delete(".tristub-manifest");
+    return tree;
+  };
+
+  test("--custom-options (alone or =true), the config key and the plugin parameter give the snapshot", async (context) => {
+    const dir = useTempDir(context);
+    const protos = ["options.proto", "service.proto"];
+    const base = ["generate", ...protos, "-I", fixture];
+    expect(await runTristub([...base, "--out", join(dir, "bare"), "--custom-options"], dir)).toMatchObject({ code: 0 });
+    expect(generatedIn(join(dir, "bare"))).toEqual(expected());
+    expect(await runTristub([...base, "--custom-options=true", "--out", join(dir, "eq")], dir)).toMatchObject({ code: 0 });
+    expect(generatedIn(join(dir, "eq"))).toEqual(expected());
+    writeConfig(dir, [{ protos: protos.map((p) => join(fixture, p)), include: [fixture], out: "cfg", options: { custom_options: "true" } }]);
+    expect(await runTristub(["generate"], dir)).toMatchObject({ code: 0 });
+    expect(generatedIn(join(dir, "cfg"))).toEqual(expected());
+    writeFileSync(
+      join(dir, "buf.gen.yaml"),
+      `version: v2\nplugins:\n  - local: [${JSON.stringify(process.execPath)}, ${JSON.stringify(pluginBin)}]\n    out: plugin\n    opt: custom_options=true\ninputs:\n  - directory: ${JSON.stringify(fixture)}\n`,
+    );
+    const plugin = await run(bufBin, ["generate"], dir);
+    expect(plugin, plugin.stderr).toMatchObject({ code: 0 });
+    expect(generatedIn(join(dir, "plugin"))).toEqual(expected());
+    const bad = await runTristub([...base, "--out", join(dir, "bad"), "--custom-options", "maybe"], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--custom-options: invalid value "maybe" \(expected false, true\)/);
   });
 });
 
