@@ -2,7 +2,8 @@
 // the generated `file_…` trees give what protobuf-es 2.17's getOption/hasOption give on its own
 // descriptors of the same protos — scalar, enum, message and repeated options on files, messages,
 // fields, oneofs, enums, enum values, services and methods — and options nobody set read as defaults.
-import { getOption as esGetOption, hasOption as esHasOption, toBinary, type AnyDesc, type DescExtension, type DescMessage, type FileRegistry } from "@bufbuild/protobuf";
+import { MethodOptionsSchema } from "@bufbuild/protobuf/wkt";
+import { fromBinary, fromJson, getOption as esGetOption, hasOption as esHasOption, toBinary, toJson, type AnyDesc, type DescExtension, type DescMessage, type FileRegistry } from "@bufbuild/protobuf";
 import { describe, expect, test } from "vitest";
 import * as opts from "../snapshots/custom-options/options.js";
 import { file_service } from "../snapshots/custom-options/service.js";
@@ -97,6 +98,14 @@ describe("custom options against protobuf-es's getOption", () => {
     const decoded = MethodOptions.decode(tree.services.AccountService.methods.DeleteAccount.options);
     expect(getExtension(decoded, opts.visibility)).toBe(opts.Visibility.VISIBILITY_INTERNAL);
     expect(getExtension(decoded, opts.http).post).toBe("/v1/accounts/{id}:delete");
+  });
+
+  test("an options message writes and reads its extensions in JSON as protobuf-es does", () => {
+    const bytes = tree.services.AccountService.methods.GetAccount.options;
+    const esJson = toJson(MethodOptionsSchema, fromBinary(MethodOptionsSchema, bytes), { registry });
+    expect(MethodOptions.toJson(MethodOptions.decode(bytes))).toEqual(esJson);
+    expect(esJson).toMatchObject({ "[fixtures.opts.visibility]": "VISIBILITY_PUBLIC", "[fixtures.opts.scopes]": ["accounts.read", "accounts.admin"] });
+    expect(MethodOptions.encode(MethodOptions.fromJson(esJson))).toEqual(toBinary(MethodOptionsSchema, fromJson(MethodOptionsSchema, esJson, { registry })));
   });
 });
 

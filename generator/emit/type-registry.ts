@@ -51,9 +51,17 @@ export function emitTypeRegistry(
 /**
  * The side-effect import that `google/protobuf/any.ts` carries, so that the output's registry is the
  * default for Any's JSON form whenever Any can occur (every module with an Any field imports any.ts).
- * The cycle it closes (the registry imports any.ts) is safe: the registry reads codecs only on lookup.
+ * Modules declaring a message with extension ranges carry it too: their JSON finds the output's
+ * extensions (`"[pkg.ext]"` keys) in that registry. The cycles it closes (the registry imports these
+ * modules) are safe: the registry reads codecs only on lookup.
  */
 export function anyRegistryImport(file: DescFile, fromPath: string): string | undefined {
-  if (file.proto.name !== "google/protobuf/any.proto") return undefined;
+  if (file.proto.name !== "google/protobuf/any.proto" && !hasExtensionRanges(file)) return undefined;
   return `import "${importSpecifier(fromPath, registryModulePath)}";`;
+}
+
+/** Does the file declare a message (at any depth) with extension ranges? */
+function hasExtensionRanges(file: DescFile): boolean {
+  const visit = (message: DescMessage): boolean => message.proto.extensionRange.length > 0 || message.nestedMessages.some(visit);
+  return file.messages.some(visit);
 }
