@@ -11,6 +11,7 @@ import type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonW
 import type { BinaryReader } from "./tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "./tristub/protobuf/wire-writer.js";
 import type { Target } from "./extendee.js";
+import "./tristub-registry.js";
 
 /**
  * @generated from enum fixtures.ext.Level

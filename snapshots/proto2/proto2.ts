@@ -10,6 +10,7 @@ import { protobufCheckEnd, protobufDecode, protobufDepthError, protobufEmptyByte
 import type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec } from "./tristub/protobuf/message-type.js";
 import type { BinaryReader } from "./tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "./tristub/protobuf/wire-writer.js";
+import "./tristub-registry.js";
 
 /**
  * proto2 enums are closed: unknown numbers go to the unknown fields.

@@ -10,6 +10,7 @@ import { protobufCheckEnd, protobufDecode, protobufDepthError, protobufEncode, p
 import type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec } from "../../tristub/protobuf/message-type.js";
 import type { BinaryReader } from "../../tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "../../tristub/protobuf/wire-writer.js";
+import "../../tristub-registry.js";
 
 /**
  * The full set of known editions.
