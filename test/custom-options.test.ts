@@ -44,6 +44,8 @@ const elements: [string, Element, AnyDesc][] = [
   ["method GetAccount", tree.services.AccountService.methods.GetAccount, method("GetAccount")],
   ["method DeleteAccount", tree.services.AccountService.methods.DeleteAccount, method("DeleteAccount")],
   ["method Plain", tree.services.AccountService.methods.Plain, method("Plain")],
+  ["field Extension legacy_column", opts.file_options.extensions.legacy_column, registry.getExtension("fixtures.opts.legacy_column") as AnyDesc],
+  ["field Extension column", opts.file_options.extensions.column, registry.getExtension("fixtures.opts.column") as AnyDesc],
 ];
 
 /** Every option extension of options.proto, with how to compare values (messages by their bytes). */
@@ -53,7 +55,7 @@ const ourRule = (v: unknown): unknown => opts.HttpRule.encode(v as opts.HttpRule
 const esRule = (v: unknown): unknown => toBinary(esHttpRule, v as never);
 for (const ext of [
   opts.timeout_ms, opts.visibility, opts.scopes, opts.idempotent, opts.retry_codes, opts.service_owner, opts.file_owner, opts.file_revision,
-  opts.sensitive, opts.column, opts.weight, opts.required_choice, opts.enum_label, opts.display,
+  opts.sensitive, opts.column, opts.weight, opts.legacy_column, opts.required_choice, opts.enum_label, opts.display,
 ]) {
   options.push([ext as Extension<object, unknown>, same, same]);
 }
@@ -72,7 +74,7 @@ const pairs = elements.flatMap(([label, ours, es]) => {
 describe("custom options against protobuf-es's getOption", () => {
   test("every element kind has options to compare", () => {
     expect(new Set(pairs.map((pair) => pair[3].extendee)).size).toBe(8);
-    expect(pairs.length).toBe(37);
+    expect(pairs.length).toBe(47);
   });
 
   test.each(pairs)("%s", (_, ours, es, ext, mapOurs, mapEs) => {
@@ -92,6 +94,7 @@ describe("custom options against protobuf-es's getOption", () => {
     expect(getOption(tree.enums.Tier.values.TIER_GOLD, opts.display)).toBe("Gold ★");
     expect(hasOption(tree.services.AccountService.methods.Plain, opts.http)).toBe(false);
     expect(getOption(tree.services.AccountService.methods.Plain, opts.timeout_ms)).toBe(0);
+    expect(getOption(opts.file_options.extensions.legacy_column, opts.weight)).toBe(0.5);
   });
 
   test("the options bytes are a MethodOptions message's extension records", () => {

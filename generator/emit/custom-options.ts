@@ -12,8 +12,8 @@ interface ParsedOptions {
  * constant, a tree of nodes `{ options?: Uint8Array, … }` whose `options` are the encoded extension
  * fields set on the element's `google.protobuf.*Options` (the fields `descriptor.proto` declares are
  * left out: they are the generator's business). `getOption(node, extension)` decodes them through the
- * extension's own generated code. Types (messages, enums, services) are keyed by their generated names,
- * members (fields, oneofs, enum values, methods, extensions) by their proto names; every element has a
+ * extension's own generated code. Types (messages, enums, services) and extensions are keyed by their
+ * generated names, members (fields, oneofs, enum values, methods) by their proto names; every element has a
  * node, with or without options, so code reading an option compiles whether it is set or not.
  */
 export function emitCustomOptions(file: DescFile, scope: FileScope): string {
@@ -51,7 +51,7 @@ export function emitCustomOptions(file: DescFile, scope: FileScope): string {
       group(depth + 1, "values", desc.values, (v) => node(depth + 2, objectKey(v.name), v.proto.options)),
     );
   const extensionsGroup = (depth: number, extensions: readonly DescExtension[]): void =>
-    group(depth, "extensions", extensions, (e) => node(depth + 1, objectKey(e.name), e.proto.options));
+    group(depth, "extensions", extensions, (e) => node(depth + 1, objectKey(scope.ref(e, true)), e.proto.options));
   const messages: DescMessage[] = [];
   const collect = (message: DescMessage): void => {
     if (message.proto.options?.mapEntry === true) return;
