@@ -831,6 +831,52 @@ export const weight: Extension<FieldOptions, number> = {
 };
 
 /**
+ * An extension field carrying a custom option of its own.
+ *
+ * @generated from extension: string legacy_column = 50403;
+ * Extension `[fixtures.opts.legacy_column]` of {@link FieldOptions } (field 50403): read it with `getExtension`.
+ */
+export const legacy_column: Extension<FieldOptions, string> = {
+  typeName: "fixtures.opts.legacy_column",
+  extendee: "google.protobuf.FieldOptions",
+  number: 50403,
+  repeated: false,
+  defaultValue(): string {
+    return "";
+  },
+  read(reader: BinaryReader, end: number, _depth: number, message: { value: string | undefined; $unknown?: Uint8Array }): void {
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag) {
+        case 403226:
+          message.value = reader.string();
+          break;
+        default:
+          throw protobufWireTypeError("google.protobuf.FieldOptions", tag);
+      }
+    }
+  },
+  write(message: { value: string | undefined; $unknown?: Uint8Array }, writer: BinaryWriter): void {
+    {
+      const v = message.value;
+      if (v !== undefined) {
+        writer.uint32(403226);
+        writer.string(v);
+      }
+    }
+  },
+  toJson(message: { value: string | undefined; $unknown?: Uint8Array }, _options: JsonWriteOptions | undefined, json: JsonObject): void {
+    {
+      const v = message.value;
+      if (v !== undefined) json["[fixtures.opts.legacy_column]"] = v;
+    }
+  },
+  readJson(v: JsonValue, _options: JsonReadOptions, _depth: number, message: { value: string | undefined; $unknown?: Uint8Array }): void {
+    message.value = v === null ? undefined : jsonReadString(v, "google.protobuf.FieldOptions.[fixtures.opts.legacy_column]");
+  },
+};
+
+/**
  * @generated from extension: bool required_choice = 50501;
  * Extension `[fixtures.opts.required_choice]` of {@link OneofOptions } (field 50501): read it with `getExtension`.
  */
@@ -1002,6 +1048,9 @@ export const file_options = {
     message_rule: {},
     column: {},
     weight: {},
+    legacy_column: {
+      options: new Uint8Array([145, 206, 24, 0, 0, 0, 0, 0, 0, 224, 63]),
+    },
     required_choice: {},
     enum_label: {},
     display: {},

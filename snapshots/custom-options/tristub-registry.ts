@@ -4,7 +4,7 @@
 import { createLazyTypeRegistry, setDefaultTypeRegistry } from "./tristub/json/json-registry.js";
 import type { MessageCodec, TypeRegistry } from "./tristub/protobuf/message-type.js";
 import { DescriptorProto, DescriptorProto_ExtensionRange, DescriptorProto_ReservedRange, EnumDescriptorProto, EnumDescriptorProto_EnumReservedRange, EnumOptions, EnumValueDescriptorProto, EnumValueOptions, ExtensionRangeOptions, ExtensionRangeOptions_Declaration, FeatureSet, FeatureSet_VisibilityFeature, FeatureSetDefaults, FeatureSetDefaults_FeatureSetEditionDefault, FieldDescriptorProto, FieldOptions, FieldOptions_EditionDefault, FieldOptions_FeatureSupport, FileDescriptorProto, FileDescriptorSet, FileOptions, GeneratedCodeInfo, GeneratedCodeInfo_Annotation, MessageOptions, MethodDescriptorProto, MethodOptions, OneofDescriptorProto, OneofOptions, ServiceDescriptorProto, ServiceOptions, SourceCodeInfo, SourceCodeInfo_Location, UninterpretedOption, UninterpretedOption_NamePart } from "./google/protobuf/descriptor.js";
-import { column, display, enum_label, file_owner, file_revision, http, HttpRule, idempotent, message_rule, required_choice, retry_codes, scopes, sensitive, service_owner, timeout_ms, visibility, weight } from "./options.js";
+import { column, display, enum_label, file_owner, file_revision, http, HttpRule, idempotent, legacy_column, message_rule, required_choice, retry_codes, scopes, sensitive, service_owner, timeout_ms, visibility, weight } from "./options.js";
 import { Account, Account_Audit } from "./service.js";
 
 /**
@@ -63,6 +63,7 @@ export const typeRegistry: TypeRegistry = createLazyTypeRegistry(() => [
   message_rule,
   column,
   weight,
+  legacy_column,
   required_choice,
   enum_label,
   display,
