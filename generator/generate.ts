@@ -1,6 +1,8 @@
 import type { DescFile, DescMessage, FileRegistry } from "@bufbuild/protobuf";
 import { Edition } from "@bufbuild/protobuf/wkt";
+import { emitCustomOptions } from "./emit/custom-options.js";
 import { emitEnum } from "./emit/enum.js";
+import { emitExtension } from "./emit/extension.js";
 import { emitMessage } from "./emit/message.js";
 import { emitService, serviceApiRoots, type ServiceTarget } from "./emit/service.js";
 import { emitServerExtras, isServerExtraPath, withBundledProtos } from "./server-extras.js";
@@ -9,11 +11,14 @@ import { applyModuleStyle } from "./module-style.js";
 import type { GenerateOptions } from "./options.js";
 import { anyRegistryImport, emitTypeRegistry } from "./emit/type-registry.js";
 import { FileScope, registryModulePath, runtimeModulePath } from "./model/file-scope.js";
-import { allocateFileNames, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
+import { allocateFileNames, fileExtensions, importSpecifier, outputPathOf, type FileNames } from "./model/names.js";
 import { loadRuntimeManifest } from "./runtime/manifest.js";
 import { runtimeModulePathOf, runtimeNames, runtimeTreeDir, selectRuntime } from "./runtime/select.js";
 import { renderTemplate } from "./templates.js";
 import { tristubVersion } from "./version.js";
+
+/** The public API for extensions, part of every output that declares one. */
+const extensionApiRoots = ["getExtension", "setExtension", "hasExtension", "clearExtension"];
 
 /** What to generate: a registry of compiled files and the names of those the user asked for. */
 export interface GenerateRequest {
@@ -63,8 +68,10 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
     if (scope.path === runtimeModulePath || scope.path === registryModulePath || isServerExtraPath(scope.path) || scope.path.startsWith(`${runtimeTreeDir}/`)) {
       throw new GenerateError(`${file.proto.name}: its output path ${scope.path} is reserved for tristub's own modules`);
     }
-    const body = emitFileBody(file, scope, target);
+    const body = emitFileBody(file, scope, target, request.options?.customOptions === true);
     if (target !== "none" && file.services.length > 0) for (const root of serviceApiRoots(target)) runtimeRoots.add(root);
+    if (fileExtensions(file).length > 0) for (const root of extensionApiRoots) runtimeRoots.add(root);
+    if (request.options?.customOptions === true) for (const root of ["getOption", "hasOption"]) runtimeRoots.add(root);
     for (const name of scope.runtimeNames()) runtimeRoots.add(name);
     out.push({ name: scope.path, content: assembleFile(file, scope, body, runtimeModuleOf) });
   }
@@ -90,7 +97,7 @@ export function generate(request: GenerateRequest): GeneratedFile[] {
   return applyModuleStyle(out, request.options ?? {}).sort((a, b) => compareStrings(a.name, b.name));
 }
 
-function emitFileBody(file: DescFile, scope: FileScope, target: ServiceTarget): string {
+function emitFileBody(file: DescFile, scope: FileScope, target: ServiceTarget, customOptions: boolean): string {
   const parts: string[] = [];
   for (const e of file.enums) parts.push(emitEnum(e, scope));
   const visit = (message: DescMessage): void => {
@@ -100,7 +107,9 @@ function emitFileBody(file: DescFile, scope: FileScope, target: ServiceTarget): 
     for (const nested of message.nestedMessages) visit(nested);
   };
   for (const m of file.messages) visit(m);
+  for (const extension of fileExtensions(file)) parts.push(emitExtension(extension, scope));
   if (target !== "none") for (const service of file.services) parts.push(emitService(service, scope, target));
+  if (customOptions) parts.push(emitCustomOptions(file, scope));
   return parts.map((part) => part.trim()).join("\n\n");
 }
 
@@ -153,6 +162,8 @@ function filesToEmit(request: GenerateRequest): DescFile[] {
   while (pending.length > 0) {
     const file = pending.pop() as DescFile;
     for (const dep of publicImports(file)) add(dep);
+    // Custom options are read through the extensions that define them, which imported files declare.
+    if (request.options?.customOptions === true) for (const dep of file.dependencies) add(dep);
     const visit = (message: DescMessage): void => {
       for (const field of message.fields) {
         if (field.message) add(field.message.file);
@@ -161,6 +172,11 @@ function filesToEmit(request: GenerateRequest): DescFile[] {
       message.nestedMessages.forEach(visit);
     };
     file.messages.forEach(visit);
+    for (const extension of fileExtensions(file)) {
+      add(extension.extendee.file);
+      if (extension.message) add(extension.message.file);
+      if (extension.enum) add(extension.enum.file);
+    }
     for (const service of file.services) {
       for (const method of service.methods) {
         add(method.input.file);

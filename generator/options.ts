@@ -23,11 +23,16 @@ export interface GenerateOptions {
   readonly health?: boolean;
   /** Embed file descriptors and generate `grpc.reflection.v1`/`v1alpha` with `tristub-reflection.ts` (`serveReflection`). */
   readonly reflection?: boolean;
+  /**
+   * Emit each file's custom options (the extension fields set on its file, messages, fields, oneofs,
+   * enums, enum values, services and methods) as `file_…` trees that `getOption` reads.
+   */
+  readonly customOptions?: boolean;
 }
 
 /** One option: its plugin-parameter key, CLI flag, accepted values, default and meaning. */
 export interface OptionSpec {
-  readonly key: "services" | "import_extension" | "js_import_style" | "target" | "health" | "reflection";
+  readonly key: "services" | "import_extension" | "js_import_style" | "target" | "health" | "reflection" | "custom_options";
   readonly flag: string;
   readonly values: readonly string[];
   readonly defaultValue: string;
@@ -86,6 +91,14 @@ export const optionSpecs: readonly OptionSpec[] = [
     describe: "true: embed file descriptors and generate server reflection v1/v1alpha in tristub-reflection.ts (serveReflection)",
     bareFlagValue: "true",
   },
+  {
+    key: "custom_options",
+    flag: "custom-options",
+    values: ["false", "true"],
+    defaultValue: "false",
+    describe: "true: emit every element's custom options (file_… trees) for getOption/hasOption",
+    bareFlagValue: "true",
+  },
 ];
 
 /** The option keys as a readable list, for error messages. */
@@ -103,9 +116,12 @@ export type RawOptions = ReadonlyMap<string, string>;
  */
 export function resolveOptions(raw: RawOptions, where: (key: string) => string): GenerateOptions {
   const values = new Map<string, string>();
-  for (const [key, value] of raw) {
+  for (const [key, given] of raw) {
+    let value = given;
     const spec = optionSpecs.find((o) => o.key === key);
     if (spec === undefined) throw new GenerateError(`${where(key)}: unknown option (known: ${knownOptionsText()})`);
+    // A yes/no option given without a value (`--custom-options`) means yes.
+    if (value === "" && spec.values.includes("true")) value = "true";
     if (!spec.values.includes(value)) {
       const hint = spec.key === "target" ? "; tristub writes TypeScript only (protoc-gen-es's js and dts targets are not supported)" : "";
       throw new GenerateError(`${where(key)}: invalid value "${value}" (expected ${spec.values.join(", ")}${hint})`);
@@ -118,6 +134,7 @@ export function resolveOptions(raw: RawOptions, where: (key: string) => string):
     jsImportStyle: (values.get("js_import_style") ?? "module") as JsImportStyle,
     health: values.get("health") === "true",
     reflection: values.get("reflection") === "true",
+    ...(values.get("custom_options") === "true" ? { customOptions: true } : {}),
   };
   if (options.jsImportStyle === "legacy_commonjs" && options.importExtension === "none") {
     throw new GenerateError(

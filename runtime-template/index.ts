@@ -15,6 +15,15 @@ export {
   type JsonObject,
   type TypeRegistry,
 } from "./protobuf/message-type.js";
+export {
+  type Extension,
+  getExtension,
+  setExtension,
+  hasExtension,
+  clearExtension,
+  getOption,
+  hasOption,
+} from "./protobuf/extension.js";
 export { createTypeRegistry } from "./json/json-codec.js";
 export { getDefaultTypeRegistry, setDefaultTypeRegistry } from "./json/json-registry.js";
 export { type ServerOptions, type ServerTlsOptions } from "./server/server-settings.js";

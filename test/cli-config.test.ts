@@ -64,7 +64,7 @@ describe("tristub.config.json", () => {
     { name: "no outputs", config: { outputs: [] }, message: /"outputs" must be a non-empty array/ },
     { name: "unknown output key", config: { outputs: [{ protos: ["proto/greet.proto"], out: "gen", output: "x" }] }, message: /outputs\[0\]: unknown key "output" \(known: name, protos, include, out, options\)/ },
     { name: "missing out", config: { outputs: [{ protos: ["proto/greet.proto"] }] }, message: /outputs\[0\]: "out" must be a directory name/ },
-    { name: "unknown option", config: { outputs: [{ protos: ["proto/greet.proto"], out: "gen", options: { bogus: "1" } }] }, message: /options\.bogus: unknown option \(known: services=both\|client\|server\|none, import_extension=js\|ts\|none, js_import_style=module\|legacy_commonjs, target=ts, health=false\|true, reflection=false\|true\)/ },
+    { name: "unknown option", config: { outputs: [{ protos: ["proto/greet.proto"], out: "gen", options: { bogus: "1" } }] }, message: /options\.bogus: unknown option \(known: services=both\|client\|server\|none, import_extension=js\|ts\|none, js_import_style=module\|legacy_commonjs, target=ts, health=false\|true, reflection=false\|true, custom_options=false\|true\)/ },
     { name: "missing proto", config: { outputs: [{ protos: ["proto/nope.proto"], out: "gen" }] }, message: /proto\/nope\.proto: no such file or directory/ },
     { name: "two outputs with one name", config: { outputs: [{ protos: ["proto/greet.proto"], out: "gen" }, { protos: ["proto/health.proto"], out: "gen" }] }, message: /another output is also named "gen"/ },
   ];
@@ -189,7 +189,7 @@ describe("options", () => {
     writeFileSync(join(dir, "buf.gen.yaml"), template("import_style=commonjs"));
     const bad = await run(bufBin, ["generate"], dir);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/plugin option "import_style": unknown option \(known: services=both\|client\|server\|none, import_extension=js\|ts\|none, js_import_style=module\|legacy_commonjs, target=ts, health=false\|true, reflection=false\|true\)/);
+    expect(bad.stderr).toMatch(/plugin option "import_style": unknown option \(known: services=both\|client\|server\|none, import_extension=js\|ts\|none, js_import_style=module\|legacy_commonjs, target=ts, health=false\|true, reflection=false\|true, custom_options=false\|true\)/);
     writeFileSync(join(dir, "buf.gen.yaml"), template("target=js"));
     expect((await run(bufBin, ["generate"], dir)).stderr).toMatch(/plugin option "target": invalid value "js" \(expected ts; tristub writes TypeScript only/);
   });

@@ -6,7 +6,7 @@ import { compileFixture } from "./support/fixtures.js";
 import { snapshotCodec } from "./support/generated.js";
 import { createRng, fromPlain, listMessages, esLocalNamesCollide, plainDiff, randomMessage, toPlain } from "./support/random-message.js";
 
-const concerns = ["scalars", "repeated", "maps", "oneofs", "enums", "nested-imports", "wkt", "proto2", "editions", "name-clashes", "multi-package", "services", "comments", "field-order"];
+const concerns = ["scalars", "repeated", "maps", "oneofs", "enums", "nested-imports", "wkt", "proto2", "editions", "name-clashes", "multi-package", "services", "comments", "field-order", "extensions"];
 const messagesPerType = 1000;
 
 for (const concern of concerns) {

@@ -4,11 +4,16 @@
 import { createRegistry, fromJson, toJson, type DescMessage, type Registry } from "@bufbuild/protobuf";
 import { describe, expect, test } from "vitest";
 import { generate } from "../generator/generate.js";
-import { compileFixture } from "./support/fixtures.js";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { allocateFileNames, fileExtensions, outputPathOf } from "../generator/model/names.js";
+import { loadRuntimeManifest } from "../generator/runtime/manifest.js";
+import { runtimeNames } from "../generator/runtime/select.js";
+import { compileFixture, snapshotsDir } from "./support/fixtures.js";
 import { snapshotCodec, snapshotRuntime, type AnyCodec } from "./support/generated.js";
 import { createRng, listMessages, esLocalNamesCollide, plainDiff, randomMessage, toPlain } from "./support/random-message.js";
 
-const concerns = ["scalars", "repeated", "maps", "oneofs", "enums", "nested-imports", "wkt", "proto2", "editions", "name-clashes", "multi-package", "field-order"];
+const concerns = ["scalars", "repeated", "maps", "oneofs", "enums", "nested-imports", "wkt", "proto2", "editions", "name-clashes", "multi-package", "field-order", "extensions"];
 const messagesPerType = 1000;
 const optionSets = [
   {},
@@ -98,6 +103,12 @@ async function registryFor(concern: string, files: Awaited<ReturnType<typeof com
         if (desc.proto.options?.mapEntry) continue;
         codecs.push(await snapshotCodec(concern, desc));
       }
+      // Extensions too, as the output's own registry has them (protobuf-es's registry knows them).
+      const extensions = fileExtensions(file);
+      if (extensions.length === 0) continue;
+      const names = allocateFileNames(file, runtimeNames(loadRuntimeManifest()));
+      const module = (await import(pathToFileURL(join(snapshotsDir, concern, outputPathOf(file.proto.name))).href)) as Record<string, AnyCodec>;
+      for (const extension of extensions) codecs.push(module[names.get(extension) as string] as AnyCodec);
     }
     registry = (runtime["createTypeRegistry"] as (c: AnyCodec[]) => unknown)(codecs);
     registries.set(concern, registry);

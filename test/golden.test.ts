@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { compileProtos } from "../generator/compile.js";
 import { generate, type GeneratedFile } from "../generator/generate.js";
 import { outputPathOf } from "../generator/model/names.js";
-import { compileFixture, fixtureConcerns, fixtureProtos, fixturesDir, generateFixture, repoRoot, snapshotsDir } from "./support/fixtures.js";
+import { compileFixture, fixtureConcerns, fixtureOptions, fixtureProtos, fixturesDir, generateFixture, repoRoot, snapshotsDir } from "./support/fixtures.js";
 import { describeDiff, diffTrees, readTree, run } from "./support/process.js";
 
 const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
@@ -73,7 +73,8 @@ describe("determinism", () => {
     const second = asTree(await generateFixture(concern));
     expect(describeDiff(diffTrees(second, first))).toBe("");
     const fresh = await compileProtos({ files: fixtureProtos(concern), includePaths: [join(fixturesDir, concern)] });
-    const third = asTree(generate({ registry: createFileRegistry(fresh.descriptorSet), filesToGenerate: fresh.filesToGenerate }));
+    const options = fixtureOptions(concern);
+    const third = asTree(generate({ registry: createFileRegistry(fresh.descriptorSet), filesToGenerate: fresh.filesToGenerate, ...(options !== undefined ? { options } : {}) }));
     expect(describeDiff(diffTrees(third, first))).toBe("");
   });
 
@@ -88,7 +89,8 @@ describe("determinism", () => {
     }
     orders.set([...files].reverse().join(" "), [...files].reverse());
     for (const order of orders.values()) {
-      const actual = asTree(generate(await compileFixture(concern, order)));
+      const options = fixtureOptions(concern);
+      const actual = asTree(generate({ ...(await compileFixture(concern, order)), ...(options !== undefined ? { options } : {}) }));
       const summary = describeDiff(diffTrees(actual, expected));
       expect(summary, `order ${order.join(", ")}:\n${summary}`).toBe("");
     }

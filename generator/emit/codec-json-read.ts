@@ -26,10 +26,9 @@ export function emitReadJsonBody(message: DescMessage, scope: FileScope): string
     p.line(`const ignoreUnknown = options.ignoreUnknownFields === true;`);
   }
   const known: string[] = [];
-  if (message.fields.length > 0) {
-    p.line(`let seen = 0;`);
-    p.line(`let v: ${jsonValue} | undefined;`);
-  }
+  const extensible = message.proto.extensionRange.length > 0;
+  if (message.fields.length > 0 || extensible) p.line(`let seen = 0;`);
+  if (message.fields.length > 0) p.line(`let v: ${jsonValue} | undefined;`);
   for (const field of message.fields) {
     const names = [...new Set([jsonKey(field), field.name])];
     known.push(...names);
@@ -45,7 +44,11 @@ export function emitReadJsonBody(message: DescMessage, scope: FileScope): string
     });
   }
   const count = `${scope.rt("jsonKeyCount")}(object)`;
-  p.block(`if (options.ignoreUnknownFields !== true && ${message.fields.length > 0 ? "seen" : "0"} !== ${count}) {`, `}`, () => {
+  if (extensible) {
+    // Keys left over may be "[pkg.ext]" extensions the registry knows: they are stored in $unknown.
+    p.line(`if (seen !== ${count}) seen += ${scope.rt("jsonReadExtensions")}(${typeName}, object, message, options, depth);`);
+  }
+  p.block(`if (options.ignoreUnknownFields !== true && ${message.fields.length > 0 || extensible ? "seen" : "0"} !== ${count}) {`, `}`, () => {
     const aliases = message.fields.filter((f) => jsonKey(f) !== f.name).map((f) => [jsonKey(f), f.name]);
     p.line(`throw ${scope.rt("jsonUnknownKeys")}(${typeName}, object, ${JSON.stringify(known)}, ${JSON.stringify(aliases)});`);
   });
@@ -86,7 +89,7 @@ function readEnum(p: Printer, field: DescField, v: string, scope: FileScope, use
   p.line(`if (e !== undefined) ${use(`e as ${type}`)}`);
 }
 
-function readField(p: Printer, field: DescField, scope: FileScope): void {
+export function readField(p: Printer, field: DescField, scope: FileScope): void {
   const target = `message.${propertyName(field)}`;
   const path = JSON.stringify(jsonPath(field));
   const nullIsValue = isValueMessage(field) || isNullValueEnum(field);

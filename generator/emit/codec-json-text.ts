@@ -28,6 +28,10 @@ export function emitWriteJsonBody(message: DescMessage, scope: FileScope): strin
   const fields = [...message.fields].sort((a, b) => a.number - b.number);
   // JSON.stringify writes keys that are array indices ("7") before the others; such names (possible
   // only through a custom json_name) take the slow path that keeps that order.
+  // Extensions (records in $unknown, written by toJson as "[pkg.ext]" keys) take the toJson path.
+  if (message.proto.extensionRange.length > 0) {
+    p.line(`if (message.$unknown !== undefined) return JSON.stringify(${scope.ref(message, true)}.toJson(message, options));`);
+  }
   if (fields.some((f) => isArrayIndex(f.name) || isArrayIndex(jsonKey(f)))) {
     p.line(`return JSON.stringify(${scope.ref(message, true)}.toJson(message, options));`);
     return p.toString();

@@ -32,6 +32,10 @@ export function emitToJsonBody(message: DescMessage, scope: FileScope): string {
       writeField(p, field, scope);
     }
   }
+  // Extensions travel in $unknown; those the registry knows are written as "[pkg.ext]" keys.
+  if (message.proto.extensionRange.length > 0) {
+    p.line(`if (message.$unknown !== undefined) ${scope.rt("jsonWriteExtensions")}(${JSON.stringify(message.typeName)}, message, json, options);`);
+  }
   p.line(`return json;`);
   return p.toString();
 }
@@ -71,7 +75,7 @@ export function jsonValueOf(field: DescField, v: string, scope: FileScope): stri
   return jsonWriteScalar(field.scalar as NonNullable<DescField["scalar"]>, isLongAsString(field) ? `BigInt(${v})` : v, scope);
 }
 
-function writeField(p: Printer, field: DescField, scope: FileScope): void {
+export function writeField(p: Printer, field: DescField, scope: FileScope): void {
   const access = memberAccess(field, field.fieldKind === "list" ? "[]" : field.fieldKind === "map" ? "{}" : isOptionalProperty(field) ? "undefined" : zeroValue(field, scope));
   p.block(`{`, `}`, () => {
     p.line(`const v = ${access};`);

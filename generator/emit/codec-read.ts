@@ -43,7 +43,7 @@ export function emitReadBody(message: DescMessage, scope: FileScope): string {
   return p.toString();
 }
 
-function readFieldCases(p: Printer, field: DescField, scope: FileScope): void {
+export function readFieldCases(p: Printer, field: DescField, scope: FileScope): void {
   const target = field.oneof ? undefined : `message.${propertyName(field)}`;
   const assign = (expr: string): string =>
     target !== undefined ? `${target} = ${expr};` : `message.${propertyName(field.oneof as DescOneof)} = { case: "${propertyName(field)}", value: ${expr} };`;

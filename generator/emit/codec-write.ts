@@ -33,7 +33,7 @@ export function emitWriteBody(message: DescMessage, scope: FileScope): string {
   return p.toString();
 }
 
-function writeField(p: Printer, field: DescField, scope: FileScope): void {
+export function writeField(p: Printer, field: DescField, scope: FileScope): void {
   const access = memberAccess(field, field.fieldKind === "list" ? "[]" : field.fieldKind === "map" ? "{}" : isOptionalProperty(field) ? "undefined" : zeroValue(field, scope));
   switch (field.fieldKind) {
     case "scalar":

@@ -1,9 +1,9 @@
-import type { DescEnum, DescEnumValue, DescField, DescMessage, DescMethod, DescOneof, DescService } from "@bufbuild/protobuf";
+import type { DescEnum, DescEnumValue, DescExtension, DescField, DescMessage, DescMethod, DescOneof, DescService } from "@bufbuild/protobuf";
 import { protoplugin } from "../protoplugin-light.js";
 
 const { getComments, getDeclarationString } = protoplugin;
 
-type Documented = DescMessage | DescEnum | DescEnumValue | DescField | DescOneof | DescService | DescMethod;
+type Documented = DescMessage | DescEnum | DescEnumValue | DescField | DescExtension | DescOneof | DescService | DescMethod;
 
 /**
  * Renders the JSDoc block for a proto element: its leading (and trailing) comments, a line naming the
@@ -37,6 +37,8 @@ function declarationOf(desc: Documented): string {
       return `enum value: ${getDeclarationString(desc)};`;
     case "field":
       return `field: ${getDeclarationString(desc)};`;
+    case "extension":
+      return `extension: ${getDeclarationString(desc)};`;
     case "oneof":
       return `oneof ${desc.parent.typeName}.${desc.name}`;
     case "service":

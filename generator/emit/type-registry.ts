@@ -1,6 +1,6 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import { FileScope, registryModulePath } from "../model/file-scope.js";
-import { importSpecifier, type FileNames } from "../model/names.js";
+import { fileExtensions, importSpecifier, type FileNames } from "../model/names.js";
 import { renderTemplate } from "../templates.js";
 import { tristubVersion } from "../version.js";
 
@@ -24,6 +24,8 @@ export function emitTypeRegistry(
     message.nestedMessages.forEach(visit);
   };
   for (const file of files) file.messages.forEach(visit);
+  // Extensions, for the "[pkg.ext]" keys of JSON.
+  const extensions = files.flatMap((file) => fileExtensions(file)).map((extension) => scope.ref(extension, true));
   if (codecs.length === 0) return undefined;
   const create = scope.rt("createLazyTypeRegistry");
   const setDefault = scope.rt("setDefaultTypeRegistry");
@@ -37,6 +39,7 @@ export function emitTypeRegistry(
     ` */`,
     `export const typeRegistry: ${type} = ${create}(() => [`,
     ...codecs.map((c) => `  ${c} as ${codecType}<object>,`),
+    ...extensions.map((e) => `  ${e},`),
     `]);`,
     ``,
     `${setDefault}(typeRegistry);`,
@@ -48,9 +51,17 @@ export function emitTypeRegistry(
 /**
  * The side-effect import that `google/protobuf/any.ts` carries, so that the output's registry is the
  * default for Any's JSON form whenever Any can occur (every module with an Any field imports any.ts).
- * The cycle it closes (the registry imports any.ts) is safe: the registry reads codecs only on lookup.
+ * Modules declaring a message with extension ranges carry it too: their JSON finds the output's
+ * extensions (`"[pkg.ext]"` keys) in that registry. The cycles it closes (the registry imports these
+ * modules) are safe: the registry reads codecs only on lookup.
  */
 export function anyRegistryImport(file: DescFile, fromPath: string): string | undefined {
-  if (file.proto.name !== "google/protobuf/any.proto") return undefined;
+  if (file.proto.name !== "google/protobuf/any.proto" && !hasExtensionRanges(file)) return undefined;
   return `import "${importSpecifier(fromPath, registryModulePath)}";`;
+}
+
+/** Does the file declare a message (at any depth) with extension ranges? */
+function hasExtensionRanges(file: DescFile): boolean {
+  const visit = (message: DescMessage): boolean => message.proto.extensionRange.length > 0 || message.nestedMessages.some(visit);
+  return file.messages.some(visit);
 }

@@ -65,6 +65,11 @@ export class FileScope {
     return entry.local;
   }
 
+  /** Is `name` a top-level name of this module already (one of its types, or an import)? */
+  isTaken(name: string): boolean {
+    return this.used.has(name);
+  }
+
   /** A runtime declaration used by this module; runtime names never clash (see `safeTopLevelName`). */
   rt(name: string, asValue = true): string {
     this.runtimeUsed.set(name, (this.runtimeUsed.get(name) ?? false) || asValue);

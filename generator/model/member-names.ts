@@ -15,6 +15,17 @@ import { protoCamelCase, safeObjectProperty } from "@bufbuild/protobuf/reflect";
 
 const cache = new WeakMap<object, ReadonlyMap<object, string>>();
 
+/** Property names set by {@link fixPropertyName}. */
+const fixedNames = new WeakMap<object, string>();
+
+/**
+ * Gives a synthetic field a fixed property name: an extension's stand-in field, whose value the
+ * field emitters read and write as `message.value` of a holder (see emit/extension.ts).
+ */
+export function fixPropertyName(field: DescField, name: string): void {
+  fixedNames.set(field, name);
+}
+
 /**
  * Names the client object of every service defines itself (see templates/service.hbs). An RPC whose
  * name would take one of them gets a `$` suffix instead (`rpc Close` → `close$`), in the client, the
@@ -63,7 +74,7 @@ function messageNames(message: DescMessage): ReadonlyMap<object, string> {
  * itself. For a field inside a oneof, this is its `case` string.
  */
 export function propertyName(member: DescField | DescOneof): string {
-  const name = messageNames(member.parent).get(member);
+  const name = fixedNames.get(member) ?? messageNames(member.parent).get(member);
   if (name === undefined) throw new Error(`no property name for ${member.parent.typeName}.${member.name}`);
   return name;
 }

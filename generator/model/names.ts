@@ -1,7 +1,7 @@
-import type { DescEnum, DescFile, DescMessage, DescService } from "@bufbuild/protobuf";
+import type { DescEnum, DescExtension, DescFile, DescMessage, DescService } from "@bufbuild/protobuf";
 
-/** A type declared by a proto file that becomes an exported TypeScript name. */
-export type NamedDesc = DescMessage | DescEnum | DescService;
+/** A type (or extension) declared by a proto file that becomes an exported TypeScript name. */
+export type NamedDesc = DescMessage | DescEnum | DescService | DescExtension;
 
 /**
  * Words that cannot be a top-level name in generated code: ECMAScript keywords and strict-mode reserved
@@ -72,7 +72,20 @@ export function allocateFileNames(file: DescFile, runtimeNames: ReadonlySet<stri
     for (const n of serviceExportNames(name)) used.add(n);
     names.set(service, name);
   }
+  // Extensions last, so that adding one never renames a type: `bar`, or `Outer_bar` when nested.
+  for (const extension of fileExtensions(file)) take(extension, flatName(extension));
   return names;
+}
+
+/** Every extension a file declares, top-level ones first, then those nested in messages (depth first). */
+export function fileExtensions(file: DescFile): DescExtension[] {
+  const out = [...file.extensions];
+  const visit = (message: DescMessage): void => {
+    out.push(...message.nestedExtensions);
+    message.nestedMessages.forEach(visit);
+  };
+  file.messages.forEach(visit);
+  return out;
 }
 
 /** The exports generated for a service named `name` (see emit/service.ts). */
@@ -81,7 +94,7 @@ export function serviceExportNames(name: string): string[] {
 }
 
 /** `Outer.Inner` → `Outer_Inner`: the type name relative to its package, joined with underscores. */
-function flatName(desc: DescMessage | DescEnum): string {
+function flatName(desc: DescMessage | DescEnum | DescExtension): string {
   const pkg = desc.file.proto.package;
   const relative = pkg.length > 0 ? desc.typeName.slice(pkg.length + 1) : desc.typeName;
   return relative.split(".").join("_");

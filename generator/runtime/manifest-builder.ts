@@ -79,7 +79,9 @@ export function buildRuntimeManifest(sources: ReadonlyMap<string, string>): Runt
   for (const item of merged.values()) {
     const referenced = new Set<string>();
     for (const statement of item.statements) {
-      for (const id of statement.getDescendantsOfKind(SyntaxKind.Identifier)) referenced.add(id.getText());
+      for (const id of statement.getDescendantsOfKind(SyntaxKind.Identifier)) {
+        if (!isMemberName(id)) referenced.add(id.getText());
+      }
     }
     const dependsOn = [...referenced].filter((n) => owner.has(n) && !item.names.includes(n)).sort();
     const nodeImports = new Map<string, string[]>();
@@ -129,6 +131,29 @@ function publicEntryNames(
     }
   }
   return names;
+}
+
+/**
+ * Is this identifier the name of a member — `x.name`, `{ name: … }`, an interface or class member —
+ * rather than a reference? A member may share its name with a runtime declaration
+ * (`registry.getExtension(…)` next to the function `getExtension`) without depending on it.
+ */
+function isMemberName(id: TsMorph.Identifier): boolean {
+  const { Node } = morph();
+  const parent = id.getParent();
+  if (Node.isPropertyAccessExpression(parent)) return parent.getNameNode() === id;
+  if (
+    Node.isPropertySignature(parent) ||
+    Node.isMethodSignature(parent) ||
+    Node.isPropertyDeclaration(parent) ||
+    Node.isMethodDeclaration(parent) ||
+    Node.isPropertyAssignment(parent) ||
+    Node.isGetAccessorDeclaration(parent) ||
+    Node.isSetAccessorDeclaration(parent)
+  ) {
+    return parent.getNameNode() === id;
+  }
+  return false;
 }
 
 function declaredNames(statement: TsMorph.Statement, where: string): string[] {

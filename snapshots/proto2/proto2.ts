@@ -2,6 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonOneofTwice, jsonUnknownKeys } from "./tristub/json/json-codec.js";
+import { jsonReadExtensions, jsonWriteExtensions } from "./tristub/json/json-extension.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadBytes, jsonReadDouble, jsonReadEnum, jsonReadFloat, jsonReadInt32, jsonReadInt64, jsonReadMapKeyInt, jsonReadMapKeyString, jsonReadString, jsonReadUint32, jsonReadUint64, jsonWriteBytes, jsonWriteEnum, jsonWriteFloat } from "./tristub/json/json-scalars.js";
 import { jsonTextBytes, jsonTextEnum, jsonTextFloat, jsonTextNumber, jsonTextStringBody } from "./tristub/json/json-text.js";
 import { base64Encode } from "./tristub/protobuf/base64.js";
@@ -9,6 +10,7 @@ import { protobufCheckEnd, protobufDecode, protobufDepthError, protobufEmptyByte
 import type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec } from "./tristub/protobuf/message-type.js";
 import type { BinaryReader } from "./tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "./tristub/protobuf/wire-writer.js";
+import "./tristub-registry.js";
 
 /**
  * proto2 enums are closed: unknown numbers go to the unknown fields.
@@ -4065,18 +4067,20 @@ export const Extendable: MessageCodec<Extendable> = {
     protobufCheckEnd(reader, end, group, "fixtures.proto2.Extendable");
     return message;
   },
-  toJson(message: Extendable, _options?: JsonWriteOptions): JsonValue {
+  toJson(message: Extendable, options?: JsonWriteOptions): JsonValue {
     const json: JsonObject = {};
     {
       const v = message.name;
       if (v !== undefined) json["name"] = v;
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("fixtures.proto2.Extendable", message, json, options);
     return json;
   },
   toJsonString(message: Extendable, options?: JsonWriteOptions): string {
     return jsonEncodeString(Extendable, message, options);
   },
-  writeJson(message: Extendable, _options: JsonWriteOptions | undefined): string {
+  writeJson(message: Extendable, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(Extendable.toJson(message, options));
     let s = "";
     let st = 0;
     {
@@ -4102,6 +4106,7 @@ export const Extendable: MessageCodec<Extendable> = {
       seen++;
       message.name = v === null ? undefined : jsonReadString(v, "fixtures.proto2.Extendable.name");
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("fixtures.proto2.Extendable", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("fixtures.proto2.Extendable", object, ["name"], []);
     }

@@ -74,6 +74,16 @@ describe("runtime template layers", () => {
     expect(() => buildRuntimeManifest(cyclic)).toThrow(/import cycle: (protobuf\/wire-(reader|utf8)\.ts → ){2}protobuf\/wire-(reader|utf8)\.ts/);
   });
 
+  it("a member named like a declaration (registry.getExtension, TypeRegistry.getExtension) is not a dependency on it", () => {
+    const manifest = buildRuntimeManifest(sources);
+    expect(manifest.declarations.get("TypeRegistry")?.dependsOn).not.toContain("getExtension");
+    expect(manifest.declarations.get("jsonReadExtensions")?.dependsOn).not.toContain("getExtension");
+    expect(manifest.declarations.get("jsonReadExtensions")?.dependsOn).toContain("extensionStore");
+    const withShorthand = new Map(sources);
+    withShorthand.set("protobuf/limits.ts", `${sources.get("protobuf/limits.ts")}\nexport const limitsProbe = { protobufDefaultMaxDepth };\n`);
+    expect(buildRuntimeManifest(withShorthand).declarations.get("limitsProbe")?.dependsOn).toContain("protobufDefaultMaxDepth");
+  });
+
   it("keeps modules under ~300 lines, or says at the top why not", () => {
     const long = modules.filter((m) => (sources.get(m) as string).split("\n").length > 320);
     for (const module of long) {

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { createFileRegistry, type FileRegistry } from "@bufbuild/protobuf";
 import { compileProtos } from "../../generator/compile.js";
-import { generate, type GeneratedFile } from "../../generator/generate.js";
+import { generate, type GeneratedFile, type GenerateOptions } from "../../generator/generate.js";
 
 /** Repository root, for tests that need absolute paths. */
 export const repoRoot = join(import.meta.dirname, "..", "..");
@@ -44,7 +44,13 @@ export function compileFixture(concern: string, files = fixtureProtos(concern)) 
   return result;
 }
 
+/** Generator options of a concern whose snapshot shows an option at work (default options otherwise). */
+export function fixtureOptions(concern: string): GenerateOptions | undefined {
+  return concern === "custom-options" ? { customOptions: true } : undefined;
+}
+
 /** Generates a concern's output in memory, as the golden snapshot should hold it. */
 export async function generateFixture(concern: string): Promise<GeneratedFile[]> {
-  return generate(await compileFixture(concern));
+  const options = fixtureOptions(concern);
+  return generate({ ...(await compileFixture(concern)), ...(options !== undefined ? { options } : {}) });
 }

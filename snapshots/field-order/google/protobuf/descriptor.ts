@@ -2,6 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonUnknownKeys } from "../../tristub/json/json-codec.js";
+import { jsonReadExtensions, jsonWriteExtensions } from "../../tristub/json/json-extension.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadBytes, jsonReadDouble, jsonReadEnum, jsonReadInt32, jsonReadInt64, jsonReadString, jsonReadUint64, jsonWriteBytes, jsonWriteEnum, jsonWriteFloat } from "../../tristub/json/json-scalars.js";
 import { jsonTextEnum, jsonTextFloat, jsonTextNumber, jsonTextStringBody } from "../../tristub/json/json-text.js";
 import { base64Encode } from "../../tristub/protobuf/base64.js";
@@ -9,6 +10,7 @@ import { protobufCheckEnd, protobufDecode, protobufDepthError, protobufEncode, p
 import type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec } from "../../tristub/protobuf/message-type.js";
 import type { BinaryReader } from "../../tristub/protobuf/wire-reader.js";
 import type { BinaryWriter } from "../../tristub/protobuf/wire-writer.js";
+import "../../tristub-registry.js";
 
 /**
  * The full set of known editions.
@@ -217,12 +219,14 @@ export const FileDescriptorSet: MessageCodec<FileDescriptorSet> = {
       const v = message.file;
       if (v.length !== 0 || emit) json["file"] = v.map((x) => FileDescriptorProto.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.FileDescriptorSet", message, json, options);
     return json;
   },
   toJsonString(message: FileDescriptorSet, options?: JsonWriteOptions): string {
     return jsonEncodeString(FileDescriptorSet, message, options);
   },
   writeJson(message: FileDescriptorSet, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(FileDescriptorSet.toJson(message, options));
     const emit = options?.emitDefaultValues === true;
     let s = "";
     let st = 0;
@@ -262,6 +266,7 @@ export const FileDescriptorSet: MessageCodec<FileDescriptorSet> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FileDescriptorSet", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.FileDescriptorSet", object, ["file"], []);
     }
@@ -1805,12 +1810,14 @@ export const ExtensionRangeOptions: MessageCodec<ExtensionRangeOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.ExtensionRangeOptions", message, json, options);
     return json;
   },
   toJsonString(message: ExtensionRangeOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(ExtensionRangeOptions, message, options);
   },
   writeJson(message: ExtensionRangeOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(ExtensionRangeOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     const enumInt = options?.enumAsInteger === true;
@@ -1898,6 +1905,7 @@ export const ExtensionRangeOptions: MessageCodec<ExtensionRangeOptions> = {
         if (e !== undefined) message.verification = e as ExtensionRangeOptions_VerificationState;
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.ExtensionRangeOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.ExtensionRangeOptions", object, ["uninterpretedOption","uninterpreted_option","declaration","features","verification"], [["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -4471,12 +4479,14 @@ export const FileOptions: MessageCodec<FileOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.FileOptions", message, json, options);
     return json;
   },
   toJsonString(message: FileOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(FileOptions, message, options);
   },
   writeJson(message: FileOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(FileOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     const enumInt = options?.enumAsInteger === true;
@@ -4722,6 +4732,7 @@ export const FileOptions: MessageCodec<FileOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FileOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.FileOptions", object, ["javaPackage","java_package","javaOuterClassname","java_outer_classname","javaMultipleFiles","java_multiple_files","javaGenerateEqualsAndHash","java_generate_equals_and_hash","javaStringCheckUtf8","java_string_check_utf8","optimizeFor","optimize_for","goPackage","go_package","ccGenericServices","cc_generic_services","javaGenericServices","java_generic_services","pyGenericServices","py_generic_services","deprecated","ccEnableArenas","cc_enable_arenas","objcClassPrefix","objc_class_prefix","csharpNamespace","csharp_namespace","swiftPrefix","swift_prefix","phpClassPrefix","php_class_prefix","phpNamespace","php_namespace","phpMetadataNamespace","php_metadata_namespace","rubyPackage","ruby_package","features","uninterpretedOption","uninterpreted_option"], [["javaPackage","java_package"],["javaOuterClassname","java_outer_classname"],["javaMultipleFiles","java_multiple_files"],["javaGenerateEqualsAndHash","java_generate_equals_and_hash"],["javaStringCheckUtf8","java_string_check_utf8"],["optimizeFor","optimize_for"],["goPackage","go_package"],["ccGenericServices","cc_generic_services"],["javaGenericServices","java_generic_services"],["pyGenericServices","py_generic_services"],["ccEnableArenas","cc_enable_arenas"],["objcClassPrefix","objc_class_prefix"],["csharpNamespace","csharp_namespace"],["swiftPrefix","swift_prefix"],["phpClassPrefix","php_class_prefix"],["phpNamespace","php_namespace"],["phpMetadataNamespace","php_metadata_namespace"],["rubyPackage","ruby_package"],["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -5014,12 +5025,14 @@ export const MessageOptions: MessageCodec<MessageOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.MessageOptions", message, json, options);
     return json;
   },
   toJsonString(message: MessageOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(MessageOptions, message, options);
   },
   writeJson(message: MessageOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(MessageOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     let s = "";
@@ -5119,6 +5132,7 @@ export const MessageOptions: MessageCodec<MessageOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.MessageOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.MessageOptions", object, ["messageSetWireFormat","message_set_wire_format","noStandardDescriptorAccessor","no_standard_descriptor_accessor","deprecated","mapEntry","map_entry","deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts","features","uninterpretedOption","uninterpreted_option"], [["messageSetWireFormat","message_set_wire_format"],["noStandardDescriptorAccessor","no_standard_descriptor_accessor"],["mapEntry","map_entry"],["deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts"],["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -5537,12 +5551,14 @@ export const FieldOptions: MessageCodec<FieldOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.FieldOptions", message, json, options);
     return json;
   },
   toJsonString(message: FieldOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(FieldOptions, message, options);
   },
   writeJson(message: FieldOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(FieldOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     const enumInt = options?.enumAsInteger === true;
@@ -5746,6 +5762,7 @@ export const FieldOptions: MessageCodec<FieldOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FieldOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.FieldOptions", object, ["ctype","packed","jstype","lazy","unverifiedLazy","unverified_lazy","deprecated","weak","debugRedact","debug_redact","retention","targets","editionDefaults","edition_defaults","features","featureSupport","feature_support","uninterpretedOption","uninterpreted_option"], [["unverifiedLazy","unverified_lazy"],["debugRedact","debug_redact"],["editionDefaults","edition_defaults"],["featureSupport","feature_support"],["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -6416,12 +6433,14 @@ export const OneofOptions: MessageCodec<OneofOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.OneofOptions", message, json, options);
     return json;
   },
   toJsonString(message: OneofOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(OneofOptions, message, options);
   },
   writeJson(message: OneofOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(OneofOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     let s = "";
@@ -6472,6 +6491,7 @@ export const OneofOptions: MessageCodec<OneofOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.OneofOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.OneofOptions", object, ["features","uninterpretedOption","uninterpreted_option"], [["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -6644,12 +6664,14 @@ export const EnumOptions: MessageCodec<EnumOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.EnumOptions", message, json, options);
     return json;
   },
   toJsonString(message: EnumOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(EnumOptions, message, options);
   },
   writeJson(message: EnumOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(EnumOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     let s = "";
@@ -6729,6 +6751,7 @@ export const EnumOptions: MessageCodec<EnumOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.EnumOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.EnumOptions", object, ["allowAlias","allow_alias","deprecated","deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts","features","uninterpretedOption","uninterpreted_option"], [["allowAlias","allow_alias"],["deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts"],["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -6899,12 +6922,14 @@ export const EnumValueOptions: MessageCodec<EnumValueOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.EnumValueOptions", message, json, options);
     return json;
   },
   toJsonString(message: EnumValueOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(EnumValueOptions, message, options);
   },
   writeJson(message: EnumValueOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(EnumValueOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     let s = "";
@@ -6984,6 +7009,7 @@ export const EnumValueOptions: MessageCodec<EnumValueOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.EnumValueOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.EnumValueOptions", object, ["deprecated","features","debugRedact","debug_redact","featureSupport","feature_support","uninterpretedOption","uninterpreted_option"], [["debugRedact","debug_redact"],["featureSupport","feature_support"],["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -7109,12 +7135,14 @@ export const ServiceOptions: MessageCodec<ServiceOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.ServiceOptions", message, json, options);
     return json;
   },
   toJsonString(message: ServiceOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(ServiceOptions, message, options);
   },
   writeJson(message: ServiceOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(ServiceOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     let s = "";
@@ -7174,6 +7202,7 @@ export const ServiceOptions: MessageCodec<ServiceOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.ServiceOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.ServiceOptions", object, ["features","deprecated","uninterpretedOption","uninterpreted_option"], [["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -7323,12 +7352,14 @@ export const MethodOptions: MessageCodec<MethodOptions> = {
       const v = message.uninterpretedOption;
       if (v.length !== 0 || emit) json[proto ? "uninterpreted_option" : "uninterpretedOption"] = v.map((x) => UninterpretedOption.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.MethodOptions", message, json, options);
     return json;
   },
   toJsonString(message: MethodOptions, options?: JsonWriteOptions): string {
     return jsonEncodeString(MethodOptions, message, options);
   },
   writeJson(message: MethodOptions, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(MethodOptions.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     const enumInt = options?.enumAsInteger === true;
@@ -7404,6 +7435,7 @@ export const MethodOptions: MessageCodec<MethodOptions> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.MethodOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.MethodOptions", object, ["deprecated","idempotencyLevel","idempotency_level","features","uninterpretedOption","uninterpreted_option"], [["idempotencyLevel","idempotency_level"],["uninterpretedOption","uninterpreted_option"]]);
     }
@@ -8113,12 +8145,14 @@ export const FeatureSet: MessageCodec<FeatureSet> = {
       const v = message.defaultSymbolVisibility;
       if (v !== undefined) json[proto ? "default_symbol_visibility" : "defaultSymbolVisibility"] = jsonWriteEnum(FeatureSet_VisibilityFeature_DefaultSymbolVisibility$json, v, enumInt);
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.FeatureSet", message, json, options);
     return json;
   },
   toJsonString(message: FeatureSet, options?: JsonWriteOptions): string {
     return jsonEncodeString(FeatureSet, message, options);
   },
   writeJson(message: FeatureSet, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(FeatureSet.toJson(message, options));
     const proto = options?.useProtoFieldName === true;
     const enumInt = options?.enumAsInteger === true;
     let s = "";
@@ -8250,6 +8284,7 @@ export const FeatureSet: MessageCodec<FeatureSet> = {
         if (e !== undefined) message.defaultSymbolVisibility = e as FeatureSet_VisibilityFeature_DefaultSymbolVisibility;
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FeatureSet", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.FeatureSet", object, ["fieldPresence","field_presence","enumType","enum_type","repeatedFieldEncoding","repeated_field_encoding","utf8Validation","utf8_validation","messageEncoding","message_encoding","jsonFormat","json_format","enforceNamingStyle","enforce_naming_style","defaultSymbolVisibility","default_symbol_visibility"], [["fieldPresence","field_presence"],["enumType","enum_type"],["repeatedFieldEncoding","repeated_field_encoding"],["utf8Validation","utf8_validation"],["messageEncoding","message_encoding"],["jsonFormat","json_format"],["enforceNamingStyle","enforce_naming_style"],["defaultSymbolVisibility","default_symbol_visibility"]]);
     }
@@ -9069,12 +9104,14 @@ export const SourceCodeInfo: MessageCodec<SourceCodeInfo> = {
       const v = message.location;
       if (v.length !== 0 || emit) json["location"] = v.map((x) => SourceCodeInfo_Location.toJson(x, options));
     }
+    if (message.$unknown !== undefined) jsonWriteExtensions("google.protobuf.SourceCodeInfo", message, json, options);
     return json;
   },
   toJsonString(message: SourceCodeInfo, options?: JsonWriteOptions): string {
     return jsonEncodeString(SourceCodeInfo, message, options);
   },
   writeJson(message: SourceCodeInfo, options: JsonWriteOptions | undefined): string {
+    if (message.$unknown !== undefined) return JSON.stringify(SourceCodeInfo.toJson(message, options));
     const emit = options?.emitDefaultValues === true;
     let s = "";
     let st = 0;
@@ -9114,6 +9151,7 @@ export const SourceCodeInfo: MessageCodec<SourceCodeInfo> = {
         }
       }
     }
+    if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.SourceCodeInfo", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
       throw jsonUnknownKeys("google.protobuf.SourceCodeInfo", object, ["location"], []);
     }

@@ -91,8 +91,48 @@ export interface JsonReadOptions {
   readonly maxDepth?: number;
 }
 
-/** Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`. */
+/**
+ * Looks up message codecs by fully-qualified name, e.g. to pack and unpack `google.protobuf.Any`, and
+ * extensions, for the `"[pkg.ext]"` keys of JSON. The extension lookups are optional so that a
+ * registry of messages alone (`{ getMessage }`) stays a registry; without them JSON has no extensions.
+ */
 export interface TypeRegistry {
   getMessage(typeName: string): MessageCodec<object> | undefined;
+  /** The extension of this fully-qualified name (`pkg.ext`, `pkg.Msg.ext` when nested). */
+  getExtension?(typeName: string): ExtensionCodec | undefined;
+  /** The extension of message type `extendee` with this field number. */
+  getExtensionFor?(extendee: string, number: number): ExtensionCodec | undefined;
+}
+
+/**
+ * What the runtime needs of one extension (the `Extension` every generated `extend` field is, which
+ * adds the extended message's type). Extension values live in the extended message's `$unknown` as
+ * their wire records, so binary encoding and decoding never look at extensions; these functions move a
+ * value between those records and a holder `{ value }`: `read` reads records (all of one field number)
+ * into it, `write` writes it as records, `toJson` stores it under `"[typeName]"` in a JSON object and
+ * `readJson` reads it from that key's JSON value. `read` and `readJson` are the same generated code as a
+ * message field's.
+ */
+export interface ExtensionCodec<V = unknown> {
+  /** Fully-qualified name of the extension field, e.g. `pkg.ext` (its JSON key is `[pkg.ext]`). */
+  readonly typeName: string;
+  /** Fully-qualified name of the message type it extends. */
+  readonly extendee: string;
+  /** Field number. */
+  readonly number: number;
+  /** Is it a repeated field (its holder starts as `[]`)? */
+  readonly repeated: boolean;
+  /** The value of an unset extension: its `[default = …]` or zero value, `[]`, or an empty message. */
+  defaultValue(): V;
+  read(reader: BinaryReader, end: number, depth: number, holder: ExtensionHolder<V>): void;
+  write(holder: ExtensionHolder<V>, writer: BinaryWriter): void;
+  toJson(holder: ExtensionHolder<V>, options: JsonWriteOptions | undefined, json: JsonObject): void;
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number, holder: ExtensionHolder<V>): void;
+}
+
+/** An extension value on its way to or from wire records: unset is `undefined` (or `[]` when repeated). */
+export interface ExtensionHolder<V> {
+  value: V | undefined;
+  $unknown?: Uint8Array;
 }
 

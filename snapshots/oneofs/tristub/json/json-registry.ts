@@ -2,7 +2,8 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import type { MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
+import { createTypeRegistry } from "./json-codec.js";
+import type { ExtensionCodec, MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
 
 /**
  * The registry `google.protobuf.Any` falls back to when no `registry` option is given: the output's own
@@ -30,20 +31,18 @@ export function getDefaultTypeRegistry(): TypeRegistry | undefined {
 }
 
 /**
- * A {@link TypeRegistry} whose codecs are listed on first use. `tristub-registry.ts` imports every
- * message module and is itself imported by `google/protobuf/any.ts`: in that import cycle the codecs
- * may not be initialised yet while the registry module runs, so it must not touch them until a lookup.
+ * A {@link TypeRegistry} whose codecs (messages and extensions) are listed on first use.
+ * `tristub-registry.ts` imports every message module and is itself imported by
+ * `google/protobuf/any.ts`: in that import cycle the codecs may not be initialised yet while the
+ * registry module runs, so it must not touch them until a lookup.
  */
-export function createLazyTypeRegistry(codecs: () => readonly MessageCodec<object>[]): TypeRegistry {
-  let byName: Map<string, MessageCodec<object>> | undefined;
+export function createLazyTypeRegistry(codecs: () => readonly (MessageCodec<object> | ExtensionCodec)[]): TypeRegistry {
+  let registry: TypeRegistry | undefined;
+  const get = (): TypeRegistry => (registry ??= createTypeRegistry(codecs()));
   return {
-    getMessage(typeName) {
-      if (byName === undefined) {
-        byName = new Map();
-        for (const codec of codecs()) byName.set(codec.typeName, codec);
-      }
-      return byName.get(typeName);
-    },
+    getMessage: (typeName) => get().getMessage(typeName),
+    getExtension: (typeName) => get().getExtension?.(typeName),
+    getExtensionFor: (extendee, number) => get().getExtensionFor?.(extendee, number),
   };
 }
 

@@ -4,14 +4,30 @@
 
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import { protobufStackOverflow } from "../protobuf/message-codec.js";
-import type { JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
+import type { ExtensionCodec, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "../protobuf/message-type.js";
 import { ProtobufError } from "../protobuf/protobuf-error.js";
 
-/** Builds a {@link TypeRegistry} over the given codecs (later ones win on duplicate names). */
-export function createTypeRegistry(codecs: readonly MessageCodec<object>[]): TypeRegistry {
-  const byName = new Map<string, MessageCodec<object>>();
-  for (const codec of codecs) byName.set(codec.typeName, codec);
-  return { getMessage: (typeName) => byName.get(typeName) };
+/**
+ * Builds a {@link TypeRegistry} over the given message codecs and generated extensions (later ones
+ * win on duplicate names): messages for `google.protobuf.Any`, extensions for `"[pkg.ext]"` JSON keys.
+ */
+export function createTypeRegistry(types: readonly (MessageCodec<object> | ExtensionCodec)[]): TypeRegistry {
+  const messages = new Map<string, MessageCodec<object>>();
+  const extensions = new Map<string, ExtensionCodec>();
+  const byNumber = new Map<string, ExtensionCodec>();
+  for (const type of types) {
+    if (!("extendee" in type)) {
+      messages.set(type.typeName, type);
+      continue;
+    }
+    extensions.set(type.typeName, type);
+    byNumber.set(`${type.extendee}/${type.number}`, type);
+  }
+  return {
+    getMessage: (typeName) => messages.get(typeName),
+    getExtension: (typeName) => extensions.get(typeName),
+    getExtensionFor: (extendee, number) => byNumber.get(`${extendee}/${number}`),
+  };
 }
 
 const jsonNoOptions: JsonReadOptions = {};
