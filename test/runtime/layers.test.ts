@@ -94,7 +94,9 @@ describe("runtime template layers", () => {
   it("the public entry only re-exports declared names, and names the public API", () => {
     const manifest = buildRuntimeManifest(sources);
     expect(manifest.publicNames.size).toBeGreaterThan(20);
-    expect(manifest.publicNames.size).toBeLessThanOrEqual(60);
+    // The whole public API, opt-in parts included (extensions, health, …); a greet output's entry, which
+    // carries only what it uses, keeps to 60 (next test).
+    expect(manifest.publicNames.size).toBeLessThanOrEqual(90);
     for (const name of ["createTripleServer", "TripleError", "Code", "isEnded", "HandlerContext", "ClientOptions"]) {
       expect(manifest.publicNames.has(name), name).toBe(true);
     }
