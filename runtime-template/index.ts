@@ -8,10 +8,10 @@ export { type MethodInfo, type MethodKind } from "./protocol/method-info.js";
 export {
   type Interceptor,
   type InterceptorNext,
-  type UnaryRequest,
-  type StreamRequest,
-  type UnaryResponse,
-  type StreamResponse,
+  type InterceptedUnaryRequest,
+  type InterceptedStreamRequest,
+  type InterceptedUnaryResponse,
+  type InterceptedStreamResponse,
 } from "./protocol/interceptor.js";
 export { ProtobufError } from "./protobuf/protobuf-error.js";
 export {

@@ -1,4 +1,4 @@
-import type { StreamResponse } from "../protocol/interceptor.js";
+import type { InterceptedStreamResponse } from "../protocol/interceptor.js";
 import { Code } from "../protocol/status-code.js";
 import { streamEndedError, TripleError } from "../protocol/triple-error.js";
 import type { CallOptions } from "./call-options.js";
@@ -59,12 +59,12 @@ export interface ClientInterceptedResponses<O> {
  * interceptors return. A chain that failed (an interceptor threw) fails every read with its error.
  */
 export function clientInterceptedResponses<O>(
-  response: Promise<StreamResponse>,
+  response: Promise<InterceptedStreamResponse>,
   options: CallOptions | undefined,
   link: ClientLinkedSignal,
 ): ClientInterceptedResponses<O> {
   let iterator: AsyncIterator<object> | undefined;
-  let known: StreamResponse | undefined;
+  let known: InterceptedStreamResponse | undefined;
   let ended = false;
   let resolveTrailers!: (trailers: Headers) => void;
   const trailers = new Promise<Headers>((resolve) => (resolveTrailers = resolve));

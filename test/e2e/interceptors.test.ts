@@ -9,8 +9,8 @@ import {
   codeName,
   TripleError,
   type Interceptor,
-  type StreamResponse,
-  type UnaryResponse,
+  type InterceptedStreamResponse,
+  type InterceptedUnaryResponse,
 } from "../../snapshots/services/tristub-runtime.js";
 import { collect, deferred, expectCode, sleep, useE2E, withTimeout } from "../support/e2e.js";
 
@@ -250,10 +250,10 @@ describe("interceptors", () => {
       try {
         const response = await next(request);
         if (!response.stream) {
-          trailers.push(`unary ${(response as UnaryResponse).trailer.get("x-t")}`);
+          trailers.push(`unary ${(response as InterceptedUnaryResponse).trailer.get("x-t")}`);
           return response;
         }
-        const streamed = response as StreamResponse;
+        const streamed = response as InterceptedStreamResponse;
         return {
           ...streamed,
           message: (async function* () {
