@@ -6,7 +6,7 @@ import type { MessageCodec, TypeRegistry } from "./tristub/protobuf/message-type
 import { ClientCompatRequest, ClientCompatRequest_Cancel, ClientCompatResponse, ClientErrorResult, ClientResponseResult, WireDetails } from "./connectrpc/conformance/v1/client_compat.js";
 import { Config, ConfigCase, Features, TLSCreds } from "./connectrpc/conformance/v1/config.js";
 import { ServerCompatRequest, ServerCompatResponse } from "./connectrpc/conformance/v1/server_compat.js";
-import { BidiStreamRequest, BidiStreamResponse, ClientStreamRequest, ClientStreamResponse, ConformancePayload, ConformancePayload_ConnectGetInfo, ConformancePayload_RequestInfo, Error$, Header, IdempotentUnaryRequest, IdempotentUnaryResponse, MessageContents, RawHTTPRequest, RawHTTPRequest_EncodedQueryParam, RawHTTPResponse, ServerStreamRequest, ServerStreamResponse, StreamContents, StreamContents_StreamItem, StreamResponseDefinition, UnaryRequest$, UnaryResponse$, UnaryResponseDefinition, UnimplementedRequest, UnimplementedResponse } from "./connectrpc/conformance/v1/service.js";
+import { BidiStreamRequest, BidiStreamResponse, ClientStreamRequest, ClientStreamResponse, ConformancePayload, ConformancePayload_ConnectGetInfo, ConformancePayload_RequestInfo, Error$, Header, IdempotentUnaryRequest, IdempotentUnaryResponse, MessageContents, RawHTTPRequest, RawHTTPRequest_EncodedQueryParam, RawHTTPResponse, ServerStreamRequest, ServerStreamResponse, StreamContents, StreamContents_StreamItem, StreamResponseDefinition, UnaryRequest, UnaryResponse, UnaryResponseDefinition, UnimplementedRequest, UnimplementedResponse } from "./connectrpc/conformance/v1/service.js";
 import { TestCase, TestCase_ExpandedSize, TestSuite } from "./connectrpc/conformance/v1/suite.js";
 import { Any } from "./google/protobuf/any.js";
 import { Empty } from "./google/protobuf/empty.js";
@@ -32,8 +32,8 @@ export const typeRegistry: TypeRegistry = createLazyTypeRegistry(() => [
   ServerCompatResponse as MessageCodec<object>,
   UnaryResponseDefinition as MessageCodec<object>,
   StreamResponseDefinition as MessageCodec<object>,
-  UnaryRequest$ as MessageCodec<object>,
-  UnaryResponse$ as MessageCodec<object>,
+  UnaryRequest as MessageCodec<object>,
+  UnaryResponse as MessageCodec<object>,
   IdempotentUnaryRequest as MessageCodec<object>,
   IdempotentUnaryResponse as MessageCodec<object>,
   ServerStreamRequest as MessageCodec<object>,

@@ -26,7 +26,7 @@ interface InterceptedCall {
 }
 
 /** A unary call as an interceptor sees it: one request message. */
-export interface UnaryRequest<I extends object = object> extends InterceptedCall {
+export interface InterceptedUnaryRequest<I extends object = object> extends InterceptedCall {
   readonly stream: false;
   readonly message: I;
 }
@@ -35,7 +35,7 @@ export interface UnaryRequest<I extends object = object> extends InterceptedCall
  * A streaming call (client, server or bidi) as an interceptor sees it: the request messages as an async
  * iterable (a server-streaming call's one request is a stream of one). Wrap it to inspect or replace them.
  */
-export interface StreamRequest<I extends object = object> extends InterceptedCall {
+export interface InterceptedStreamRequest<I extends object = object> extends InterceptedCall {
   readonly stream: true;
   readonly message: AsyncIterable<I>;
 }
@@ -44,7 +44,7 @@ export interface StreamRequest<I extends object = object> extends InterceptedCal
  * The outcome of a unary call: the response message, headers and trailers. Headers and trailers may be
  * changed in place (server side: before the call's response is sent; client side: before the caller sees them).
  */
-export interface UnaryResponse<O extends object = object> {
+export interface InterceptedUnaryResponse<O extends object = object> {
   readonly stream: false;
   readonly header: Headers;
   readonly message: O;
@@ -56,7 +56,7 @@ export interface UnaryResponse<O extends object = object> {
  * messages as an async iterable, and trailers (complete once that iterable ended). A client- streaming
  * call's one response is a stream of one. Errors of the call are thrown by the iterable.
  */
-export interface StreamResponse<O extends object = object> {
+export interface InterceptedStreamResponse<O extends object = object> {
   readonly stream: true;
   readonly header: Headers;
   readonly message: AsyncIterable<O>;
@@ -64,7 +64,7 @@ export interface StreamResponse<O extends object = object> {
 }
 
 /** The rest of the chain: the next interceptor, or at the end the call itself (client) or the handler (server). */
-export type InterceptorNext = (request: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
+export type InterceptorNext = (request: InterceptedUnaryRequest | InterceptedStreamRequest) => Promise<InterceptedUnaryResponse | InterceptedStreamResponse>;
 
 /**
  * Code that runs around every call, on a client or a server: `(next) => async (request) => response`.

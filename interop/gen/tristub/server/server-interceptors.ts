@@ -2,7 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { type Interceptor, type StreamRequest, type StreamResponse, type UnaryRequest, type UnaryResponse, interceptorsApply, interceptorsCopyHeaders } from "../protocol/interceptor.js";
+import { type InterceptedStreamRequest, type InterceptedStreamResponse, type InterceptedUnaryRequest, type InterceptedUnaryResponse, type Interceptor, interceptorsApply, interceptorsCopyHeaders } from "../protocol/interceptor.js";
 import { MessageChannel } from "../protocol/message-channel.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code } from "../protocol/status-code.js";
@@ -22,12 +22,12 @@ export function serverInterceptRoute(route: ServerRoute, interceptors: readonly 
     return {
       method,
       unary: async (message: object, ctx: HandlerContext) => {
-        const next = interceptorsApply(interceptors, async (request): Promise<UnaryResponse> => {
+        const next = interceptorsApply(interceptors, async (request): Promise<InterceptedUnaryResponse> => {
           if (request.stream) throw serverInterceptorMisuse(method);
           const output = await unary(request.message, ctx);
           return { stream: false, header: ctx.responseHeaders, message: output, trailer: ctx.responseTrailers };
         });
-        const response = await next(serverInterceptedRequest(method, ctx, false, message) as UnaryRequest);
+        const response = await next(serverInterceptedRequest(method, ctx, false, message) as InterceptedUnaryRequest);
         if (response.stream) throw serverInterceptorMisuse(method);
         interceptorsCopyHeaders(ctx.responseHeaders, response.header);
         interceptorsCopyHeaders(ctx.responseTrailers, response.trailer);
@@ -42,7 +42,7 @@ export function serverInterceptRoute(route: ServerRoute, interceptors: readonly 
       const ctx = call.ctx;
       const next = interceptorsApply(interceptors, (request) => serverRunIntercepted(method, run, request, ctx));
       const requests: AsyncIterable<object> = { [Symbol.asyncIterator]: () => ({ next: () => call.next() }) };
-      const response = await next(serverInterceptedRequest(method, ctx, true, requests) as StreamRequest);
+      const response = await next(serverInterceptedRequest(method, ctx, true, requests) as InterceptedStreamRequest);
       if (!response.stream) throw serverInterceptorMisuse(method);
       // Response headers go out with the first message: interceptors set them before it passes.
       let first = true;
@@ -63,7 +63,7 @@ function serverInterceptedRequest(
   ctx: HandlerContext,
   stream: boolean,
   message: object | AsyncIterable<object>,
-): UnaryRequest | StreamRequest {
+): InterceptedUnaryRequest | InterceptedStreamRequest {
   return {
     stream,
     method,
@@ -75,7 +75,7 @@ function serverInterceptedRequest(
       const { address, port } = ctx.peer;
       return { address, port };
     },
-  } as UnaryRequest | StreamRequest;
+  } as InterceptedUnaryRequest | InterceptedStreamRequest;
 }
 
 /**
@@ -86,9 +86,9 @@ function serverInterceptedRequest(
 function serverRunIntercepted(
   method: MethodInfo<object, object>,
   run: (call: ServerStreamCall<object, object>) => Promise<void>,
-  request: UnaryRequest | StreamRequest,
+  request: InterceptedUnaryRequest | InterceptedStreamRequest,
   ctx: HandlerContext,
-): Promise<StreamResponse> {
+): Promise<InterceptedStreamResponse> {
   if (!request.stream) return Promise.reject(serverInterceptorMisuse(method));
   const requests = request.message[Symbol.asyncIterator]() as AsyncIterator<object, undefined>;
   const responses = new MessageChannel<object>();

@@ -6,7 +6,7 @@ import type { CallOptions, SendOptions } from "./call-options.js";
 import type { BidiStreamingCall } from "./call-shapes.js";
 import { clientInterceptedResponses, clientLinkSignal, clientPump } from "./client-intercepted-responses.js";
 import type { ClientConfig } from "./client-options.js";
-import { type InterceptorNext, type StreamRequest, type StreamResponse, type UnaryRequest, type UnaryResponse, interceptorsApply, interceptorsCopyHeaders } from "../protocol/interceptor.js";
+import { type InterceptedStreamRequest, type InterceptedStreamResponse, type InterceptedUnaryRequest, type InterceptedUnaryResponse, type InterceptorNext, interceptorsApply, interceptorsCopyHeaders } from "../protocol/interceptor.js";
 import { MessageChannel } from "../protocol/message-channel.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code } from "../protocol/status-code.js";
@@ -21,14 +21,14 @@ export function clientInterceptUnary<I extends object, O extends object>(
   invoke: (request: I, options: CallOptions) => Promise<O>,
 ): Promise<O> {
   const signal = options?.signal ?? new AbortController().signal;
-  const next = clientChain(config, async (req): Promise<UnaryResponse> => {
+  const next = clientChain(config, async (req): Promise<InterceptedUnaryResponse> => {
     if (req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
     const message = await invoke(req.message as I, clientAttemptOptions(req, header, trailer));
     return { stream: false, header, message, trailer };
   });
-  return next(clientInterceptedRequest(config, method, options, signal, false, request) as UnaryRequest).then((response) => {
+  return next(clientInterceptedRequest(config, method, options, signal, false, request) as InterceptedUnaryRequest).then((response) => {
     if (response.stream) throw clientInterceptorMisuse(method);
     options?.onHeader?.(response.header);
     options?.onTrailer?.(response.trailer);
@@ -45,7 +45,7 @@ export function clientInterceptBidiStream<I extends object, O extends object>(
 ): BidiStreamingCall<I, O> {
   const link = clientLinkSignal(options?.signal);
   const sendOptions = new WeakMap<object, SendOptions>();
-  const next = clientChain(config, async (req): Promise<StreamResponse> => {
+  const next = clientChain(config, async (req): Promise<InterceptedStreamResponse> => {
     if (!req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
@@ -55,7 +55,7 @@ export function clientInterceptBidiStream<I extends object, O extends object>(
     return { stream: true, header, message: call, trailer };
   });
   const requests = new MessageChannel<I>();
-  const response = clientStreamResponse(method, next(clientInterceptedRequest(config, method, options, link.signal, true, requests) as StreamRequest));
+  const response = clientStreamResponse(method, next(clientInterceptedRequest(config, method, options, link.signal, true, requests) as InterceptedStreamRequest));
   response.catch((error: unknown) => requests.abandon(error));
   const responses = clientInterceptedResponses<O>(response, options, link);
   return {
@@ -90,14 +90,14 @@ function clientInterceptedRequest(
   signal: AbortSignal,
   stream: boolean,
   message: object | AsyncIterable<object>,
-): UnaryRequest | StreamRequest {
+): InterceptedUnaryRequest | InterceptedStreamRequest {
   const header = new Headers(config.headers);
   if (options?.headers !== undefined) new Headers(options.headers).forEach((value, name) => header.set(name, value));
-  return { stream, method, header, message, signal, timeoutMs: options?.timeoutMs ?? config.timeoutMs, peer: undefined } as UnaryRequest | StreamRequest;
+  return { stream, method, header, message, signal, timeoutMs: options?.timeoutMs ?? config.timeoutMs, peer: undefined } as InterceptedUnaryRequest | InterceptedStreamRequest;
 }
 
 /** The options the call itself runs with: what the interceptors passed on; response metadata lands in `header` / `trailer`. */
-function clientAttemptOptions(req: UnaryRequest | StreamRequest, header: Headers, trailer: Headers): CallOptions {
+function clientAttemptOptions(req: InterceptedUnaryRequest | InterceptedStreamRequest, header: Headers, trailer: Headers): CallOptions {
   const options: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {
     signal: req.signal,
     headers: req.header,
@@ -108,7 +108,7 @@ function clientAttemptOptions(req: UnaryRequest | StreamRequest, header: Headers
   return options;
 }
 
-function clientStreamResponse(method: MethodInfo<object, object>, response: Promise<UnaryResponse | StreamResponse>): Promise<StreamResponse> {
+function clientStreamResponse(method: MethodInfo<object, object>, response: Promise<InterceptedUnaryResponse | InterceptedStreamResponse>): Promise<InterceptedStreamResponse> {
   return response.then((r) => {
     if (!r.stream) throw clientInterceptorMisuse(method);
     return r;

@@ -4,7 +4,7 @@
 
 import type { CallOptions } from "./call-options.js";
 import type { ClientConfig } from "./client-options.js";
-import { type InterceptorNext, type StreamRequest, type UnaryRequest, type UnaryResponse, interceptorsApply, interceptorsCopyHeaders } from "../protocol/interceptor.js";
+import { type InterceptedStreamRequest, type InterceptedUnaryRequest, type InterceptedUnaryResponse, type InterceptorNext, interceptorsApply, interceptorsCopyHeaders } from "../protocol/interceptor.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code } from "../protocol/status-code.js";
 import { TripleError } from "../protocol/triple-error.js";
@@ -18,14 +18,14 @@ export function clientInterceptUnary<I extends object, O extends object>(
   invoke: (request: I, options: CallOptions) => Promise<O>,
 ): Promise<O> {
   const signal = options?.signal ?? new AbortController().signal;
-  const next = clientChain(config, async (req): Promise<UnaryResponse> => {
+  const next = clientChain(config, async (req): Promise<InterceptedUnaryResponse> => {
     if (req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
     const message = await invoke(req.message as I, clientAttemptOptions(req, header, trailer));
     return { stream: false, header, message, trailer };
   });
-  return next(clientInterceptedRequest(config, method, options, signal, false, request) as UnaryRequest).then((response) => {
+  return next(clientInterceptedRequest(config, method, options, signal, false, request) as InterceptedUnaryRequest).then((response) => {
     if (response.stream) throw clientInterceptorMisuse(method);
     options?.onHeader?.(response.header);
     options?.onTrailer?.(response.trailer);
@@ -48,14 +48,14 @@ function clientInterceptedRequest(
   signal: AbortSignal,
   stream: boolean,
   message: object | AsyncIterable<object>,
-): UnaryRequest | StreamRequest {
+): InterceptedUnaryRequest | InterceptedStreamRequest {
   const header = new Headers(config.headers);
   if (options?.headers !== undefined) new Headers(options.headers).forEach((value, name) => header.set(name, value));
-  return { stream, method, header, message, signal, timeoutMs: options?.timeoutMs ?? config.timeoutMs, peer: undefined } as UnaryRequest | StreamRequest;
+  return { stream, method, header, message, signal, timeoutMs: options?.timeoutMs ?? config.timeoutMs, peer: undefined } as InterceptedUnaryRequest | InterceptedStreamRequest;
 }
 
 /** The options the call itself runs with: what the interceptors passed on; response metadata lands in `header` / `trailer`. */
-function clientAttemptOptions(req: UnaryRequest | StreamRequest, header: Headers, trailer: Headers): CallOptions {
+function clientAttemptOptions(req: InterceptedUnaryRequest | InterceptedStreamRequest, header: Headers, trailer: Headers): CallOptions {
   const options: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {
     signal: req.signal,
     headers: req.header,

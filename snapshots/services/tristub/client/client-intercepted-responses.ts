@@ -3,7 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import type { CallOptions } from "./call-options.js";
-import type { StreamResponse } from "../protocol/interceptor.js";
+import type { InterceptedStreamResponse } from "../protocol/interceptor.js";
 import { Code } from "../protocol/status-code.js";
 import { TripleError, streamEndedError } from "../protocol/triple-error.js";
 
@@ -63,12 +63,12 @@ export interface ClientInterceptedResponses<O> {
  * interceptors return. A chain that failed (an interceptor threw) fails every read with its error.
  */
 export function clientInterceptedResponses<O>(
-  response: Promise<StreamResponse>,
+  response: Promise<InterceptedStreamResponse>,
   options: CallOptions | undefined,
   link: ClientLinkedSignal,
 ): ClientInterceptedResponses<O> {
   let iterator: AsyncIterator<object> | undefined;
-  let known: StreamResponse | undefined;
+  let known: InterceptedStreamResponse | undefined;
   let ended = false;
   let resolveTrailers!: (trailers: Headers) => void;
   const trailers = new Promise<Headers>((resolve) => (resolveTrailers = resolve));

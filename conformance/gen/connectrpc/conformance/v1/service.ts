@@ -633,7 +633,7 @@ export const StreamResponseDefinition: MessageCodec<StreamResponseDefinition> = 
 /**
  * @generated from message connectrpc.conformance.v1.UnaryRequest
  */
-export interface UnaryRequest$ {
+export interface UnaryRequest {
   /**
    * The response definition which should be returned in the conformance payload
    *
@@ -650,21 +650,21 @@ export interface UnaryRequest$ {
   $unknown?: Uint8Array;
 }
 
-/** Construction, binary and JSON codecs of {@link UnaryRequest$ } (`connectrpc.conformance.v1.UnaryRequest`). */
-export const UnaryRequest$: MessageCodec<UnaryRequest$> = {
+/** Construction, binary and JSON codecs of {@link UnaryRequest } (`connectrpc.conformance.v1.UnaryRequest`). */
+export const UnaryRequest: MessageCodec<UnaryRequest> = {
   typeName: "connectrpc.conformance.v1.UnaryRequest",
-  create(init?: Partial<UnaryRequest$>): UnaryRequest$ {
-    const message: UnaryRequest$ = { responseDefinition: undefined, requestData: protobufEmptyBytes };
+  create(init?: Partial<UnaryRequest>): UnaryRequest {
+    const message: UnaryRequest = { responseDefinition: undefined, requestData: protobufEmptyBytes };
     if (init !== undefined) Object.assign(message, init);
     return message;
   },
-  encode(message: UnaryRequest$): Uint8Array {
-    return protobufEncode(UnaryRequest$, message);
+  encode(message: UnaryRequest): Uint8Array {
+    return protobufEncode(UnaryRequest, message);
   },
-  decode(bytes: Uint8Array, options?: BinaryDecodeOptions): UnaryRequest$ {
-    return protobufDecode(UnaryRequest$, bytes, options);
+  decode(bytes: Uint8Array, options?: BinaryDecodeOptions): UnaryRequest {
+    return protobufDecode(UnaryRequest, bytes, options);
   },
-  write(message: UnaryRequest$, writer: BinaryWriter): void {
+  write(message: UnaryRequest, writer: BinaryWriter): void {
     {
       const v = message.responseDefinition;
       if (v !== undefined) {
@@ -683,9 +683,9 @@ export const UnaryRequest$: MessageCodec<UnaryRequest$> = {
     }
     if (message.$unknown !== undefined) writer.raw(message.$unknown);
   },
-  read(reader: BinaryReader, end: number, depth: number, target: UnaryRequest$ | undefined, group: number): UnaryRequest$ {
+  read(reader: BinaryReader, end: number, depth: number, target: UnaryRequest | undefined, group: number): UnaryRequest {
     if (depth > reader.maxDepth) throw protobufDepthError("connectrpc.conformance.v1.UnaryRequest", reader.maxDepth);
-    const message: UnaryRequest$ = target ?? { responseDefinition: undefined, requestData: protobufEmptyBytes };
+    const message: UnaryRequest = target ?? { responseDefinition: undefined, requestData: protobufEmptyBytes };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag) {
@@ -710,7 +710,7 @@ export const UnaryRequest$: MessageCodec<UnaryRequest$> = {
     protobufCheckEnd(reader, end, group, "connectrpc.conformance.v1.UnaryRequest");
     return message;
   },
-  toJson(message: UnaryRequest$, options?: JsonWriteOptions): JsonValue {
+  toJson(message: UnaryRequest, options?: JsonWriteOptions): JsonValue {
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     const json: JsonObject = {};
@@ -724,10 +724,10 @@ export const UnaryRequest$: MessageCodec<UnaryRequest$> = {
     }
     return json;
   },
-  toJsonString(message: UnaryRequest$, options?: JsonWriteOptions): string {
-    return jsonEncodeString(UnaryRequest$, message, options);
+  toJsonString(message: UnaryRequest, options?: JsonWriteOptions): string {
+    return jsonEncodeString(UnaryRequest, message, options);
   },
-  writeJson(message: UnaryRequest$, options: JsonWriteOptions | undefined): string {
+  writeJson(message: UnaryRequest, options: JsonWriteOptions | undefined): string {
     const proto = options?.useProtoFieldName === true;
     const emit = options?.emitDefaultValues === true;
     let s = "";
@@ -742,16 +742,16 @@ export const UnaryRequest$: MessageCodec<UnaryRequest$> = {
     }
     return st === 0 ? "{}" : s + (st === 1 ? "}" : '"}');
   },
-  fromJson(json: JsonValue, options?: JsonReadOptions): UnaryRequest$ {
-    return jsonDecode(UnaryRequest$, json, options);
+  fromJson(json: JsonValue, options?: JsonReadOptions): UnaryRequest {
+    return jsonDecode(UnaryRequest, json, options);
   },
-  fromJsonString(json: string, options?: JsonReadOptions): UnaryRequest$ {
-    return jsonDecodeString(UnaryRequest$, json, options);
+  fromJsonString(json: string, options?: JsonReadOptions): UnaryRequest {
+    return jsonDecodeString(UnaryRequest, json, options);
   },
-  readJson(json: JsonValue, options: JsonReadOptions, depth: number): UnaryRequest$ {
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number): UnaryRequest {
     jsonCheckDepth(depth, options, "connectrpc.conformance.v1.UnaryRequest");
     const object = jsonExpectObject(json, "connectrpc.conformance.v1.UnaryRequest");
-    const message: UnaryRequest$ = { responseDefinition: undefined, requestData: protobufEmptyBytes };
+    const message: UnaryRequest = { responseDefinition: undefined, requestData: protobufEmptyBytes };
     let seen = 0;
     let v: JsonValue | undefined;
     v = object["responseDefinition"];
@@ -776,7 +776,7 @@ export const UnaryRequest$: MessageCodec<UnaryRequest$> = {
 /**
  * @generated from message connectrpc.conformance.v1.UnaryResponse
  */
-export interface UnaryResponse$ {
+export interface UnaryResponse {
   /**
    * The conformance payload to respond with.
    *
@@ -787,21 +787,21 @@ export interface UnaryResponse$ {
   $unknown?: Uint8Array;
 }
 
-/** Construction, binary and JSON codecs of {@link UnaryResponse$ } (`connectrpc.conformance.v1.UnaryResponse`). */
-export const UnaryResponse$: MessageCodec<UnaryResponse$> = {
+/** Construction, binary and JSON codecs of {@link UnaryResponse } (`connectrpc.conformance.v1.UnaryResponse`). */
+export const UnaryResponse: MessageCodec<UnaryResponse> = {
   typeName: "connectrpc.conformance.v1.UnaryResponse",
-  create(init?: Partial<UnaryResponse$>): UnaryResponse$ {
-    const message: UnaryResponse$ = { payload: undefined };
+  create(init?: Partial<UnaryResponse>): UnaryResponse {
+    const message: UnaryResponse = { payload: undefined };
     if (init !== undefined) Object.assign(message, init);
     return message;
   },
-  encode(message: UnaryResponse$): Uint8Array {
-    return protobufEncode(UnaryResponse$, message);
+  encode(message: UnaryResponse): Uint8Array {
+    return protobufEncode(UnaryResponse, message);
   },
-  decode(bytes: Uint8Array, options?: BinaryDecodeOptions): UnaryResponse$ {
-    return protobufDecode(UnaryResponse$, bytes, options);
+  decode(bytes: Uint8Array, options?: BinaryDecodeOptions): UnaryResponse {
+    return protobufDecode(UnaryResponse, bytes, options);
   },
-  write(message: UnaryResponse$, writer: BinaryWriter): void {
+  write(message: UnaryResponse, writer: BinaryWriter): void {
     {
       const v = message.payload;
       if (v !== undefined) {
@@ -813,9 +813,9 @@ export const UnaryResponse$: MessageCodec<UnaryResponse$> = {
     }
     if (message.$unknown !== undefined) writer.raw(message.$unknown);
   },
-  read(reader: BinaryReader, end: number, depth: number, target: UnaryResponse$ | undefined, group: number): UnaryResponse$ {
+  read(reader: BinaryReader, end: number, depth: number, target: UnaryResponse | undefined, group: number): UnaryResponse {
     if (depth > reader.maxDepth) throw protobufDepthError("connectrpc.conformance.v1.UnaryResponse", reader.maxDepth);
-    const message: UnaryResponse$ = target ?? { payload: undefined };
+    const message: UnaryResponse = target ?? { payload: undefined };
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag) {
@@ -837,7 +837,7 @@ export const UnaryResponse$: MessageCodec<UnaryResponse$> = {
     protobufCheckEnd(reader, end, group, "connectrpc.conformance.v1.UnaryResponse");
     return message;
   },
-  toJson(message: UnaryResponse$, options?: JsonWriteOptions): JsonValue {
+  toJson(message: UnaryResponse, options?: JsonWriteOptions): JsonValue {
     const json: JsonObject = {};
     {
       const v = message.payload;
@@ -845,10 +845,10 @@ export const UnaryResponse$: MessageCodec<UnaryResponse$> = {
     }
     return json;
   },
-  toJsonString(message: UnaryResponse$, options?: JsonWriteOptions): string {
-    return jsonEncodeString(UnaryResponse$, message, options);
+  toJsonString(message: UnaryResponse, options?: JsonWriteOptions): string {
+    return jsonEncodeString(UnaryResponse, message, options);
   },
-  writeJson(message: UnaryResponse$, options: JsonWriteOptions | undefined): string {
+  writeJson(message: UnaryResponse, options: JsonWriteOptions | undefined): string {
     let s = "";
     let st = 0;
     {
@@ -857,16 +857,16 @@ export const UnaryResponse$: MessageCodec<UnaryResponse$> = {
     }
     return st === 0 ? "{}" : s + (st === 1 ? "}" : '"}');
   },
-  fromJson(json: JsonValue, options?: JsonReadOptions): UnaryResponse$ {
-    return jsonDecode(UnaryResponse$, json, options);
+  fromJson(json: JsonValue, options?: JsonReadOptions): UnaryResponse {
+    return jsonDecode(UnaryResponse, json, options);
   },
-  fromJsonString(json: string, options?: JsonReadOptions): UnaryResponse$ {
-    return jsonDecodeString(UnaryResponse$, json, options);
+  fromJsonString(json: string, options?: JsonReadOptions): UnaryResponse {
+    return jsonDecodeString(UnaryResponse, json, options);
   },
-  readJson(json: JsonValue, options: JsonReadOptions, depth: number): UnaryResponse$ {
+  readJson(json: JsonValue, options: JsonReadOptions, depth: number): UnaryResponse {
     jsonCheckDepth(depth, options, "connectrpc.conformance.v1.UnaryResponse");
     const object = jsonExpectObject(json, "connectrpc.conformance.v1.UnaryResponse");
-    const message: UnaryResponse$ = { payload: undefined };
+    const message: UnaryResponse = { payload: undefined };
     let seen = 0;
     let v: JsonValue | undefined;
     v = object["payload"];
@@ -4195,7 +4195,7 @@ export const RawHTTPResponse: MessageCodec<RawHTTPResponse> = {
 export const ConformanceService = {
   typeName: "connectrpc.conformance.v1.ConformanceService",
   methods: {
-    unary: { service: "connectrpc.conformance.v1.ConformanceService", name: "Unary", path: "/connectrpc.conformance.v1.ConformanceService/Unary", kind: "unary", input: UnaryRequest$, output: UnaryResponse$ } as MethodInfo<UnaryRequest$, UnaryResponse$>,
+    unary: { service: "connectrpc.conformance.v1.ConformanceService", name: "Unary", path: "/connectrpc.conformance.v1.ConformanceService/Unary", kind: "unary", input: UnaryRequest, output: UnaryResponse } as MethodInfo<UnaryRequest, UnaryResponse>,
     serverStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "ServerStream", path: "/connectrpc.conformance.v1.ConformanceService/ServerStream", kind: "server_streaming", input: ServerStreamRequest, output: ServerStreamResponse } as MethodInfo<ServerStreamRequest, ServerStreamResponse>,
     clientStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "ClientStream", path: "/connectrpc.conformance.v1.ConformanceService/ClientStream", kind: "client_streaming", input: ClientStreamRequest, output: ClientStreamResponse } as MethodInfo<ClientStreamRequest, ClientStreamResponse>,
     bidiStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "BidiStream", path: "/connectrpc.conformance.v1.ConformanceService/BidiStream", kind: "bidi_streaming", input: BidiStreamRequest, output: BidiStreamResponse } as MethodInfo<BidiStreamRequest, BidiStreamResponse>,
@@ -4224,7 +4224,7 @@ export interface ConformanceServiceClient {
    *
    * @generated from rpc connectrpc.conformance.v1.ConformanceService.Unary
    */
-  unary(request: UnaryRequest$, options?: CallOptions): Promise<UnaryResponse$>;
+  unary(request: UnaryRequest, options?: CallOptions): Promise<UnaryResponse>;
   /**
    * A server-streaming operation. The request indicates the response headers,
    * response messages, trailers, and an optional error to send back. The
@@ -4379,7 +4379,7 @@ export interface ConformanceServiceHandler {
    *
    * @generated from rpc connectrpc.conformance.v1.ConformanceService.Unary
    */
-  unary(request: UnaryRequest$, ctx: HandlerContext): Promise<UnaryResponse$> | UnaryResponse$;
+  unary(request: UnaryRequest, ctx: HandlerContext): Promise<UnaryResponse> | UnaryResponse;
   /**
    * A server-streaming operation. The request indicates the response headers,
    * response messages, trailers, and an optional error to send back. The
