@@ -18,9 +18,10 @@ import type { ServerRoute, ServerStreamCall } from "./server-handlers.js";
 export function serverInterceptRoute(route: ServerRoute, interceptors: readonly Interceptor[]): ServerRoute {
   if (interceptors.length === 0) return route;
   const { method, unary, run } = route;
+  // `...route`: whatever else a route carries (other branches may add fields) stays as it was.
   if (unary !== undefined) {
     return {
-      method,
+      ...route,
       unary: async (message: object, ctx: HandlerContext) => {
         const next = interceptorsApply(interceptors, async (request): Promise<InterceptedUnaryResponse> => {
           if (request.stream) throw serverInterceptorMisuse(method);
@@ -37,7 +38,7 @@ export function serverInterceptRoute(route: ServerRoute, interceptors: readonly 
   }
   if (run === undefined) return route;
   return {
-    method,
+    ...route,
     run: async (call: ServerStreamCall<object, object>) => {
       const ctx = call.ctx;
       const next = interceptorsApply(interceptors, (request) => serverRunIntercepted(method, run, request, ctx));
