@@ -286,7 +286,9 @@ describe("interceptors", () => {
     });
     const client = e2e.client(target, { interceptors: [readTrailers] });
     await client.greet({ name: "u" });
-    await expectCode(client.greet({ name: "fail" }), Code.ABORTED);
+    let failedTrailer: Headers | undefined;
+    await expectCode(client.greet({ name: "fail" }, { onTrailer: (t) => (failedTrailer = t) }), Code.ABORTED);
+    expect(failedTrailer?.get("x-t")).toBe("fail");
     await collect(client.greetServerStream({ name: "s" }));
     const cs = client.greetClientStream();
     await cs.send({ name: "a" });
