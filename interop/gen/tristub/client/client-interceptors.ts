@@ -28,12 +28,19 @@ export function clientInterceptUnary<I extends object, O extends object>(
     const message = await invoke(req.message as I, clientAttemptOptions(req, header, trailer));
     return { stream: false, header, message, trailer };
   });
-  return next(clientInterceptedRequest(config, method, options, signal, false, request) as InterceptedUnaryRequest).then((response) => {
-    if (response.stream) throw clientInterceptorMisuse(method);
-    options?.onHeader?.(response.header);
-    options?.onTrailer?.(response.trailer);
-    return response.message as O;
-  });
+  return next(clientInterceptedRequest(config, method, options, signal, false, request) as InterceptedUnaryRequest).then(
+    (response) => {
+      if (response.stream) throw clientInterceptorMisuse(method);
+      options?.onHeader?.(response.header);
+      options?.onTrailer?.(response.trailer);
+      return response.message as O;
+    },
+    (error: unknown) => {
+      // As without interceptors, a failed call's trailers (the error's metadata) still reach onTrailer.
+      if (error instanceof TripleError) options?.onTrailer?.(error.metadata);
+      throw error;
+    },
+  );
 }
 
 /** A server-streaming call through the client's interceptors; `start` starts the call itself. */
