@@ -2,6 +2,7 @@
 // ways, message inspection and replacement for every call kind, short-circuits that the handler never
 // sees, handler errors seen by server interceptors, trailers seen by client interceptors, retries
 // beneath client interceptors (once per call), deadlines and cancellation through them, Triple-unary.
+// (Over 300 lines: one matrix of the interceptor contract, each case sharing the helpers at the top.)
 import { describe, expect, it } from "vitest";
 import { AdminService } from "../../snapshots/services/health.js";
 import {
