@@ -5,6 +5,14 @@ export { Code, codeName } from "./protocol/status-code.js";
 export { TripleError, isEnded, type ErrorDetail, type TripleErrorOptions } from "./protocol/triple-error.js";
 export { encodeBinaryHeader, decodeBinaryHeader, type MetadataInit } from "./protocol/metadata.js";
 export { type MethodInfo, type MethodKind } from "./protocol/method-info.js";
+export {
+  type Interceptor,
+  type InterceptorNext,
+  type InterceptedUnaryRequest,
+  type InterceptedStreamRequest,
+  type InterceptedUnaryResponse,
+  type InterceptedStreamResponse,
+} from "./protocol/interceptor.js";
 export { ProtobufError } from "./protobuf/protobuf-error.js";
 export {
   type MessageCodec,

@@ -1,6 +1,7 @@
 import { compressionNames, type Compressor, type CompressorTable } from "../protocol/compression.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
+import type { Interceptor } from "../protocol/interceptor.js";
 import type { HandlerContext } from "./server-context.js";
 import { serverLimitsResolve, type ServerLimitOptions, type ServerLimits } from "./server-limits.js";
 
@@ -56,6 +57,11 @@ export interface ServerOptions extends ServerLimitOptions {
    * registry (`tristub-registry.ts`, every message the output declares).
    */
   readonly registry?: TypeRegistry;
+  /**
+   * Run around every call of every service registered after, whatever the protocol; the first is the
+   * outermost (sees the request first and the response last). Default none.
+   */
+  readonly interceptors?: readonly Interceptor[];
 }
 
 /** Server options with every default applied: resolved once, when the server is created. */
@@ -81,6 +87,8 @@ export interface ServerSettings {
   readonly jsonWrite: JsonWriteOptions;
   /** How Triple-unary JSON responses are written (`jsonUseProtoNames`). */
   readonly tripleJsonWrite: JsonWriteOptions;
+  /** The interceptors every registered handler is wrapped in (empty: none, no cost). */
+  readonly interceptors: readonly Interceptor[];
 }
 
 /** Applies the defaults to server options; `compressions` comes from the transport. */
@@ -103,6 +111,7 @@ export function serverResolveSettings(options: ServerOptions, compressions: Comp
     jsonRead: { ignoreUnknownFields: true, maxDepth: maxMessageDepth, ...registry },
     jsonWrite: registry,
     tripleJsonWrite: { useProtoFieldName: options.jsonUseProtoNames === true, ...registry },
+    interceptors: options.interceptors ?? [],
   };
 }
 

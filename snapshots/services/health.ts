@@ -372,12 +372,12 @@ export const ResetRequest: MessageCodec<ResetRequest> = {
 export const AdminService = {
   typeName: "greet.admin.AdminService",
   methods: {
-    status: { service: "greet.admin.AdminService", name: "Status", path: "/greet.admin.AdminService/Status", kind: "unary", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
+    status: { service: "greet.admin.AdminService", name: "Status", path: "/greet.admin.AdminService/Status", kind: "unary", idempotency: "idempotent", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
     reset: { service: "greet.admin.AdminService", name: "Reset", path: "/greet.admin.AdminService/Reset", kind: "unary", input: ResetRequest, output: Empty } as MethodInfo<ResetRequest, Empty>,
     ping: { service: "greet.admin.AdminService", name: "Ping", path: "/greet.admin.AdminService/Ping", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
     echo: { service: "greet.admin.AdminService", name: "Echo", path: "/greet.admin.AdminService/Echo", kind: "unary", input: GreetRequest, output: GreetResponse } as MethodInfo<GreetRequest, GreetResponse>,
     watch: { service: "greet.admin.AdminService", name: "Watch", path: "/greet.admin.AdminService/Watch", kind: "server_streaming", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
-    lookup: { service: "greet.admin.AdminService", name: "Lookup", path: "/greet.admin.AdminService/Lookup", kind: "unary", input: ResetRequest, output: StatusResponse } as MethodInfo<ResetRequest, StatusResponse>,
+    lookup: { service: "greet.admin.AdminService", name: "Lookup", path: "/greet.admin.AdminService/Lookup", kind: "unary", idempotency: "no_side_effects", input: ResetRequest, output: StatusResponse } as MethodInfo<ResetRequest, StatusResponse>,
   },
 } as const;
 

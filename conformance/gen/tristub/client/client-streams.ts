@@ -5,6 +5,7 @@
 import type { CallOptions } from "./call-options.js";
 import type { BidiStreamingCall, ClientStreamingCall, ServerStreamingCall } from "./call-shapes.js";
 import { ClientCall } from "./client-call.js";
+import { clientInterceptBidiStream, clientInterceptClientStream, clientInterceptServerStream, clientInterceptUnary } from "./client-interceptors.js";
 import type { ClientConfig } from "./client-options.js";
 import { clientRetryServerStream, clientRetryUnary } from "./client-retry.js";
 import { callTripleUnary } from "./client-triple-unary.js";
@@ -17,6 +18,16 @@ export function callUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
+): Promise<O> {
+  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (r, o) => callUnaryPlain(config, method, r, o));
+  return callUnaryPlain(config, method, request, options);
+}
+
+function callUnaryPlain<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
 ): Promise<O> {
   const retry = config.retry;
   if (retry !== undefined) {
@@ -47,6 +58,18 @@ export function callServerStream<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
+): ServerStreamingCall<O> {
+  if (config.interceptors !== undefined) {
+    return clientInterceptServerStream(config, method, request, options, (r, o) => callServerStreamPlain(config, method, r, o));
+  }
+  return callServerStreamPlain(config, method, request, options);
+}
+
+function callServerStreamPlain<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
 ): ServerStreamingCall<O> {
   const retry = config.retry;
   if (retry !== undefined) {
@@ -82,6 +105,15 @@ export function callClientStream<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   options?: CallOptions,
 ): ClientStreamingCall<I, O> {
+  if (config.interceptors !== undefined) return clientInterceptClientStream(config, method, options, (o) => callClientStreamPlain(config, method, o));
+  return callClientStreamPlain(config, method, options);
+}
+
+function callClientStreamPlain<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  options: CallOptions | undefined,
+): ClientStreamingCall<I, O> {
   const call = new ClientCall(config, method, options);
   return {
     send: (message, options) => call.send(message, options),
@@ -104,6 +136,15 @@ export function callBidiStream<I extends object, O extends object>(
   config: ClientConfig,
   method: MethodInfo<I, O>,
   options?: CallOptions,
+): BidiStreamingCall<I, O> {
+  if (config.interceptors !== undefined) return clientInterceptBidiStream(config, method, options, (o) => callBidiStreamPlain(config, method, o));
+  return callBidiStreamPlain(config, method, options);
+}
+
+function callBidiStreamPlain<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  options: CallOptions | undefined,
 ): BidiStreamingCall<I, O> {
   const call = new ClientCall(config, method, options);
   return {

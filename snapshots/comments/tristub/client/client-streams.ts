@@ -5,6 +5,7 @@
 import type { CallOptions } from "./call-options.js";
 import type { BidiStreamingCall } from "./call-shapes.js";
 import { ClientCall } from "./client-call.js";
+import { clientInterceptBidiStream, clientInterceptUnary } from "./client-interceptors.js";
 import type { ClientConfig } from "./client-options.js";
 import { clientRetryUnary } from "./client-retry.js";
 import { callTripleUnary } from "./client-triple-unary.js";
@@ -17,6 +18,16 @@ export function callUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
+): Promise<O> {
+  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (r, o) => callUnaryPlain(config, method, r, o));
+  return callUnaryPlain(config, method, request, options);
+}
+
+function callUnaryPlain<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
 ): Promise<O> {
   const retry = config.retry;
   if (retry !== undefined) {
@@ -46,6 +57,15 @@ export function callBidiStream<I extends object, O extends object>(
   config: ClientConfig,
   method: MethodInfo<I, O>,
   options?: CallOptions,
+): BidiStreamingCall<I, O> {
+  if (config.interceptors !== undefined) return clientInterceptBidiStream(config, method, options, (o) => callBidiStreamPlain(config, method, o));
+  return callBidiStreamPlain(config, method, options);
+}
+
+function callBidiStreamPlain<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  options: CallOptions | undefined,
 ): BidiStreamingCall<I, O> {
   const call = new ClientCall(config, method, options);
   return {

@@ -5,8 +5,19 @@
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code } from "../protocol/status-code.js";
 import { TripleError, isEnded } from "../protocol/triple-error.js";
-import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
+
+/**
+ * What a streaming handler needs from its call: the request messages, a way to send responses, and the
+ * context. `ServerCall` is one; interceptors (`server-interceptors.ts`) give the handler another,
+ * over the request and response streams as they see them.
+ */
+export interface ServerStreamCall<I extends object, O extends object> {
+  readonly ctx: HandlerContext;
+  recv(): Promise<I>;
+  next(): Promise<IteratorResult<I, undefined>>;
+  send(message: O): Promise<void>;
+}
 
 /** A method bound to its implementation, ready to be registered on a server. */
 export interface ServerRoute {
@@ -15,7 +26,7 @@ export interface ServerRoute {
    * Streaming methods: runs the handler for one call; resolves when the handler is done and its
    * responses are queued.
    */
-  readonly run?: (call: ServerCall<object, object>) => Promise<void>;
+  readonly run?: (call: ServerStreamCall<object, object>) => Promise<void>;
   /** Unary methods: the implementation, which gRPC (`ServerUnaryCall`) and Triple-unary requests call directly. */
   readonly unary?: (request: object, ctx: HandlerContext) => Promise<object> | object;
 }
@@ -76,16 +87,16 @@ export function serveBidiStream<I extends object, O extends object>(
 
 function serverRoute<I extends object, O extends object>(
   method: MethodInfo<I, O>,
-  run: (call: ServerCall<I, O>) => Promise<void>,
+  run: (call: ServerStreamCall<I, O>) => Promise<void>,
 ): ServerRoute {
-  return { method: method as unknown as MethodInfo<object, object>, run: run as (call: ServerCall<object, object>) => Promise<void> };
+  return { method: method as unknown as MethodInfo<object, object>, run: run as (call: ServerStreamCall<object, object>) => Promise<void> };
 }
 
 /**
  * Reads the one request of a server-streaming call and insists that the request side then ends: none
  * or a second message is a protocol error (INTERNAL). (Unary calls take `ServerUnaryCall`'s path.)
  */
-async function serverSingleRequest<I extends object>(call: ServerCall<I, object>): Promise<I> {
+async function serverSingleRequest<I extends object>(call: ServerStreamCall<I, object>): Promise<I> {
   let message: I;
   try {
     message = await call.recv();
@@ -102,7 +113,7 @@ async function serverSingleRequest<I extends object>(call: ServerCall<I, object>
   throw new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one request message");
 }
 
-function serverRequestStream<I extends object>(call: ServerCall<I, object>): RequestStream<I> {
+function serverRequestStream<I extends object>(call: ServerStreamCall<I, object>): RequestStream<I> {
   return {
     recv: () => call.recv(),
     [Symbol.asyncIterator]: () => ({ next: () => call.next() }),
