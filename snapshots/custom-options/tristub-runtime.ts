@@ -11,6 +11,7 @@ export { getDefaultTypeRegistry, setDefaultTypeRegistry } from "./tristub/json/j
 export { type Extension, clearExtension, getExtension, getOption, hasExtension, hasOption, setExtension } from "./tristub/protobuf/extension.js";
 export type { BinaryDecodeOptions, JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageCodec, TypeRegistry } from "./tristub/protobuf/message-type.js";
 export { ProtobufError } from "./tristub/protobuf/protobuf-error.js";
+export type { InterceptedStreamRequest, InterceptedStreamResponse, InterceptedUnaryRequest, InterceptedUnaryResponse, Interceptor, InterceptorNext } from "./tristub/protocol/interceptor.js";
 export { type MetadataInit, decodeBinaryHeader, encodeBinaryHeader } from "./tristub/protocol/metadata.js";
 export type { MethodInfo, MethodKind } from "./tristub/protocol/method-info.js";
 export { Code, codeName } from "./tristub/protocol/status-code.js";

@@ -8,6 +8,7 @@ import type { ClientTransport } from "./client-transport.js";
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import { type Compressor, compressionNames } from "../protocol/compression.js";
+import type { Interceptor } from "../protocol/interceptor.js";
 import type { MetadataInit } from "../protocol/metadata.js";
 import { Http2ClientTransport, type Http2TransportOptions } from "../transport/node/http2-client-transport.js";
 
@@ -51,6 +52,11 @@ export interface ClientCallOptions {
   readonly closeGraceMs?: number;
   /** Retries of unary calls, and of server-streaming calls before their first message; default none. */
   readonly retry?: RetryPolicy;
+  /**
+   * Run around every call, whatever its kind and protocol: the first is the outermost (sees the request
+   * first and the response last). Each runs once per call; retries happen beneath them. Default none.
+   */
+  readonly interceptors?: readonly Interceptor[];
 }
 
 /**
@@ -92,6 +98,8 @@ export interface ClientConfig {
   readonly closeGraceMs: number;
   /** The retry policy, resolved; undefined: no retries. */
   readonly retry: ClientRetry | undefined;
+  /** The interceptors, undefined when there are none (calls then take the plain path). */
+  readonly interceptors: readonly Interceptor[] | undefined;
 }
 
 /** Resolves client options into the configuration its calls share (the one place defaults live). */
@@ -126,6 +134,7 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     calls: new ClientCalls(),
     closeGraceMs: options.closeGraceMs ?? clientDefaultCloseGraceMs,
     retry: clientResolveRetry(options.retry),
+    interceptors: options.interceptors !== undefined && options.interceptors.length > 0 ? options.interceptors : undefined,
   };
 }
 

@@ -4,6 +4,7 @@
 
 import type { CallOptions } from "./call-options.js";
 import { ClientCall } from "./client-call.js";
+import { clientInterceptUnary } from "./client-interceptors.js";
 import type { ClientConfig } from "./client-options.js";
 import { clientRetryUnary } from "./client-retry.js";
 import { callTripleUnary } from "./client-triple-unary.js";
@@ -16,6 +17,16 @@ export function callUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options?: CallOptions,
+): Promise<O> {
+  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (r, o) => callUnaryPlain(config, method, r, o));
+  return callUnaryPlain(config, method, request, options);
+}
+
+function callUnaryPlain<I extends object, O extends object>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
 ): Promise<O> {
   const retry = config.retry;
   if (retry !== undefined) {

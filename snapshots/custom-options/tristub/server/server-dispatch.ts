@@ -11,6 +11,7 @@ import { ServerCallLifecycle } from "./call-lifecycle.js";
 import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
 import type { ServerRoute } from "./server-handlers.js";
+import { serverInterceptRoute } from "./server-interceptors.js";
 import { type ServerRegistration, type ServerRouteTable, serverGrpcSubtype, serverIsGrpcContentType, serverRefuseHeaders, serverRespondError, serverRouteLookup, serverRoutes, serverRoutesResolve } from "./server-routing.js";
 import type { ServerSettings } from "./server-settings.js";
 import { type TripleUnaryExchange, serveTripleUnary } from "./server-triple-unary.js";
@@ -34,7 +35,8 @@ export class ServerDispatcher {
 
   /** Registers the routes of one service implementation under a Dubbo group and version. */
   register(routes: readonly ServerRoute[], registration: ServerRegistration = {}): void {
-    serverRoutes(this.routes, routes, registration);
+    const interceptors = this.settings.interceptors;
+    serverRoutes(this.routes, interceptors.length === 0 ? routes : routes.map((route) => serverInterceptRoute(route, interceptors)), registration);
   }
 
   /**

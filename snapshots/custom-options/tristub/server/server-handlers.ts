@@ -3,8 +3,19 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import type { MethodInfo } from "../protocol/method-info.js";
-import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
+
+/**
+ * What a streaming handler needs from its call: the request messages, a way to send responses, and the
+ * context. `ServerCall` is one; interceptors (`server-interceptors.ts`) give the handler another,
+ * over the request and response streams as they see them.
+ */
+export interface ServerStreamCall<I extends object, O extends object> {
+  readonly ctx: HandlerContext;
+  recv(): Promise<I>;
+  next(): Promise<IteratorResult<I, undefined>>;
+  send(message: O): Promise<void>;
+}
 
 /** A method bound to its implementation, ready to be registered on a server. */
 export interface ServerRoute {
@@ -13,7 +24,7 @@ export interface ServerRoute {
    * Streaming methods: runs the handler for one call; resolves when the handler is done and its
    * responses are queued.
    */
-  readonly run?: (call: ServerCall<object, object>) => Promise<void>;
+  readonly run?: (call: ServerStreamCall<object, object>) => Promise<void>;
   /** Unary methods: the implementation, which gRPC (`ServerUnaryCall`) and Triple-unary requests call directly. */
   readonly unary?: (request: object, ctx: HandlerContext) => Promise<object> | object;
 }

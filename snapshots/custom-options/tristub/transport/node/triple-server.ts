@@ -41,6 +41,8 @@ export class TripleServer {
   private readonly listener: NetServer;
   private readonly guard: NodeConnectionGuard;
   private readonly sessions = new Set<Http2Session>();
+  private readonly serviceSet = new Set<string>();
+  private readonly shutdownListeners: Array<() => void> = [];
 
   constructor(options: ServerOptions = {}) {
     const settings = serverResolveSettings(options, nodeCompressions);
@@ -117,6 +119,17 @@ export class TripleServer {
   /** Registers the routes of one service implementation under a Dubbo group and version. */
   register(routes: readonly ServerRoute[], registration: ServerRegistration = {}): void {
     this.dispatcher.register(routes, registration);
+    for (const route of routes) this.serviceSet.add(route.method.service);
+  }
+
+  /** Fully-qualified names of the services registered so far, in registration order (server reflection lists them). */
+  serviceNames(): string[] {
+    return [...this.serviceSet];
+  }
+
+  /** Runs `listener` once, as `close()` begins, before calls are drained (the health service turns NOT_SERVING). */
+  onShutdown(listener: () => void): void {
+    this.shutdownListeners.push(listener);
   }
 
   /** Starts listening; resolves with the bound address (the real port when port 0 was asked; port 0 on a Unix socket). */
@@ -149,6 +162,7 @@ export class TripleServer {
     const graceMs = options.graceMs ?? serverDefaultShutdownGraceMs;
     // The last part of the grace: statuses of the calls ended at its start go out, then the cut.
     const cutMs = Math.min(200, graceMs / 5);
+    for (const listener of this.shutdownListeners.splice(0)) listener();
     const closed = new Promise<void>((resolve) => {
       if (!this.listener.listening) return resolve();
       this.listener.close(() => resolve());
