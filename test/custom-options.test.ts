@@ -139,7 +139,7 @@ describe("the custom_options option", () => {
     const plugin = await run(bufBin, ["generate"], dir);
     expect(plugin, plugin.stderr).toMatchObject({ code: 0 });
     expect(generatedIn(join(dir, "plugin"))).toEqual(expected());
-    const bad = await runTristub([...base, "--out", join(dir, "bad"), "--custom-options", "maybe"], dir);
+    const bad = await runTristub([...base, "--out", join(dir, "bad"), "--custom-options=maybe"], dir);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--custom-options: invalid value "maybe" \(expected false, true\)/);
   });
