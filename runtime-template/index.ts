@@ -22,7 +22,7 @@ export { HandlerContext, type PeerInfo } from "./server/server-context.js";
 export { type RequestStream, type ResponseSink, type ServerBidiStream } from "./server/server-handlers.js";
 export { type ServerRegistration } from "./server/server-routing.js";
 export { createTripleServer, TripleServer, type ListenOptions } from "./transport/node/triple-server.js";
-export { type ClientOptions, type ClientCallOptions } from "./client/client-options.js";
+export { type ClientOptions, type ClientCallOptions, type ClientProtocol } from "./client/client-options.js";
 export { type RetryPolicy } from "./client/client-retry.js";
 export { type ClientTransport } from "./client/client-transport.js";
 export { type CallOptions, type SendOptions } from "./client/call-options.js";
