@@ -1,0 +1,163 @@
+// tristub's generated client → @connectrpc/connect-node 2.1 (connectNodeAdapter, test/connect-node-server/)
+// with every protocol the client option offers that connect-node serves: Connect, gRPC-Web and gRPC;
+// proto and JSON; over HTTP/2 (h2c) and HTTP/1.1 (Connect and gRPC-Web: unary, server and client
+// streams; bidi over HTTP/1.1 is refused by the client before sending). Each cell checks the messages,
+// the request content type and encoding the server saw, metadata both ways, errors with trailers,
+// gzip both ways, and the deadline header.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGreetServiceClient, type GreetServiceClient } from "../../examples/streaming/gen/greet.js";
+import { Code, isEnded, TripleError, type ClientOptions } from "../../examples/streaming/gen/tristub-runtime.js";
+import { startConnectNodeServer, type ConnectNodeServer } from "../connect-node-server/server.js";
+
+type Protocol = "connect" | "grpc-web" | "grpc";
+type Http = "2" | "1.1";
+
+const servers = new Map<Http, ConnectNodeServer>();
+
+beforeAll(async () => {
+  servers.set("2", await startConnectNodeServer("2"));
+  servers.set("1.1", await startConnectNodeServer("1.1"));
+});
+
+afterAll(async () => {
+  for (const server of servers.values()) await server.close();
+});
+
+/** The content type connect-node saw for a unary call, by protocol and codec. */
+function unaryContentType(protocol: Protocol, codec: "proto" | "json"): string {
+  if (protocol === "connect") return `application/${codec}`;
+  return `application/${protocol}+${codec}`;
+}
+
+function streamContentType(protocol: Protocol, codec: "proto" | "json"): string {
+  return protocol === "connect" ? `application/connect+${codec}` : `application/${protocol}+${codec}`;
+}
+
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const message of stream) out.push(message);
+  return out;
+}
+
+const cells: [Protocol, Http][] = [
+  ["connect", "2"],
+  ["connect", "1.1"],
+  ["grpc-web", "2"],
+  ["grpc-web", "1.1"],
+  ["grpc", "2"],
+];
+
+describe.each(cells)("tristub client → connect-node, protocol %s over HTTP/%s", (protocol, http) => {
+  for (const codec of ["proto", "json"] as const) {
+    describe(`codec ${codec}`, () => {
+      let client: GreetServiceClient;
+      beforeAll(() => {
+        const options: ClientOptions = { baseUrl: (servers.get(http) as ConnectNodeServer).baseUrl, protocol, codec, httpVersion: http };
+        client = createGreetServiceClient(options);
+      });
+      afterAll(() => client.close());
+
+      it("unary: message, metadata both ways, deadline header, content type", async () => {
+        let headers: Headers | undefined;
+        let trailers: Headers | undefined;
+        const response = await client.greet(
+          { name: "héllo" },
+          { headers: { "x-echo": "e1" }, timeoutMs: 5_000, onHeader: (h) => (headers = h), onTrailer: (t) => (trailers = t) },
+        );
+        expect(response.greeting).toBe("héllo");
+        expect(headers?.get("x-echo-header")).toBe("e1");
+        expect(headers?.get("x-seen-content-type")).toBe(unaryContentType(protocol, codec));
+        const timeout = Number(headers?.get("x-seen-timeout"));
+        expect(timeout).toBeGreaterThan(3_000);
+        expect(timeout).toBeLessThanOrEqual(5_000);
+        expect(trailers?.get("x-echo-trailer")).toBe("e1");
+      });
+
+      it("unary error: code, message and trailers", async () => {
+        const error = await client.greet({ name: "error" }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(TripleError);
+        expect((error as TripleError).code).toBe(Code.INVALID_ARGUMENT);
+        expect((error as TripleError).rawMessage).toBe("bad name: error ✗");
+        expect((error as TripleError).metadata.get("x-error-meta")).toBe("yes");
+      });
+
+      it("unary with gzip both ways", async () => {
+        const gzip = createGreetServiceClient({ baseUrl: (servers.get(http) as ConnectNodeServer).baseUrl, protocol, codec, httpVersion: http, sendCompression: "gzip" });
+        try {
+          let headers: Headers | undefined;
+          const name = "z".repeat(4096);
+          expect((await gzip.greet({ name }, { onHeader: (h) => (headers = h) })).greeting).toBe(name);
+          expect(headers?.get("x-seen-encoding")).toBe("gzip");
+          const stream = gzip.greetServerStream({ name });
+          expect((await collect(stream)).map((m) => m.greeting)).toEqual([name, name, name]);
+        } finally {
+          await gzip.close();
+        }
+      });
+
+      it("server stream: every message, then the trailers; an error after two messages", async () => {
+        const stream = client.greetServerStream({ name: "s" }, { headers: { "x-echo": "e2" } });
+        expect((await collect(stream)).map((m) => m.greeting)).toEqual(["s", "s", "s"]);
+        expect((await stream.headers).get("x-seen-content-type")).toBe(streamContentType(protocol, codec));
+        expect((await stream.trailers).get("x-echo-trailer")).toBe("e2");
+        const failing = client.greetServerStream({ name: "error" });
+        expect((await failing.recv()).greeting).toBe("error");
+        expect((await failing.recv()).greeting).toBe("error");
+        const error = await failing.recv().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect((error as TripleError).code).toBe(Code.INVALID_ARGUMENT);
+        expect((error as TripleError).metadata.get("x-error-meta")).toBe("yes");
+      });
+
+      it("client stream: requests joined", async () => {
+        const call = client.greetClientStream({ headers: { "x-echo": "e3" } });
+        for (const name of ["a", "b", "c"]) await call.send({ name });
+        expect((await call.closeAndRecv()).greeting).toBe("a,b,c");
+        expect((await call.headers).get("x-seen-content-type")).toBe(streamContentType(protocol, codec));
+        expect((await call.trailers).get("x-echo-trailer")).toBe("e3");
+      });
+
+      if (http === "2") {
+        it("bidi: interleaved ping-pong, then the end", async () => {
+          const call = client.greetStream();
+          for (const name of ["x", "y", "z"]) {
+            await call.send({ name });
+            expect((await call.recv()).greeting).toBe(name);
+          }
+          call.closeRequest();
+          const end = await call.recv().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isEnded(end)).toBe(true);
+        });
+      } else {
+        it("bidi over HTTP/1.1: refused before sending (UNIMPLEMENTED)", () => {
+          let error: unknown;
+          try {
+            client.greetStream();
+          } catch (e) {
+            error = e;
+          }
+          expect((error as TripleError).code).toBe(Code.UNIMPLEMENTED);
+          expect((error as TripleError).rawMessage).toMatch(/HTTP\/2/);
+        });
+      }
+
+      it("deadline: a call the server holds fails with DEADLINE_EXCEEDED", async () => {
+        const started = Date.now();
+        const error = await client.greet({ name: "slow" }, { timeoutMs: 200 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect((error as TripleError).code).toBe(Code.DEADLINE_EXCEEDED);
+        expect(Date.now() - started).toBeLessThan(5_000);
+      });
+    });
+  }
+});
