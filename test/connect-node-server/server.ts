@@ -7,7 +7,9 @@
 // the names with ","; GreetStream echoes each request. Every method copies `x-echo` into the response
 // header `x-echo-header` and the trailer `x-echo-trailer` and reports the request's content type,
 // encoding and timeout in `x-seen-*` response headers. The name `error` fails with INVALID_ARGUMENT and
-// trailer `x-error-meta: yes` (the server stream after two messages); `slow` waits for cancellation.
+// trailer `x-error-meta: yes` (the server stream after two messages); `slow` waits for cancellation;
+// `flaky:<key>` (unary) fails with UNAVAILABLE on the first call per key; `forever` (server stream)
+// sends every 10 ms until cancelled. What handlers saw is in `ConnectNodeServer.events`.
 import { once } from "node:events";
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
@@ -20,6 +22,8 @@ import { GreetService } from "./gen/greet_pb.js";
 export interface ConnectNodeServer {
   readonly port: number;
   readonly baseUrl: string;
+  /** Handler observations: `aborted <method>` when a call's signal fired, `stopped <n>` for `forever`. */
+  readonly events: string[];
   close(): Promise<void>;
 }
 
@@ -51,10 +55,14 @@ function waitAbort(signal: AbortSignal, ms: number): Promise<void> {
   });
 }
 
-const routes = (router: ConnectRouter): void => {
+const routes = (events: string[], flaky: Set<string>) => (router: ConnectRouter): void => {
   router.service(GreetService, {
     async greet(request, ctx) {
       observe(ctx);
+      if (request.name.startsWith("flaky:") && !flaky.has(request.name)) {
+        flaky.add(request.name);
+        throw new ConnectError("try again", Code.Unavailable);
+      }
       if (request.name === "error") throw failure(ctx);
       if (request.name === "slow") {
         await waitAbort(ctx.signal, 10_000);
@@ -64,6 +72,15 @@ const routes = (router: ConnectRouter): void => {
     },
     async *greetServerStream(request, ctx) {
       observe(ctx);
+      if (request.name === "forever") {
+        let sent = 0;
+        for (; sent < 1000 && !ctx.signal.aborted; sent++) {
+          yield { greeting: `forever ${sent}` };
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        events.push(`stopped ${sent}`);
+        return;
+      }
       for (let i = 0; i < 3; i++) {
         if (request.name === "error" && i === 2) throw failure(ctx);
         yield { greeting: request.name };
@@ -71,6 +88,7 @@ const routes = (router: ConnectRouter): void => {
     },
     async greetClientStream(requests, ctx) {
       observe(ctx);
+      ctx.signal.addEventListener("abort", () => events.push("aborted GreetClientStream"));
       const names: string[] = [];
       for await (const request of requests) names.push(request.name);
       if (names.includes("error")) throw failure(ctx);
@@ -88,7 +106,8 @@ const routes = (router: ConnectRouter): void => {
 
 /** Starts connectNodeAdapter (Connect, gRPC-Web and gRPC) on 127.0.0.1, port 0, over HTTP/2 or HTTP/1.1. */
 export async function startConnectNodeServer(http: "2" | "1.1"): Promise<ConnectNodeServer> {
-  const handler = connectNodeAdapter({ routes, connect: true, grpcWeb: true, grpc: true });
+  const events: string[] = [];
+  const handler = connectNodeAdapter({ routes: routes(events, new Set()), connect: true, grpcWeb: true, grpc: true });
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
   const server =
@@ -109,6 +128,7 @@ export async function startConnectNodeServer(http: "2" | "1.1"): Promise<Connect
   return {
     port,
     baseUrl: `http://127.0.0.1:${port}`,
+    events,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();

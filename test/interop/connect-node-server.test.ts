@@ -161,3 +161,60 @@ describe.each(cells)("tristub client → connect-node, protocol %s over HTTP/%s"
     });
   }
 });
+
+describe.each([
+  ["connect", "2"],
+  ["connect", "1.1"],
+  ["grpc-web", "2"],
+  ["grpc-web", "1.1"],
+  ["grpc", "2"],
+] as const)("call control with protocol %s over HTTP/%s", (protocol, http) => {
+  const server = (): ConnectNodeServer => servers.get(http) as ConnectNodeServer;
+
+  it("cancel: closing a server stream mid-way stops the server's handler", async () => {
+    const client = createGreetServiceClient({ baseUrl: server().baseUrl, protocol, httpVersion: http });
+    try {
+      const before = server().events.filter((e) => e.startsWith("stopped")).length;
+      const stream = client.greetServerStream({ name: "forever" });
+      const received: string[] = [];
+      for await (const message of stream) {
+        received.push(message.greeting);
+        if (received.length === 3) break; // the iterator's return() cancels the call
+      }
+      expect(received).toEqual(["forever 0", "forever 1", "forever 2"]);
+      const deadline = Date.now() + 5_000;
+      while (server().events.filter((e) => e.startsWith("stopped")).length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const stopped = server().events.filter((e) => e.startsWith("stopped")).at(-1);
+      expect(Number(stopped?.split(" ")[1])).toBeLessThan(100);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("close(): a client stream left open is cancelled after closeGraceMs, and close() settles", async () => {
+    const client = createGreetServiceClient({ baseUrl: server().baseUrl, protocol, httpVersion: http, closeGraceMs: 200 });
+    const call = client.greetClientStream();
+    await call.send({ name: "open" });
+    const started = Date.now();
+    await client.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const error = await call.closeAndRecv().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // Over HTTP/1.1 the grace period ends the exchange (CANCELLED). Over HTTP/2, node:http2's server
+    // (under connect-node) ends the whole connection when our GOAWAY arrives, so the open stream fails
+    // at once with UNAVAILABLE — the same with protocol grpc; either way the call fails and close() settles.
+    expect((error as TripleError).code).toBe(http === "1.1" ? Code.CANCELLED : Code.UNAVAILABLE);
+  });
+
+  it("retry: a unary call that got UNAVAILABLE is retried and succeeds", async () => {
+    const client = createGreetServiceClient({ baseUrl: server().baseUrl, protocol, httpVersion: http, retry: { maxAttempts: 3, initialBackoffMs: 10 } });
+    try {
+      const name = `flaky:${protocol}:${http}`;
+      expect((await client.greet({ name })).greeting).toBe(name);
+    } finally {
+      await client.close();
+    }
+  });
+});
