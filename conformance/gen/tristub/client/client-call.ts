@@ -398,7 +398,9 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
             new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
           : rst !== 0
             ? this.resetStatus(rst)
-            : new TripleError(Code.INTERNAL, this.wire.missingEnd);
+            : this.wire.endFlag !== 0 && this.reader.pendingBytes > 0
+              ? clientResponseError(envelopeTruncatedError(this.reader.pendingBytes))
+              : new TripleError(Code.INTERNAL, this.wire.missingEnd);
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
     }

@@ -9,6 +9,7 @@ import { connectHeaderProtocolVersion, connectHeaderTimeout, connectProtocolVers
 import type { OutgoingHeaders } from "../protocol/metadata.js";
 import { Code, codeFromHttpStatus } from "../protocol/status-code.js";
 import { TripleError } from "../protocol/triple-error.js";
+import { tripleErrorFromBody } from "../protocol/triple-unary.js";
 
 // The Connect-specific parts of a unary call (client-triple-unary.ts sends it): request headers, the
 // GET form for NO_SIDE_EFFECTS methods, and how the response is judged (connect-go's client rules).
@@ -53,9 +54,10 @@ export function connectUnaryCheck(response: PlainHttpResponse, json: boolean, pa
 
 /**
  * A Connect unary error body: the JSON error; without a valid code (missing, null, unknown name), the
- * HTTP status's code with the body's message (as connect-go reads it); not JSON at all: the HTTP status.
+ * HTTP status's code with the body's message (as connect-go reads it), or dubbo-js's numeric `status`;
+ * not JSON at all: the HTTP status.
  */
-function connectUnaryError(status: number, payload: Uint8Array, metadata: Headers): TripleError {
+function connectUnaryError(httpStatus: number, payload: Uint8Array, metadata: Headers): TripleError {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(payload));
@@ -64,7 +66,12 @@ function connectUnaryError(status: number, payload: Uint8Array, metadata: Header
   }
   const error = connectErrorFromJson(parsed, metadata);
   if (error !== undefined) return error;
+  // dubbo-js's Triple (its Connect) writes the code as a number: `{"status":3,"message":…}`.
+  const status = parsed !== null && typeof parsed === "object" ? (parsed as { status?: unknown }).status : undefined;
+  if (typeof status === "number" && Number.isInteger(status) && status >= 1 && status <= 16) {
+    return tripleErrorFromBody(httpStatus, new TextDecoder().decode(payload), metadata);
+  }
   const message = parsed !== null && typeof parsed === "object" ? (parsed as { message?: unknown }).message : undefined;
-  return new TripleError(codeFromHttpStatus(status), typeof message === "string" ? message : `HTTP status ${status}`, { metadata });
+  return new TripleError(codeFromHttpStatus(httpStatus), typeof message === "string" ? message : `HTTP status ${httpStatus}`, { metadata });
 }
 

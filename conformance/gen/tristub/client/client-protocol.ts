@@ -123,14 +123,26 @@ const connectWire: ClientWire = {
   readEnd(payload, metadata) {
     const end = connectEndStreamParse(payload);
     const trailers = clientHeadersRecord(end.trailers);
-    const error = end.error;
+    let error = end.error;
     if (error === undefined) return { error, trailers };
+    if (error.code === Code.UNKNOWN) error = connectDubboError(payload, error);
     // As with gRPC, the error carries the metadata of the whole response: headers and trailers.
     return { error: new TripleError(error.code as Code, error.rawMessage, { metadata: metadata(trailers), details: error.details }), trailers };
   },
   missingEnd: "protocol error: missing end-stream message",
   statusInHeaders: false,
 };
+
+/**
+ * dubbo-js's Triple (its Connect) writes the end-stream error's code as a number,
+ * `{"error":{"status":3,…}}`, which reads as UNKNOWN: take the number (1–16) instead.
+ */
+function connectDubboError(payload: Uint8Array, error: TripleError): TripleError {
+  const parsed = JSON.parse(new TextDecoder().decode(payload)) as { error?: { status?: unknown } };
+  const status = parsed.error?.status;
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 1 || status > 16) return error;
+  return new TripleError(status as Code, error.rawMessage, { metadata: error.metadata, details: error.details });
+}
 
 /** gRPC-Web (`application/grpc-web+proto|json`): the status is the trailer frame (0x80), or trailers-only HEADERS. */
 const grpcWebWire: ClientWire = {

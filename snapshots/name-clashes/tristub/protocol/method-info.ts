@@ -16,6 +16,11 @@ export interface MethodInfo<I extends object, O extends object> {
   /** Request path: `/greet.GreetService/Greet`. */
   readonly path: string;
   readonly kind: MethodKind;
+  /**
+   * The method's `idempotency_level` when the proto sets one: `no_side_effects` methods may be called
+   * with a Connect GET (client option `useHttpGet`); absent means unknown (may have side effects).
+   */
+  readonly idempotency?: "no_side_effects" | "idempotent";
   readonly input: MessageCodec<I>;
   readonly output: MessageCodec<O>;
 }
