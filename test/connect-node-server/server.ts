@@ -24,6 +24,8 @@ export interface ConnectNodeServer {
   readonly baseUrl: string;
   /** Handler observations: `aborted <method>` when a call's signal fired, `stopped <n>` for `forever`. */
   readonly events: string[];
+  /** TCP connections accepted so far (keep-alive reuse shows as few). */
+  readonly accepted: () => number;
   close(): Promise<void>;
 }
 
@@ -118,7 +120,9 @@ export async function startConnectNodeServer(http: "2" | "1.1"): Promise<Connect
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
+  let accepted = 0;
   server.on("connection", (socket: Socket) => {
+    accepted++;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
@@ -129,6 +133,7 @@ export async function startConnectNodeServer(http: "2" | "1.1"): Promise<Connect
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     events,
+    accepted: () => accepted,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();

@@ -208,6 +208,24 @@ describe.each([
     expect((error as TripleError).code).toBe(http === "1.1" ? Code.CANCELLED : Code.UNAVAILABLE);
   });
 
+  it("sequential calls of every kind reuse one connection (keep-alive over HTTP/1.1, one session over HTTP/2)", async () => {
+    const client = createGreetServiceClient({ baseUrl: server().baseUrl, protocol, httpVersion: http });
+    try {
+      await client.greet({ name: "warm" });
+      const before = server().accepted();
+      for (let i = 0; i < 10; i++) {
+        expect((await client.greet({ name: `u${i}` })).greeting).toBe(`u${i}`);
+        expect((await collect(client.greetServerStream({ name: `s${i}` }))).length).toBe(3);
+        const call = client.greetClientStream();
+        await call.send({ name: `c${i}` });
+        expect((await call.closeAndRecv()).greeting).toBe(`c${i}`);
+      }
+      expect(server().accepted() - before).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("retry: a unary call that got UNAVAILABLE is retried and succeeds", async () => {
     const client = createGreetServiceClient({ baseUrl: server().baseUrl, protocol, httpVersion: http, retry: { maxAttempts: 3, initialBackoffMs: 10 } });
     try {
