@@ -68,7 +68,7 @@ const behaviours: Record<string, (res: Res, ct: string, web: boolean) => void> =
   },
   "cut-off": (res, ct) => {
     res.writeHead(200, { "content-type": ct });
-    res.write(envelope(0, greeting("first")));
+    (res as ServerResponse).write(envelope(0, greeting("first")));
     setTimeout(() => {
       const stream = (res as Http2ServerResponse).stream as { close?: (code: number) => void } | undefined;
       if (stream?.close !== undefined) stream.close(2);

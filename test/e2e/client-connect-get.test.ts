@@ -8,9 +8,9 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GreetRequest, GreetResponse } from "../../examples/streaming/gen/greet.js";
-import { createClientConfig, closeClientConfig, type ClientOptions } from "../../runtime-template/client/client-options.js";
-import { callUnary } from "../../runtime-template/client/client-streams.js";
-import type { MethodInfo } from "../../runtime-template/protocol/method-info.js";
+import { createClientConfig, closeClientConfig, type ClientOptions } from "../../examples/streaming/gen/tristub/client/client-options.js";
+import { callUnary } from "../../examples/streaming/gen/tristub/client/client-streams.js";
+import type { MethodInfo } from "../../examples/streaming/gen/tristub/protocol/method-info.js";
 
 interface Seen {
   method: string;
