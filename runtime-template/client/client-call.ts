@@ -3,7 +3,8 @@
 import type { CallOptions, SendOptions } from "./call-options.js";
 import type { ClientConfig } from "./client-options.js";
 import { clientResponseError } from "./client-wire.js";
-import { clientWireFor, type ClientWire } from "./client-protocol.js";
+import { clientWebTextChunk, clientWireFor, type ClientWire } from "./client-protocol.js";
+import { GrpcWebTextDecoder } from "../protocol/grpc-web/grpcweb-text.js";
 import { envelopeFlagCompressed, envelopePayload, EnvelopeReader, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcDeadlineTimer } from "../protocol/grpc-timeout.js";
@@ -41,6 +42,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private readonly config: ClientConfig;
   /** The protocol's request headers and response ending (gRPC, Connect or gRPC-Web). */
   private readonly wire: ClientWire;
+  /** grpc-web-text: decodes the base64 response body (undefined for binary protocols). */
+  private readonly textIn: GrpcWebTextDecoder | undefined;
   private stream: ClientStreamLike;
   private session: { readonly destroyed: boolean } | undefined;
   private readonly requestHeaders: OutgoingHeaders;
@@ -75,7 +78,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.method = method;
     this.options = options;
     this.maxBytes = config.maxReceiveMessageBytes;
-    this.wire = clientWireFor(config.protocol);
+    this.wire = clientWireFor(config.protocol, config.grpcWebText);
+    this.textIn = config.grpcWebText ? new GrpcWebTextDecoder(Code.INTERNAL) : undefined;
     this.reader = new EnvelopeReader(this.maxBytes);
     this.reader.allowedFlags |= this.wire.endFlag;
     this.responses = new ClientResponses(this, method.output, config.jsonRead, config.maxMessageDepth);
@@ -238,7 +242,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   /** The request bytes written since the last flush, kept for a replay until the response starts. */
   private takeChunk(writer: BinaryWriter | undefined): Uint8Array | undefined {
     if (writer === undefined) return undefined;
-    const chunk = http2TakeChunk(this.stream, writer);
+    let chunk = http2TakeChunk(this.stream, writer);
+    if (chunk !== undefined && this.textIn !== undefined) chunk = clientWebTextChunk(chunk);
     if (chunk !== undefined && this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
@@ -267,7 +272,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private onData(chunk: Uint8Array): void {
     if (this.status !== undefined) return;
     try {
-      this.reader.push(chunk);
+      this.reader.push(this.textIn === undefined ? chunk : this.textIn.push(chunk));
       const reader = this.reader;
       for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
         const flags = reader.flags;
