@@ -6,7 +6,7 @@ import type { CallOptions, SendOptions } from "./call-options.js";
 import type { ClientCallHandle } from "./client-calls.js";
 import { ClientMetadata } from "./client-metadata.js";
 import type { ClientConfig } from "./client-options.js";
-import { type ClientWire, clientWireFor } from "./client-protocol.js";
+import { type ClientWire, clientWebTextChunk, clientWireFor } from "./client-protocol.js";
 import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
 import { clientResponseError } from "./client-wire.js";
 import { BinaryWriter } from "../protobuf/wire-writer.js";
@@ -14,6 +14,7 @@ import type { Compressor } from "../protocol/compression.js";
 import { EnvelopeReader, envelopeFlagCompressed, envelopePayload, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcDeadlineTimer } from "../protocol/grpc-timeout.js";
+import { GrpcWebTextDecoder } from "../protocol/grpc-web/grpcweb-text.js";
 import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code, codeFromRstStream } from "../protocol/status-code.js";
@@ -45,6 +46,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private readonly config: ClientConfig;
   /** The protocol's request headers and response ending (gRPC, Connect or gRPC-Web). */
   private readonly wire: ClientWire;
+  /** grpc-web-text: decodes the base64 response body (undefined for binary protocols). */
+  private readonly textIn: GrpcWebTextDecoder | undefined;
   private stream: ClientStreamLike;
   private session: { readonly destroyed: boolean } | undefined;
   private readonly requestHeaders: OutgoingHeaders;
@@ -79,7 +82,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.method = method;
     this.options = options;
     this.maxBytes = config.maxReceiveMessageBytes;
-    this.wire = clientWireFor(config.protocol);
+    this.wire = clientWireFor(config.protocol, config.grpcWebText);
+    this.textIn = config.grpcWebText ? new GrpcWebTextDecoder(Code.INTERNAL) : undefined;
     this.reader = new EnvelopeReader(this.maxBytes);
     this.reader.allowedFlags |= this.wire.endFlag;
     this.responses = new ClientResponses(this, method.output, config.jsonRead, config.maxMessageDepth);
@@ -242,7 +246,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   /** The request bytes written since the last flush, kept for a replay until the response starts. */
   private takeChunk(writer: BinaryWriter | undefined): Uint8Array | undefined {
     if (writer === undefined) return undefined;
-    const chunk = http2TakeChunk(this.stream, writer);
+    let chunk = http2TakeChunk(this.stream, writer);
+    if (chunk !== undefined && this.textIn !== undefined) chunk = clientWebTextChunk(chunk);
     if (chunk !== undefined && this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
@@ -271,7 +276,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private onData(chunk: Uint8Array): void {
     if (this.status !== undefined) return;
     try {
-      this.reader.push(chunk);
+      this.reader.push(this.textIn === undefined ? chunk : this.textIn.push(chunk));
       const reader = this.reader;
       for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
         const flags = reader.flags;

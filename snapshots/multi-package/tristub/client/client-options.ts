@@ -40,6 +40,11 @@ export interface ClientCallOptions {
    * as HTTP GET with the message in the query (cacheable); default false.
    */
   readonly useHttpGet?: boolean;
+  /**
+   * With `protocol: "grpc-web"`: send and read `application/grpc-web-text` (the body as base64, for
+   * proxies that only pass text) instead of binary; proto codec only. Default false.
+   */
+  readonly grpcWebText?: boolean;
   /** Compress request messages with gzip (`grpc-encoding: gzip`). */
   readonly sendCompression?: "gzip";
   /** Largest response message accepted (after decompression); default 4 MiB. */
@@ -92,6 +97,8 @@ export interface ClientConfig {
   /** Streams go over HTTP/1.1 (Connect or gRPC-Web with `httpVersion: "1.1"`). */
   readonly streamHttp1: boolean;
   readonly useHttpGet: boolean;
+  /** gRPC-Web bodies as base64 text (`application/grpc-web-text+proto`). */
+  readonly grpcWebText: boolean;
   /** The compression of request messages, if any. */
   readonly requestCompression: Compressor | undefined;
   /** The encodings the client accepts in responses (`grpc-accept-encoding`, `accept-encoding`). */
@@ -128,6 +135,10 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     throw new TypeError(`unknown client protocol ${JSON.stringify(protocol)}: use grpc, grpc-web, connect or triple`);
   }
   const httpVersion = options.httpVersion ?? "2";
+  const grpcWebText = options.grpcWebText === true;
+  if (grpcWebText && (protocol !== "grpc-web" || options.codec === "json")) {
+    throw new TypeError("grpcWebText needs protocol grpc-web and the proto codec");
+  }
   return {
     transport,
     pathPrefix: transport.pathPrefix,
@@ -139,6 +150,7 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     httpVersion,
     streamHttp1: httpVersion === "1.1" && (protocol === "connect" || protocol === "grpc-web"),
     useHttpGet: options.useHttpGet === true,
+    grpcWebText,
     requestCompression: options.sendCompression === undefined ? undefined : transport.compressions.get(options.sendCompression),
     acceptEncoding: compressionNames(transport.compressions),
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? clientDefaultMaxReceiveMessageBytes,

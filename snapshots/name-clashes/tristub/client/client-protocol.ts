@@ -9,6 +9,7 @@ import { connectEndStreamParse, connectFlagEndStream } from "../protocol/connect
 import { connectContentType, connectHeaderAcceptEncoding, connectHeaderContentEncoding, connectHeaderProtocolVersion, connectHeaderTimeout, connectProtocolVersion, connectTimeoutEncode } from "../protocol/connect/connect-protocol.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcWebFlagTrailers, grpcWebTrailersParse } from "../protocol/grpc-web/grpcweb-protocol.js";
+import { grpcWebTextEncode } from "../protocol/grpc-web/grpcweb-text.js";
 import { type IncomingHeaders, type MetadataInit, type OutgoingHeaders, metadataToHttp2 } from "../protocol/metadata.js";
 import { Code, codeFromHttpStatus } from "../protocol/status-code.js";
 import { TripleError } from "../protocol/triple-error.js";
@@ -170,8 +171,27 @@ const grpcWebWire: ClientWire = {
   statusInHeaders: true,
 };
 
+/** gRPC-Web text (`application/grpc-web-text+proto`): gRPC-Web with the body as base64 (see ClientCall). */
+const grpcWebTextWire: ClientWire = {
+  ...grpcWebWire,
+  requestHeaders(config, path, callHeaders, timeoutMs) {
+    const headers = grpcWebWire.requestHeaders(config, path, callHeaders, timeoutMs);
+    headers["content-type"] = "application/grpc-web-text+proto";
+    return headers;
+  },
+  responseHead(headers, config, metadata, endStream) {
+    if (endStream && headers["grpc-status"] !== undefined) return grpcWebWire.responseHead(headers, config, metadata, endStream);
+    return clientCheckHead(headers, config.transport.compressions, metadata, "application/grpc-web-text+", "application/grpc-web-text+proto", "grpc-encoding");
+  },
+};
+
 /** The wire of a client's streaming calls (Triple streams are gRPC). */
-export function clientWireFor(protocol: "grpc" | "grpc-web" | "connect" | "triple"): ClientWire {
-  return protocol === "connect" ? connectWire : protocol === "grpc-web" ? grpcWebWire : grpcWire;
+export function clientWireFor(protocol: "grpc" | "grpc-web" | "connect" | "triple", text = false): ClientWire {
+  return protocol === "connect" ? connectWire : protocol === "grpc-web" ? (text ? grpcWebTextWire : grpcWebWire) : grpcWire;
+}
+
+/** One write of a grpc-web-text request body: the chunk as base64 (each write stands alone, padded). */
+export function clientWebTextChunk(chunk: Uint8Array): Uint8Array {
+  return new TextEncoder().encode(grpcWebTextEncode(chunk));
 }
 
