@@ -19,14 +19,15 @@ import { runRpc } from "./client-rpc.js";
 import { logError, readFramed, writeFramed } from "./stdio.js";
 
 /**
- * The wire protocols the generated client speaks today, by the runner's enum. The runner only sends
- * what the config declares; a request for any other protocol gets a ClientErrorResult naming it.
- * When the runtime grows Connect and gRPC-Web clients, add
- * `[Protocol.PROTOCOL_CONNECT, "connect"]` and `[Protocol.PROTOCOL_GRPC_WEB, "grpc-web"]` here and to
- * client-config.yaml: everything else below already passes the protocol, codec, compression, HTTP
- * version and GET choice through to the client options.
+ * The wire protocols the generated client speaks, by the runner's enum (the `protocol` client option).
+ * The runner only sends what the config declares; a request for any other protocol gets a
+ * ClientErrorResult naming it.
  */
-export const clientProtocols: ReadonlyMap<number, string> = new Map([[Protocol.PROTOCOL_GRPC, "grpc"]]);
+export const clientProtocols: ReadonlyMap<number, string> = new Map([
+  [Protocol.PROTOCOL_GRPC, "grpc"],
+  [Protocol.PROTOCOL_CONNECT, "connect"],
+  [Protocol.PROTOCOL_GRPC_WEB, "grpc-web"],
+]);
 
 /** Codecs and compressions the client supports, by the runner's enum. */
 const clientCodecs: ReadonlyMap<number, "proto" | "json"> = new Map([
@@ -64,7 +65,7 @@ export function clientOptionsFor(request: ClientCompatRequest): ClientOptions {
     httpVersion,
   };
   if (compression === "gzip") options["sendCompression"] = "gzip";
-  // Connect unary GET for NO_SIDE_EFFECTS methods (a Connect client option once the runtime has one).
+  // Connect unary GET for NO_SIDE_EFFECTS methods.
   if (request.useGetHttpMethod) options["useHttpGet"] = true;
   if (request.messageReceiveLimit > 0) options["maxReceiveMessageBytes"] = request.messageReceiveLimit;
   if (tls) {

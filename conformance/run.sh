@@ -42,6 +42,13 @@ run() {
   [ $status = 0 ] || { echo "== conformance --mode $mode: FAILED (exit $status)"; rc=1; }
 }
 
-run server server-config.yaml server-known-failing.txt server.ts -p "${CONFORMANCE_PARALLEL:-4}"
-run client client-config.yaml client-known-failing.txt client.ts
+# `npm run conformance:connect -- client` (or `server`) runs one mode only.
+MODES=${1:-server client}
+for mode in $MODES; do
+  case $mode in
+    server) run server server-config.yaml server-known-failing.txt server.ts -p "${CONFORMANCE_PARALLEL:-4}" ;;
+    client) run client client-config.yaml client-known-failing.txt client.ts ;;
+    *) echo "conformance: unknown mode $mode (server or client)" >&2; exit 2 ;;
+  esac
+done
 exit $rc

@@ -40,7 +40,7 @@ export { type RequestStream, type ResponseSink, type ServerBidiStream } from "./
 export { type ServerRegistration } from "./server/server-routing.js";
 export { createTripleServer, TripleServer, type ListenOptions } from "./transport/node/triple-server.js";
 export { ServerHealth, type HealthStatus, type HealthOptions } from "./server/health.js";
-export { type ClientOptions, type ClientCallOptions } from "./client/client-options.js";
+export { type ClientOptions, type ClientCallOptions, type ClientProtocol } from "./client/client-options.js";
 export { type RetryPolicy } from "./client/client-retry.js";
 export { type ClientTransport } from "./client/client-transport.js";
 export { type CallOptions, type SendOptions } from "./client/call-options.js";

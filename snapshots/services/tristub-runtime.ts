@@ -4,7 +4,7 @@
 
 export type { CallOptions, SendOptions } from "./tristub/client/call-options.js";
 export type { BidiStreamingCall, ClientStreamingCall, ResponseStream, ServerStreamingCall } from "./tristub/client/call-shapes.js";
-export type { ClientCallOptions, ClientOptions } from "./tristub/client/client-options.js";
+export type { ClientCallOptions, ClientOptions, ClientProtocol } from "./tristub/client/client-options.js";
 export type { RetryPolicy } from "./tristub/client/client-retry.js";
 export type { ClientTransport } from "./tristub/client/client-transport.js";
 export { createTypeRegistry } from "./tristub/json/json-codec.js";

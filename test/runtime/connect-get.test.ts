@@ -22,13 +22,13 @@ function refused(query: string): TripleError {
 describe("Connect GET query: encode", () => {
   it("writes uncompressed JSON as percent-encoded text (the spec's example), binary as base64url", () => {
     expect(connectGetQueryEncode({ codec: "json", message: utf8('{"name":"Buf"}') })).toBe("connect=v1&encoding=json&message=%7B%22name%22%3A%22Buf%22%7D");
-    expect(connectGetQueryEncode({ codec: "proto", message: Uint8Array.of(0x0a, 0x03, 0xfb, 0xff) })).toBe("connect=v1&encoding=proto&base64=1&message=CgP7_w");
+    expect(connectGetQueryEncode({ codec: "proto", message: Uint8Array.of(0x0a, 0x03, 0xfb, 0xff) })).toBe("connect=v1&base64=1&encoding=proto&message=CgP7_w");
   });
 
   it("base64-encodes compressed messages and names the compression; identity is no compression", () => {
-    expect(connectGetQueryEncode({ codec: "json", message: Uint8Array.of(0x1f, 0x8b), compression: "gzip" })).toBe("connect=v1&encoding=json&base64=1&compression=gzip&message=H4s");
+    expect(connectGetQueryEncode({ codec: "json", message: Uint8Array.of(0x1f, 0x8b), compression: "gzip" })).toBe("connect=v1&base64=1&compression=gzip&encoding=json&message=H4s");
     expect(connectGetQueryEncode({ codec: "json", message: utf8("{}"), compression: "identity" })).toBe("connect=v1&encoding=json&message=%7B%7D");
-    expect(connectGetQueryEncode({ codec: "json", message: utf8("{}"), base64: true })).toBe("connect=v1&encoding=json&base64=1&message=e30");
+    expect(connectGetQueryEncode({ codec: "json", message: utf8("{}"), base64: true })).toBe("connect=v1&base64=1&encoding=json&message=e30");
   });
 });
 

@@ -15,6 +15,9 @@ const transport: ClientTransport = {
     throw new Error("not used");
   },
   postHttp1: () => Promise.reject(new Error("not used")),
+  requestHttp1: () => {
+    throw new Error("not used");
+  },
   close: () => Promise.resolve(),
 };
 

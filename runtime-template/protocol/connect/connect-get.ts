@@ -43,9 +43,11 @@ function connectPercentEncode(bytes: Uint8Array): string {
 export function connectGetQueryEncode(request: { codec: string; message: Uint8Array; compression?: string | undefined; base64?: boolean }): string {
   const compressed = request.compression !== undefined && request.compression !== "identity";
   const base64 = request.base64 === true || compressed || request.codec !== "json";
-  let query = `connect=v1&encoding=${connectPercentEncode(new TextEncoder().encode(request.codec))}`;
+  // The order connect-go writes and the conformance suite recommends: connect, base64, compression, encoding, message.
+  let query = "connect=v1";
   if (base64) query += "&base64=1";
   if (compressed) query += `&compression=${connectPercentEncode(new TextEncoder().encode(request.compression ?? ""))}`;
+  query += `&encoding=${connectPercentEncode(new TextEncoder().encode(request.codec))}`;
   query += `&message=${base64 ? connectBase64Url(request.message) : connectPercentEncode(request.message)}`;
   return query;
 }
