@@ -3,7 +3,7 @@
 // keeping only what this output uses). Import from here; the rest of the tree is internal.
 
 export type { CallOptions, SendOptions } from "./tristub/client/call-options.js";
-export type { ClientCallOptions, ClientOptions } from "./tristub/client/client-options.js";
+export type { ClientCallOptions, ClientOptions, ClientProtocol } from "./tristub/client/client-options.js";
 export type { RetryPolicy } from "./tristub/client/client-retry.js";
 export type { ClientTransport } from "./tristub/client/client-transport.js";
 export { createTypeRegistry } from "./tristub/json/json-codec.js";

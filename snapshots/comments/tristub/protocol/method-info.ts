@@ -17,8 +17,8 @@ export interface MethodInfo<I extends object, O extends object> {
   readonly path: string;
   readonly kind: MethodKind;
   /**
-   * The proto's `idempotency_level` option, when set: `no_side_effects` (safe, may be cached or sent as
-   * GET by some protocols) or `idempotent` (may be repeated). Absent: unknown.
+   * The proto's `idempotency_level` option, when set: `no_side_effects` (safe: Connect clients may send
+   * it as a GET, client option `useHttpGet`) or `idempotent` (may be repeated). Absent: unknown.
    */
   readonly idempotency?: "no_side_effects" | "idempotent";
   readonly input: MessageCodec<I>;

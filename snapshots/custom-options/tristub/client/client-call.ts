@@ -6,13 +6,15 @@ import type { CallOptions, SendOptions } from "./call-options.js";
 import type { ClientCallHandle } from "./client-calls.js";
 import { ClientMetadata } from "./client-metadata.js";
 import type { ClientConfig } from "./client-options.js";
+import { type ClientWire, clientWebTextChunk, clientWireFor } from "./client-protocol.js";
 import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
-import { clientRequestHeaders, clientResponseError, clientResponseHead } from "./client-wire.js";
+import { clientResponseError } from "./client-wire.js";
 import { BinaryWriter } from "../protobuf/wire-writer.js";
 import type { Compressor } from "../protocol/compression.js";
 import { EnvelopeReader, envelopeFlagCompressed, envelopePayload, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcDeadlineTimer } from "../protocol/grpc-timeout.js";
+import { GrpcWebTextDecoder } from "../protocol/grpc-web/grpcweb-text.js";
 import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code, codeFromRstStream } from "../protocol/status-code.js";
@@ -42,6 +44,10 @@ const clientCallSharedWriter = new BinaryWriter(256);
 export class ClientCall<I extends object, O extends object> implements ClientResponsesCall, ClientCallHandle {
   private readonly method: MethodInfo<I, O>;
   private readonly config: ClientConfig;
+  /** The protocol's request headers and response ending (gRPC, Connect or gRPC-Web). */
+  private readonly wire: ClientWire;
+  /** grpc-web-text: decodes the base64 response body (undefined for binary protocols). */
+  private readonly textIn: GrpcWebTextDecoder | undefined;
   private stream: ClientStreamLike;
   private session: { readonly destroyed: boolean } | undefined;
   private readonly requestHeaders: OutgoingHeaders;
@@ -66,6 +72,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   /** `Date.now()` when the call's timeout expires (undefined without one). */
   private readonly deadline: number | undefined;
   private headersReceived = false;
+  /** gRPC-Web HEADERS with a `grpc-status` but no END_STREAM: the status if the body stays empty. */
+  private headStatus: IncomingHeaders | undefined;
   private readonly responseHeaders = new ClientMetadata();
   private readonly responseTrailers = new ClientMetadata();
 
@@ -74,7 +82,10 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.method = method;
     this.options = options;
     this.maxBytes = config.maxReceiveMessageBytes;
+    this.wire = clientWireFor(config.protocol, config.grpcWebText);
+    this.textIn = config.grpcWebText ? new GrpcWebTextDecoder(Code.INTERNAL) : undefined;
     this.reader = new EnvelopeReader(this.maxBytes);
+    this.reader.allowedFlags |= this.wire.endFlag;
     this.responses = new ClientResponses(this, method.output, config.jsonRead, config.maxMessageDepth);
     const signal = options?.signal;
     if (signal?.aborted === true) {
@@ -82,7 +93,10 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     }
     const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
     this.deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    this.requestHeaders = clientRequestHeaders(config, method.path, options?.headers, timeoutMs);
+    if (config.streamHttp1 && method.kind === "bidi_streaming") {
+      throw new TripleError(Code.UNIMPLEMENTED, `bidi streaming needs HTTP/2: ${method.path} cannot be called with httpVersion "1.1"`);
+    }
+    this.requestHeaders = this.wire.requestHeaders(config, method.path, options?.headers, timeoutMs);
     this.stream = this.open();
     if (timeoutMs !== undefined) {
       this.clearTimer = grpcDeadlineTimer(timeoutMs, () => this.cancel(new TripleError(Code.DEADLINE_EXCEEDED, "deadline exceeded")));
@@ -104,7 +118,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   }
 
   private open(): ClientStreamLike {
-    const stream = this.config.transport.request(this.requestHeaders);
+    const transport = this.config.transport;
+    const stream = this.config.streamHttp1 ? transport.requestHttp1(this.requestHeaders) : transport.request(this.requestHeaders);
     this.config.calls.add(this);
     this.session = stream.session;
     stream.on("response", (headers, flags) => this.onResponse(headers, (flags & http2FlagEndStream) !== 0));
@@ -231,7 +246,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   /** The request bytes written since the last flush, kept for a replay until the response starts. */
   private takeChunk(writer: BinaryWriter | undefined): Uint8Array | undefined {
     if (writer === undefined) return undefined;
-    const chunk = http2TakeChunk(this.stream, writer);
+    let chunk = http2TakeChunk(this.stream, writer);
+    if (chunk !== undefined && this.textIn !== undefined) chunk = clientWebTextChunk(chunk);
     if (chunk !== undefined && this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
@@ -244,8 +260,9 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.headersReceived = true;
     this.replay = undefined;
     this.responseHeaders.settle(headers);
-    const head = clientResponseHead(headers, this.config.transport.compressions, () => this.responseHeaders.get(), endStream);
+    const head = this.wire.responseHead(headers, this.config, () => this.responseHeaders.get(), endStream);
     this.compression = head.compression;
+    if (this.wire.statusInHeaders && !head.trailersOnly && headers["grpc-status"] !== undefined) this.headStatus = headers;
     if (head.trailersOnly) this.finish(head.error);
     else if (head.error !== undefined) this.fail(head.error);
     this.notify(this.options?.onHeader, this.responseHeaders);
@@ -259,13 +276,18 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private onData(chunk: Uint8Array): void {
     if (this.status !== undefined) return;
     try {
-      this.reader.push(chunk);
+      this.reader.push(this.textIn === undefined ? chunk : this.textIn.push(chunk));
       const reader = this.reader;
       for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
-        if ((reader.flags & envelopeFlagCompressed) === 0) {
+        const flags = reader.flags;
+        if (flags === 0) {
           this.responses.push(buf, reader.payloadStart, reader.payloadEnd);
         } else {
-          const data = envelopePayload(buf.subarray(reader.payloadStart, reader.payloadEnd), reader.flags, this.compression, this.maxBytes);
+          const data = envelopePayload(buf.subarray(reader.payloadStart, reader.payloadEnd), flags & envelopeFlagCompressed, this.compression, this.maxBytes);
+          if ((flags & this.wire.endFlag) !== 0) {
+            this.onEndMessage(data);
+            break;
+          }
           this.responses.push(data, 0, data.length);
         }
       }
@@ -278,14 +300,28 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   }
 
   private onTrailers(trailers: IncomingHeaders): void {
+    // Connect and gRPC-Web end in the body: HTTP trailers (a proxy's) do not decide their status.
+    if (this.wire.endFlag !== 0) return;
     this.responseTrailers.settle(trailers);
-    // An error carries the metadata of the whole response: headers and trailers.
-    const all = (): Headers => {
-      const metadata = new Headers(this.responseHeaders.get());
-      this.responseTrailers.get().forEach((value, name) => metadata.append(name, value));
-      return metadata;
-    };
-    this.finish(grpcStatusFromTrailers(trailers, all));
+    this.finish(grpcStatusFromTrailers(trailers, () => this.allMetadata()));
+    this.notify(this.options?.onTrailer, this.responseTrailers);
+  }
+
+  /** An error carries the metadata of the whole response: headers and trailers. */
+  private allMetadata(): Headers {
+    const metadata = new Headers(this.responseHeaders.get());
+    this.responseTrailers.get().forEach((value, name) => metadata.append(name, value));
+    return metadata;
+  }
+
+  /** The body's last envelope (Connect end-stream, gRPC-Web trailers): the status and the trailers. */
+  private onEndMessage(payload: Uint8Array): void {
+    const end = this.wire.readEnd(payload, (trailers) => {
+      this.responseTrailers.settle(trailers);
+      return this.allMetadata();
+    });
+    this.responseTrailers.settle(end.trailers);
+    this.finish(end.error);
     this.notify(this.options?.onTrailer, this.responseTrailers);
   }
 
@@ -353,6 +389,11 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.config.calls.delete(this);
     this.clearTimer?.();
     if (this.abort !== undefined) this.options?.signal?.removeEventListener("abort", this.abort);
+    if (this.status === undefined && this.headStatus !== undefined && this.reader.pendingBytes === 0 && (this.stream.rstCode ?? 0) === 0) {
+      // An empty body after HEADERS with a status: a trailers-only response after all.
+      this.responseTrailers.settle(this.headStatus);
+      this.finish(grpcStatusFromTrailers(this.headStatus, () => this.responseHeaders.get()));
+    }
     if (this.status === undefined) {
       const rst = this.stream.rstCode ?? 0;
       this.status =
@@ -362,7 +403,9 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
             new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
           : rst !== 0
             ? this.resetStatus(rst)
-            : new TripleError(Code.INTERNAL, "protocol error: missing grpc-status trailer");
+            : this.wire.endFlag !== 0 && this.reader.pendingBytes > 0
+              ? clientResponseError(envelopeTruncatedError(this.reader.pendingBytes))
+              : new TripleError(Code.INTERNAL, this.wire.missingEnd);
     } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
       this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
     }

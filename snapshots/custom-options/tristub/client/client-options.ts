@@ -23,12 +23,29 @@ export interface ClientCallOptions {
   /** `proto` (default) or `json`: the message encoding (`application/grpc+json`, `application/json`). */
   readonly codec?: "proto" | "json";
   /**
-   * `grpc` (default; every peer serves it for every kind) or `triple`: unary calls as Triple-unary
-   * plain POSTs, which HTTP/1 proxies and dubbo's HTTP mode also accept. Streaming calls always use gRPC.
+   * The wire protocol (see the README's table):
+   * - `grpc` (default; every gRPC and Dubbo peer serves it for every kind; HTTP/2 only);
+   * - `connect`: the Connect protocol (dubbo-js's Triple transport, connect-go/es servers): unary as a
+   *   plain POST (or GET, see `useHttpGet`), streams with an end-stream message; HTTP/1.1 or 2;
+   * - `grpc-web`: gRPC-Web (binary, `+proto`/`+json`) with the status in a trailer frame; HTTP/1.1 or 2;
+   * - `triple`: unary calls as Triple-unary plain POSTs (dubbo-go/java/js, HTTP/1 proxies); streams use gRPC.
    */
-  readonly protocol?: "grpc" | "triple";
-  /** With `protocol: "triple"`: `2` (default) or `1.1` (keep-alive connections). */
+  readonly protocol?: ClientProtocol;
+  /**
+   * With `protocol` `triple`, `connect` or `grpc-web`: `2` (default) or `1.1` (keep-alive connections;
+   * unary, server- and client-streaming calls — a bidi call fails with UNIMPLEMENTED before sending).
+   */
   readonly httpVersion?: "1.1" | "2";
+  /**
+   * With `protocol: "connect"`: unary calls of methods marked `idempotency_level = NO_SIDE_EFFECTS` go
+   * as HTTP GET with the message in the query (cacheable); default false.
+   */
+  readonly useHttpGet?: boolean;
+  /**
+   * With `protocol: "grpc-web"`: send and read `application/grpc-web-text` (the body as base64, for
+   * proxies that only pass text) instead of binary; proto codec only. Default false.
+   */
+  readonly grpcWebText?: boolean;
   /** Compress request messages with gzip (`grpc-encoding: gzip`). */
   readonly sendCompression?: "gzip";
   /** Largest response message accepted (after decompression); default 4 MiB. */
@@ -59,6 +76,9 @@ export interface ClientCallOptions {
   readonly interceptors?: readonly Interceptor[];
 }
 
+/** The wire protocols of a client (`protocol` option). */
+export type ClientProtocol = "grpc" | "grpc-web" | "connect" | "triple";
+
 /**
  * Options of a generated client: where to connect (`baseUrl`, or a shared `transport`), plus the
  * settings every call uses (Dubbo group/version, codec, compression, limits, default timeout).
@@ -78,8 +98,13 @@ export interface ClientConfig {
   readonly group: string;
   readonly version: string;
   readonly codec: "proto" | "json";
-  readonly protocol: "grpc" | "triple";
+  readonly protocol: ClientProtocol;
   readonly httpVersion: "1.1" | "2";
+  /** Streams go over HTTP/1.1 (Connect or gRPC-Web with `httpVersion: "1.1"`). */
+  readonly streamHttp1: boolean;
+  readonly useHttpGet: boolean;
+  /** gRPC-Web bodies as base64 text (`application/grpc-web-text+proto`). */
+  readonly grpcWebText: boolean;
   /** The compression of request messages, if any. */
   readonly requestCompression: Compressor | undefined;
   /** The encodings the client accepts in responses (`grpc-accept-encoding`, `accept-encoding`). */
@@ -113,6 +138,15 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
   const json = options.codec === "json";
   const maxDepth = options.maxMessageDepth ?? protobufDefaultMaxDepth;
   const registry = options.registry === undefined ? {} : { registry: options.registry };
+  const protocol = options.protocol ?? "grpc";
+  if (protocol !== "grpc" && protocol !== "grpc-web" && protocol !== "connect" && protocol !== "triple") {
+    throw new TypeError(`unknown client protocol ${JSON.stringify(protocol)}: use grpc, grpc-web, connect or triple`);
+  }
+  const httpVersion = options.httpVersion ?? "2";
+  const grpcWebText = options.grpcWebText === true;
+  if (grpcWebText && (protocol !== "grpc-web" || options.codec === "json")) {
+    throw new TypeError("grpcWebText needs protocol grpc-web and the proto codec");
+  }
   return {
     transport,
     pathPrefix: transport.pathPrefix,
@@ -120,8 +154,11 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     group: options.group ?? "",
     version: options.version ?? "",
     codec: options.codec ?? "proto",
-    protocol: options.protocol ?? "grpc",
-    httpVersion: options.httpVersion ?? "2",
+    protocol,
+    httpVersion,
+    streamHttp1: httpVersion === "1.1" && (protocol === "connect" || protocol === "grpc-web"),
+    useHttpGet: options.useHttpGet === true,
+    grpcWebText,
     requestCompression: options.sendCompression === undefined ? undefined : transport.compressions.get(options.sendCompression),
     acceptEncoding: compressionNames(transport.compressions),
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? clientDefaultMaxReceiveMessageBytes,

@@ -42,7 +42,8 @@ function callUnaryOnce<I extends object, O extends object>(
   options: CallOptions | undefined,
 ): Promise<O> {
   try {
-    if (config.protocol === "triple") return callTripleUnary(config, method, request, options);
+    // Triple-unary and Connect unary are plain POSTs (or GETs) of the bare message; gRPC-Web is enveloped.
+    if (config.protocol === "triple" || config.protocol === "connect") return callTripleUnary(config, method, request, options);
     const call = new ClientCall(config, method, options);
     call.sendOnly(request);
     return call.single();

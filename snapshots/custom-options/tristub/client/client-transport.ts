@@ -32,10 +32,16 @@ export interface ClientTransport {
   /** Opens a request stream (the request HEADERS go out at once); throws UNAVAILABLE when closed. */
   request(headers: OutgoingHeaders): ClientStreamLike;
   /**
-   * Sends one HTTP/1.1 POST to `path` and reads the whole response, failing with RESOURCE_EXHAUSTED when
-   * its body exceeds `maxBytes`; `signal` aborts it.
+   * Sends one HTTP/1.1 POST (or, with `method` "GET", a GET without body) to `path` and reads the whole
+   * response, failing with RESOURCE_EXHAUSTED when its body exceeds `maxBytes`; `signal` aborts it.
    */
-  postHttp1(path: string, headers: OutgoingHeaders, body: Uint8Array, signal: AbortSignal, maxBytes: number): Promise<PlainHttpResponse>;
+  postHttp1(path: string, headers: OutgoingHeaders, body: Uint8Array, signal: AbortSignal, maxBytes: number, method?: "POST" | "GET"): Promise<PlainHttpResponse>;
+  /**
+   * Opens a streaming HTTP/1.1 request (`:method` and `:path` in `headers`) shaped like an HTTP/2
+   * client stream (Connect and gRPC-Web streams over HTTP/1.1): body written as it is sent, the
+   * response read as it arrives.
+   */
+  requestHttp1(headers: OutgoingHeaders): ClientStreamLike;
   /** Closes every connection gracefully (in-flight calls finish) and refuses new calls. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
 
 import type { CallOptions } from "./call-options.js";
 import type { ClientCallHandle } from "./client-calls.js";
+import { connectGetPath, connectUnaryCheck, connectUnaryHeaders } from "./client-connect-unary.js";
 import type { ClientConfig } from "./client-options.js";
 import type { PlainHttpResponse } from "./client-transport.js";
 import { dubboServiceHeaders } from "./client-wire.js";
@@ -17,9 +18,11 @@ import { tripleErrorFromBody, tripleHeader, tripleTrailerPrefix } from "../proto
 import { http2CancelCode, http2ResetStream } from "../transport/http2-stream.js";
 
 /**
- * Calls a unary method with Triple-unary (a plain POST, bare message body) over HTTP/2 or, with
- * `httpVersion: "1.1"`, over HTTP/1.1 with keep-alive. Sends both timeout and both protocol-version
- * headers so dubbo-go, dubbo-java and dubbo-js servers each find theirs; reads all three error dialects.
+ * Calls a unary method with Triple-unary or Connect unary (a plain POST, bare message body; with
+ * Connect and `useHttpGet`, a GET for NO_SIDE_EFFECTS methods) over HTTP/2 or, with
+ * `httpVersion: "1.1"`, over HTTP/1.1 with keep-alive. Triple sends both timeout and both
+ * protocol-version headers so dubbo-go, dubbo-java and dubbo-js servers each find theirs, and reads
+ * all three error dialects; Connect reads Connect errors and checks the response as connect-go does.
  */
 export async function callTripleUnary<I extends object, O extends object>(
   config: ClientConfig,
@@ -34,11 +37,15 @@ export async function callTripleUnary<I extends object, O extends object>(
   metadataToHttp2(options?.headers, headers);
   headers["content-type"] = json ? "application/json" : "application/proto";
   headers["accept-encoding"] = config.acceptEncoding;
-  headers["triple-protocol-version"] = "0.1.0";
-  headers["tri-protocol-version"] = "1.0.0";
+  const isConnect = config.protocol === "connect";
+  if (!isConnect) {
+    headers["triple-protocol-version"] = "0.1.0";
+    headers["tri-protocol-version"] = "1.0.0";
+  }
   headers["user-agent"] = config.userAgent;
   const timeoutMs = options?.timeoutMs ?? config.timeoutMs;
-  if (timeoutMs !== undefined) {
+  if (isConnect) connectUnaryHeaders(headers, timeoutMs);
+  else if (timeoutMs !== undefined) {
     // 1–10 digits is all the servers accept (a longer deadline is as good as none).
     headers["triple-timeout-ms"] = String(Math.min(9_999_999_999, Math.max(1, Math.ceil(timeoutMs))));
     headers["tri-service-timeout"] = headers["triple-timeout-ms"];
@@ -75,12 +82,15 @@ export async function callTripleUnary<I extends object, O extends object>(
     },
   };
   config.calls.add(handle);
-  const path = config.pathPrefix + method.path;
+  let path = config.pathPrefix + method.path;
+  const get = isConnect && config.useHttpGet && method.idempotency === "no_side_effects";
+  if (get) path = connectGetPath(path, headers, body, json);
+  const httpMethod = get ? "GET" : "POST";
   try {
     response =
       config.httpVersion === "1.1"
-        ? await config.transport.postHttp1(path, headers, body, controller.signal, maxBytes)
-        : await tripleSendHttp2(config, path, headers, body, controller.signal, maxBytes);
+        ? await config.transport.postHttp1(path, headers, body, controller.signal, maxBytes, httpMethod)
+        : await tripleSendHttp2(config, path, headers, body, controller.signal, maxBytes, httpMethod);
   } catch (error) {
     if (failure !== undefined) throw failure;
     throw error instanceof TripleError ? error : new TripleError(Code.UNAVAILABLE, (error as Error).message, { cause: error });
@@ -110,12 +120,14 @@ export async function callTripleUnary<I extends object, O extends object>(
     if (responseCompression === undefined) throw new TripleError(Code.INTERNAL, `unsupported content-encoding ${encoding}`);
     payload = responseCompression.decompress(payload, maxBytes);
   }
-  if (response.status !== 200) {
-    // As with gRPC, an error carries the metadata of the whole response: headers and trailers.
-    const all = new Headers(metadata);
-    trailers.forEach((value, name) => all.append(name, value));
-    throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), all);
-  }
+  // As with gRPC, an error carries the metadata of the whole response: headers and trailers.
+  const all = (): Headers => {
+    const merged = new Headers(metadata);
+    trailers.forEach((value, name) => merged.append(name, value));
+    return merged;
+  };
+  if (isConnect) connectUnaryCheck(response, json, payload, all);
+  else if (response.status !== 200) throw tripleErrorFromBody(response.status, new TextDecoder().decode(payload), all());
   try {
     const maxDepth = config.maxMessageDepth;
     return json
@@ -133,9 +145,10 @@ function tripleSendHttp2(
   body: Uint8Array,
   signal: AbortSignal,
   maxBytes: number,
+  httpMethod: "POST" | "GET",
 ): Promise<PlainHttpResponse> {
   return new Promise((resolve, reject) => {
-    const stream = config.transport.request({ ...headers, ":method": "POST", ":path": path });
+    const stream = config.transport.request({ ...headers, ":method": httpMethod, ":path": path });
     const collect = tripleCollector(maxBytes, reject, () => http2ResetStream(stream, http2CancelCode));
     let responseHeaders: IncomingHeaders = {};
     let status = 0;
@@ -150,7 +163,8 @@ function tripleSendHttp2(
       else resolve({ status, headers: responseHeaders, body: collect.bytes() });
     });
     signal.addEventListener("abort", () => http2ResetStream(stream, http2CancelCode), { once: true });
-    stream.end(body);
+    if (httpMethod === "GET") stream.end();
+    else stream.end(body);
   });
 }
 

@@ -26,6 +26,11 @@ export class EnvelopeReader {
   payloadStart = 0;
   /** Where that payload ends (exclusive). */
   payloadEnd = 0;
+  /**
+   * The flag bits envelopes may carry (others are a protocol error): compressed, plus the end-of-body
+   * bit of protocols that end in the body (Connect end-stream 0x02, gRPC-Web trailers 0x80).
+   */
+  allowedFlags = envelopeFlagCompressed;
   private readonly chunks: Uint8Array[] = [];
   private offset = 0; // read position inside chunks[0]
   private buffered = 0; // unread bytes across chunks
@@ -67,7 +72,7 @@ export class EnvelopeReader {
       flags = head[0] as number;
       length = (((head[1] as number) << 24) | ((head[2] as number) << 16) | ((head[3] as number) << 8) | (head[4] as number)) >>> 0;
     }
-    if ((flags & ~envelopeFlagCompressed) !== 0) {
+    if ((flags & ~this.allowedFlags) !== 0) {
       throw new TripleError(Code.INTERNAL, `protocol error: invalid envelope flags ${flags}`);
     }
     if (length > this.maxMessageBytes) {

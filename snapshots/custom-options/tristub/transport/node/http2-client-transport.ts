@@ -14,6 +14,7 @@ import type { IncomingHeaders } from "../../protocol/metadata.js";
 import { Code } from "../../protocol/status-code.js";
 import { TripleError } from "../../protocol/triple-error.js";
 import { nodeCompressions } from "./gzip.js";
+import { Http1ClientStream } from "./http1-client-stream.js";
 
 /** TLS settings of a client (`https://` targets); PEM strings or buffers. */
 export interface ClientTlsOptions {
@@ -116,13 +117,14 @@ export class Http2ClientTransport implements ClientTransport {
     return stream;
   }
 
-  /** One HTTP/1.1 POST on a keep-alive connection (Triple-unary over HTTP/1.1), read whole. */
-  postHttp1(path: string, headers: OutgoingHttpHeaders, body: Uint8Array, signal: AbortSignal, maxBytes: number): Promise<PlainHttpResponse> {
+  /** One HTTP/1.1 POST (or GET) on a keep-alive connection (Triple-unary, Connect unary), read whole. */
+  postHttp1(path: string, headers: OutgoingHttpHeaders, body: Uint8Array, signal: AbortSignal, maxBytes: number, method: "POST" | "GET" = "POST"): Promise<PlainHttpResponse> {
     return new Promise((resolve, reject) => {
       const base = new URL(this.baseUrl);
       const send = base.protocol === "https:" ? https1Request : http1Request;
       const socket = this.socketPath === undefined ? {} : { socketPath: this.socketPath };
-      const options = { method: "POST", headers: { ...headers, "content-length": body.length }, agent: this.http1Agent(), signal, ...socket };
+      const length = method === "GET" ? {} : { "content-length": body.length };
+      const options = { method, headers: { ...headers, ...length }, agent: this.http1Agent(), signal, ...socket };
       const req = send(new URL(path, base), options, (res) => {
         const collect = tripleCollector(maxBytes, reject, () => res.destroy());
         res.on("data", collect.push);
@@ -130,8 +132,15 @@ export class Http2ClientTransport implements ClientTransport {
         res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers as IncomingHeaders, body: collect.bytes() }));
       });
       req.on("error", reject);
-      req.end(body);
+      if (method === "GET") req.end();
+      else req.end(body);
     });
+  }
+
+  /** A streaming HTTP/1.1 exchange (Connect and gRPC-Web streams over HTTP/1.1) on the keep-alive agent. */
+  requestHttp1(headers: OutgoingHttpHeaders): Http1ClientStream {
+    if (this.closed) throw new TripleError(Code.UNAVAILABLE, "transport is closed");
+    return new Http1ClientStream(this.baseUrl, headers, this.http1Agent(), this.socketPath);
   }
 
   /** The keep-alive HTTP/1.1 agent Triple-unary calls over HTTP/1.1 use (created on first use). */
