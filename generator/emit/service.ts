@@ -82,6 +82,8 @@ export function emitService(service: DescService, scope: FileScope, target: Serv
       protoName: method.name,
       path: `/${service.typeName}/${method.name}`,
       kind: method.methodKind,
+      // MethodOptions.IdempotencyLevel: 1 NO_SIDE_EFFECTS, 2 IDEMPOTENT (0: unknown, left out).
+      idempotency: method.idempotency === 1 ? "no_side_effects" : method.idempotency === 2 ? "idempotent" : "",
       input,
       output,
       hasRequest: kind.hasRequest,

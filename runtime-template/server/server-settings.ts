@@ -2,6 +2,7 @@ import { compressionNames, type Compressor, type CompressorTable } from "../prot
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import type { HandlerContext } from "./server-context.js";
+import { corsPolicyCreate, type CorsOptions, type CorsPolicy } from "./cors.js";
 import { serverLimitsResolve, type ServerLimitOptions, type ServerLimits } from "./server-limits.js";
 
 /** Default largest request message, after decompression: 4 MiB, as grpc-go and grpc-java. */
@@ -56,6 +57,11 @@ export interface ServerOptions extends ServerLimitOptions {
    * registry (`tristub-registry.ts`, every message the output declares).
    */
   readonly registry?: TypeRegistry;
+  /**
+   * CORS for browser clients (Connect, gRPC-Web, Triple): preflight `OPTIONS` answered, and
+   * `Access-Control-Allow-*` / `Access-Control-Expose-Headers` on responses. Off unless given.
+   */
+  readonly cors?: CorsOptions;
 }
 
 /** Server options with every default applied: resolved once, when the server is created. */
@@ -81,6 +87,8 @@ export interface ServerSettings {
   readonly jsonWrite: JsonWriteOptions;
   /** How Triple-unary JSON responses are written (`jsonUseProtoNames`). */
   readonly tripleJsonWrite: JsonWriteOptions;
+  /** The CORS policy (`cors` option, validated at server creation); undefined: no CORS. */
+  readonly cors: CorsPolicy | undefined;
 }
 
 /** Applies the defaults to server options; `compressions` comes from the transport. */
@@ -103,6 +111,7 @@ export function serverResolveSettings(options: ServerOptions, compressions: Comp
     jsonRead: { ignoreUnknownFields: true, maxDepth: maxMessageDepth, ...registry },
     jsonWrite: registry,
     tripleJsonWrite: { useProtoFieldName: options.jsonUseProtoNames === true, ...registry },
+    cors: options.cors === undefined ? undefined : corsPolicyCreate(options.cors),
   };
 }
 
