@@ -377,7 +377,7 @@ export const AdminService = {
     ping: { service: "greet.admin.AdminService", name: "Ping", path: "/greet.admin.AdminService/Ping", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
     echo: { service: "greet.admin.AdminService", name: "Echo", path: "/greet.admin.AdminService/Echo", kind: "unary", input: GreetRequest, output: GreetResponse } as MethodInfo<GreetRequest, GreetResponse>,
     watch: { service: "greet.admin.AdminService", name: "Watch", path: "/greet.admin.AdminService/Watch", kind: "server_streaming", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
-    lookup: { service: "greet.admin.AdminService", name: "Lookup", path: "/greet.admin.AdminService/Lookup", kind: "unary", input: ResetRequest, output: StatusResponse } as MethodInfo<ResetRequest, StatusResponse>,
+    lookup: { service: "greet.admin.AdminService", name: "Lookup", path: "/greet.admin.AdminService/Lookup", kind: "unary", idempotency: "no_side_effects", input: ResetRequest, output: StatusResponse } as MethodInfo<ResetRequest, StatusResponse>,
   },
 } as const;
 

@@ -18,5 +18,10 @@ export interface MethodInfo<I extends object, O extends object> {
   readonly kind: MethodKind;
   readonly input: MessageCodec<I>;
   readonly output: MessageCodec<O>;
+  /**
+   * The method's `idempotency_level` option when declared: `no_side_effects` methods may be called
+   * with Connect unary GET (cacheable); `idempotent` ones are safe to retry. Absent: unknown.
+   */
+  readonly idempotency?: "no_side_effects" | "idempotent";
 }
 

@@ -4200,7 +4200,7 @@ export const ConformanceService = {
     clientStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "ClientStream", path: "/connectrpc.conformance.v1.ConformanceService/ClientStream", kind: "client_streaming", input: ClientStreamRequest, output: ClientStreamResponse } as MethodInfo<ClientStreamRequest, ClientStreamResponse>,
     bidiStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "BidiStream", path: "/connectrpc.conformance.v1.ConformanceService/BidiStream", kind: "bidi_streaming", input: BidiStreamRequest, output: BidiStreamResponse } as MethodInfo<BidiStreamRequest, BidiStreamResponse>,
     unimplemented: { service: "connectrpc.conformance.v1.ConformanceService", name: "Unimplemented", path: "/connectrpc.conformance.v1.ConformanceService/Unimplemented", kind: "unary", input: UnimplementedRequest, output: UnimplementedResponse } as MethodInfo<UnimplementedRequest, UnimplementedResponse>,
-    idempotentUnary: { service: "connectrpc.conformance.v1.ConformanceService", name: "IdempotentUnary", path: "/connectrpc.conformance.v1.ConformanceService/IdempotentUnary", kind: "unary", input: IdempotentUnaryRequest, output: IdempotentUnaryResponse } as MethodInfo<IdempotentUnaryRequest, IdempotentUnaryResponse>,
+    idempotentUnary: { service: "connectrpc.conformance.v1.ConformanceService", name: "IdempotentUnary", path: "/connectrpc.conformance.v1.ConformanceService/IdempotentUnary", kind: "unary", idempotency: "no_side_effects", input: IdempotentUnaryRequest, output: IdempotentUnaryResponse } as MethodInfo<IdempotentUnaryRequest, IdempotentUnaryResponse>,
   },
 } as const;
 

@@ -5,6 +5,7 @@
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import { type Compressor, type CompressorTable, compressionNames } from "../protocol/compression.js";
+import { type CorsOptions, type CorsPolicy, corsPolicyCreate } from "./cors.js";
 import { HandlerContext } from "./server-context.js";
 import { type ServerLimitOptions, type ServerLimits, serverLimitsResolve } from "./server-limits.js";
 
@@ -64,6 +65,11 @@ export interface ServerOptions extends ServerLimitOptions {
    * registry (`tristub-registry.ts`, every message the output declares).
    */
   readonly registry?: TypeRegistry;
+  /**
+   * CORS for browser clients (Connect, gRPC-Web, Triple): preflight `OPTIONS` answered, and
+   * `Access-Control-Allow-*` / `Access-Control-Expose-Headers` on responses. Off unless given.
+   */
+  readonly cors?: CorsOptions;
 }
 
 /** Server options with every default applied: resolved once, when the server is created. */
@@ -89,6 +95,8 @@ export interface ServerSettings {
   readonly jsonWrite: JsonWriteOptions;
   /** How Triple-unary JSON responses are written (`jsonUseProtoNames`). */
   readonly tripleJsonWrite: JsonWriteOptions;
+  /** The CORS policy (`cors` option, validated at server creation); undefined: no CORS. */
+  readonly cors: CorsPolicy | undefined;
 }
 
 /** Applies the defaults to server options; `compressions` comes from the transport. */
@@ -111,6 +119,7 @@ export function serverResolveSettings(options: ServerOptions, compressions: Comp
     jsonRead: { ignoreUnknownFields: true, maxDepth: maxMessageDepth, ...registry },
     jsonWrite: registry,
     tripleJsonWrite: { useProtoFieldName: options.jsonUseProtoNames === true, ...registry },
+    cors: options.cors === undefined ? undefined : corsPolicyCreate(options.cors),
   };
 }
 
