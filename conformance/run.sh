@@ -33,7 +33,9 @@ run() {
   local mode=$1 config=$2 known=$3 program=$4 log=$LOGS/$1.log
   shift 4
   local start=$SECONDS
-  "$RUNNER" --mode "$mode" --conf "$config" --known-failing "@$known" "${VERBOSE[@]}" "$@" -- "${PROGRAM[@]}" "$program" >"$log" 2>&1
+  local flaky=()
+  [ -f "${mode}-known-flaky.txt" ] && flaky=(--known-flaky "@${mode}-known-flaky.txt")
+  "$RUNNER" --mode "$mode" --conf "$config" --known-failing "@$known" "${flaky[@]}" "${VERBOSE[@]}" "$@" -- "${PROGRAM[@]}" "$program" >"$log" 2>&1
   local status=$?
   echo "== conformance --mode $mode ($config, $((SECONDS - start)) s, log conformance/.logs/$mode.log)"
   # The runner ends with its summary: "Total cases: N", "N passed, N failed", and with known failures
