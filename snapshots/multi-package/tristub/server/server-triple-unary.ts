@@ -57,9 +57,12 @@ export function serveTripleUnary(
   };
   const get = exchange.method === "GET";
   if (exchange.method !== "POST" && !get) {
+    // Connect: 405 alone, as connect-go's handler answers (its clients read it as unknown).
+    if (dialect !== undefined) return exchange.respond(405, { allow: "GET, POST" }, "");
     return fail(new TripleError(Code.UNIMPLEMENTED, `method ${exchange.method} not allowed: use POST`), 405, false, { allow: "POST" });
   }
-  if (route === undefined) return fail(new TripleError(Code.UNIMPLEMENTED, notFound));
+  // An unknown method is 404 to a Connect client (connect-go's mux), with the unimplemented error.
+  if (route === undefined) return fail(new TripleError(Code.UNIMPLEMENTED, notFound), dialect === undefined ? tripleCodeToHttp(Code.UNIMPLEMENTED) : 404);
   const unary = route.unary;
   if (unary === undefined) {
     const reason = `${route.method.path} is a streaming method: call it with gRPC over HTTP/2`;

@@ -39,8 +39,8 @@ export function nodeServeHttp1(dispatcher: ServerDispatcher, request: IncomingMe
   const cors = dispatcher.settings.cors;
   if (cors !== undefined && request.headers.origin !== undefined && nodeCorsHttp1(cors, request, response)) return;
   const body = serverBodyProtocol(request.headers["content-type"]);
-  if (body !== undefined && request.method === "POST") {
-    if (expectContinue) response.writeContinue();
+  if (body !== undefined) {
+    if (expectContinue && request.method === "POST") response.writeContinue();
     return dispatcher.serveBody(http1ServerStream(request, response), http1PseudoHeaders(request), body, true);
   }
   dispatcher.serveExchange(http1Exchange(request, response, expectContinue));
