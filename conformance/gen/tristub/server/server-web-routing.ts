@@ -69,7 +69,7 @@ export function serverWebResolve(
     const parsed = connectParseContentType(rawType);
     if (parsed === undefined || !parsed.stream) return serverUnsupportedType(stream);
     codec = parsed.codec;
-    wire = serverConnectWire();
+    wire = serverConnectWire(headers["tri-protocol-version"] !== undefined);
     contentType = `application/connect+${codec}`;
   } else {
     const parsed = grpcWebParseContentType(rawType);

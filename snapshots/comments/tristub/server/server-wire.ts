@@ -39,8 +39,12 @@ function identity(chunk: Uint8Array): Uint8Array {
   return chunk;
 }
 
-/** The Connect streaming strategy (`application/connect+proto|json`). */
-export function serverConnectWire(): ServerWire {
+/**
+ * The Connect streaming strategy (`application/connect+proto|json`). `dubbo`: the client is dubbo-js
+ * (its "Triple" streams are Connect streams; it sends `tri-protocol-version`), whose end-stream reader
+ * wants the error code as a number too.
+ */
+export function serverConnectWire(dubbo = false): ServerWire {
   return {
     protocol: "connect",
     responseHeaders(ctx, settings) {
@@ -53,7 +57,7 @@ export function serverConnectWire(): ServerWire {
       return headers;
     },
     endFrame(ctx, error) {
-      return connectEndStreamEnvelope(error, ctx?.peekResponseTrailers());
+      return connectEndStreamEnvelope(error, ctx?.peekResponseTrailers(), dubbo);
     },
     encode: identity,
     decode: identity,
