@@ -142,12 +142,12 @@ describe.each(cells)("connect-node $protocol over HTTP/$http, binary $binary: er
   });
 });
 
-async function gzipCompress(bytes: Uint8Array): Promise<Uint8Array> {
+async function gzipCompress(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   const { gzipSync } = await import("node:zlib");
   return new Uint8Array(gzipSync(bytes));
 }
 
-async function gzipDecompress(bytes: Uint8Array, readMaxBytes: number): Promise<Uint8Array> {
+async function gzipDecompress(bytes: Uint8Array, readMaxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const { gunzipSync } = await import("node:zlib");
   return new Uint8Array(gunzipSync(bytes, { maxOutputLength: readMaxBytes }));
 }
