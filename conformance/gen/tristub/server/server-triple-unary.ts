@@ -145,9 +145,11 @@ export function serveTripleUnary(
       if (settle()) fail(failure, failure.code === Code.RESOURCE_EXHAUSTED ? httpStatus(failure.code, 413) : httpStatus(failure.code));
       return;
     }
-    void tripleUnaryRun(exchange, route, unary, codec, body, call, settle, settings, lifecycle, dialect).catch((error: unknown) => {
+    try {
+      tripleUnaryRun(exchange, route, unary, codec, body, call, settle, settings, lifecycle, dialect);
+    } catch (error) {
       if (settle()) fail(toTripleError(error));
-    });
+    }
   };
   if (getQuery !== undefined) {
     bodyRead = true;
@@ -176,7 +178,11 @@ export function serveTripleUnary(
   );
 }
 
-async function tripleUnaryRun(
+/**
+ * Decodes the request (throws on a bad one), runs the handler — synchronously when it returns a plain
+ * value, as `ServerUnaryCall` does for gRPC — and sends the answer.
+ */
+function tripleUnaryRun(
   exchange: TripleUnaryExchange,
   route: ServerRoute,
   unary: NonNullable<ServerRoute["unary"]>,
@@ -187,33 +193,58 @@ async function tripleUnaryRun(
   settings: ServerSettings,
   lifecycle: ServerCallLifecycle,
   dialect: ConnectUnaryDialect | undefined,
-): Promise<void> {
+): void {
   const method = route.method;
   const request = serverDecodeRequest(method.input, body, codec === "json" ? settings.jsonRead : undefined, settings.maxMessageDepth);
   const ctx = call.ctx;
-  let response: object;
-  try {
-    response = await unary(request, ctx);
-  } catch (error) {
+  const failed = (error: unknown): void => {
     if (!settle()) return;
     if (!(error instanceof TripleError)) lifecycle.report(error, ctx);
     const failure = toTripleError(error, "internal error");
     const headers: OutgoingHeaders = { "content-type": "application/json" };
-    metadataToHttp2(ctx.responseHeaders, headers);
+    metadataToHttp2(ctx.peekResponseHeaders(), headers);
     metadataToHttp2(failure.metadata, headers);
-    tripleTrailersToHeaders(ctx.responseTrailers, headers);
+    tripleTrailersToHeaders(ctx.peekResponseTrailers(), headers);
     if (dialect === undefined) exchange.respond(tripleCodeToHttp(failure.code), headers, tripleErrorBody(failure));
     else exchange.respond(dialect.httpStatus(failure.code), headers, dialect.errorBody(failure));
-    return;
+  };
+  let result: Promise<object> | object;
+  try {
+    result = unary(request, ctx);
+  } catch (error) {
+    return failed(error);
   }
-  if (!settle()) return;
+  const respond = (response: object): void => {
+    try {
+      tripleUnaryRespond(exchange, method, codec, response, ctx, settle, settings, dialect);
+    } catch (error) {
+      failed(error);
+    }
+  };
+  if (result !== null && typeof result === "object" && typeof (result as Partial<PromiseLike<object>>).then === "function") {
+    Promise.resolve(result).then(respond, failed);
+  } else respond(result);
+}
+
+/** Sends a successful Triple/Connect unary response (encoding errors throw before anything is sent). */
+function tripleUnaryRespond(
+  exchange: TripleUnaryExchange,
+  method: ServerRoute["method"],
+  codec: "proto" | "json",
+  response: object,
+  ctx: HandlerContext,
+  settle: () => boolean,
+  settings: ServerSettings,
+  dialect: ConnectUnaryDialect | undefined,
+): void {
   let payload: Uint8Array =
     codec === "json"
       ? new TextEncoder().encode(method.output.toJsonString(response, dialect === undefined ? settings.tripleJsonWrite : settings.jsonWrite))
       : method.output.encode(response);
+  if (!settle()) return;
   const headers: OutgoingHeaders = {};
-  metadataToHttp2(ctx.responseHeaders, headers);
-  tripleTrailersToHeaders(ctx.responseTrailers, headers);
+  metadataToHttp2(ctx.peekResponseHeaders(), headers);
+  tripleTrailersToHeaders(ctx.peekResponseTrailers(), headers);
   headers["content-type"] = codec === "json" ? "application/json" : "application/proto";
   headers["accept-encoding"] = settings.acceptEncoding;
   const accept = tripleHeader(exchange.headers["accept-encoding"]);
@@ -226,7 +257,8 @@ async function tripleUnaryRun(
 }
 
 /** Folds response trailers into headers with the `trailer-` prefix, as Triple-unary carries them. */
-function tripleTrailersToHeaders(trailers: Headers, out: OutgoingHeaders): void {
+function tripleTrailersToHeaders(trailers: Headers | undefined, out: OutgoingHeaders): void {
+  if (trailers === undefined) return;
   const plain: OutgoingHeaders = {};
   metadataToHttp2(trailers, plain);
   for (const name of Object.keys(plain)) out[tripleTrailerPrefix + name] = plain[name];

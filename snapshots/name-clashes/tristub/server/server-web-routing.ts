@@ -91,11 +91,10 @@ export function serverWebResolve(
     compressMinBytes: settings.compressMinBytes,
     acceptEncoding: settings.acceptEncoding,
   };
+  /** Answers with 200 and the status frame alone (or `status` and no body, for HTTP-level refusals). */
   const refuse = (error: TripleError, status = 200): undefined => {
-    const ctxless = wire.endFrame(undefined, error);
-    const head = { ":status": 200, "content-type": contentType, [acceptHeader]: settings.acceptEncoding };
     if (status !== 200) serverRespond(stream, { ":status": status, "content-type": contentType });
-    else serverRespond(stream, head, ctxless);
+    else serverRespond(stream, { ":status": 200, "content-type": contentType, [acceptHeader]: settings.acceptEncoding }, wire.endFrame(undefined, error));
     return undefined;
   };
   const path = String(headers[":path"] ?? "").split("?")[0] ?? "";

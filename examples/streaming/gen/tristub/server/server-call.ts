@@ -23,6 +23,9 @@ const serverCallFlushBytes = 16 * 1024;
 
 const serverCallQueueHigh = 64;
 
+/** How long a Connect/gRPC-Web call whose status went out waits for the client's half-close before a reset. */
+const serverCallBodyLingerMs = 1_000;
+
 /**
  * The server side of one gRPC call: request envelopes parsed as they arrive (`recv()`, with HTTP/2
  * flow control pausing a client that sends faster than the handler reads), responses coalesced into
@@ -165,7 +168,14 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
       tail.set(frame, head.length);
       stream.end(tail);
     }
-    this.stopRequest();
+    // A client still sending is stopped (RST_STREAM NO_ERROR) only after a moment: the status travels
+    // in DATA here, and nghttp2 sends a reset ahead of DATA still queued, which would cut it off.
+    if (this.requestEnded) return;
+    const timer = setTimeout(() => {
+      if (!this.requestEnded && !stream.closed && !stream.destroyed) stream.close(0);
+    }, serverCallBodyLingerMs);
+    timer.unref?.();
+    stream.once("close", () => clearTimeout(timer));
   }
 
   private stopRequest(): void {

@@ -77,8 +77,8 @@ export function http1ServerStream(request: IncomingMessage, response: ServerResp
       return stream;
     },
     close() {
-      // The response is complete: the request body still coming is dropped by closing after it.
-      if (response.writableFinished) {
+      // The response is ended: the request body still coming is drained and the connection not reused.
+      if (response.writableEnded) {
         if (!request.complete) response.shouldKeepAlive = false;
         request.resume();
         return;
