@@ -35,6 +35,7 @@ export {
 export { createTypeRegistry } from "./json/json-codec.js";
 export { getDefaultTypeRegistry, setDefaultTypeRegistry } from "./json/json-registry.js";
 export { type ServerOptions, type ServerTlsOptions } from "./server/server-settings.js";
+export { type CorsOptions } from "./server/cors.js";
 export { HandlerContext, type PeerInfo } from "./server/server-context.js";
 export { type RequestStream, type ResponseSink, type ServerBidiStream } from "./server/server-handlers.js";
 export { type ServerRegistration } from "./server/server-routing.js";

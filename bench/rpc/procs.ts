@@ -124,11 +124,13 @@ export async function runH2load(
   body: string,
   logFile: string,
   o: { clients: number; streams: number; warmupS: number; durationS: number },
+  /** Request headers (default gRPC's) — bench/rpc-connect.ts sends a Connect unary request. */
+  headers: readonly string[] = ["content-type: application/grpc", "te: trailers"],
 ): Promise<H2loadResult & { command: string }> {
   const args = [
     "-c", String(o.clients), "-m", String(o.streams), "-t", "1",
     "-D", `${Math.round(o.durationS * 1000)}ms`, "--warm-up-time", `${Math.round(o.warmupS * 1000)}ms`,
-    "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers",
+    "-d", body, ...headers.flatMap((h) => ["-H", h]),
     `--log-file=${logFile}`,
     `${server.baseUrl}/greet.GreetService/Greet`,
   ];

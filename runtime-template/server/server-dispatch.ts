@@ -7,8 +7,9 @@ import type { ServerStreamLike } from "../transport/http2-stream.js";
 import { ServerCallLifecycle } from "./call-lifecycle.js";
 import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
-import type { ServerRoute } from "./server-handlers.js";
+import { serverUnaryAsStream, type ServerRoute } from "./server-handlers.js";
 import { serverInterceptRoute } from "./server-interceptors.js";
+import { serverWebResolve, type ServerBodyProtocol } from "./server-web-routing.js";
 import {
   serverGrpcSubtype,
   serverIsGrpcContentType,
@@ -78,8 +79,31 @@ export class ServerDispatcher {
       if (route.unary !== undefined) new ServerUnaryCall(route.method, route.unary, stream, ctx, callSettings, this.lifecycle, timeoutMs);
       return;
     }
+    this.serveCall(stream, run, new ServerCall(route.method, stream, ctx, callSettings), timeoutMs);
+  }
+
+  /**
+   * Serves a Connect-streaming or gRPC-Web call (`protocol`) on an HTTP/2 stream or an HTTP/1.1
+   * request shaped like one (`http1`): the same `ServerCall` and handlers as gRPC, with the status at
+   * the end of the body (`ServerWire`). Unary methods run as a one-message stream (gRPC-Web).
+   */
+  serveBody(stream: ServerStreamLike, headers: IncomingHeaders, protocol: ServerBodyProtocol, http1: boolean): void {
+    const target = serverWebResolve(this.routes, this.settings, stream, headers, protocol, http1);
+    if (target === undefined) return;
+    const { route, timeoutMs } = target;
+    const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+    const call = new ServerCall(route.method, stream, ctx, target.settings, target.wire);
+    this.serveCall(stream, route.run ?? serverUnaryAsStream(route), call, timeoutMs);
+  }
+
+  /** Runs a streamed call in the lifecycle: tracked, its deadline armed, client resets abort it. */
+  private serveCall(
+    stream: ServerStreamLike,
+    run: NonNullable<ServerRoute["run"]>,
+    call: ServerCall<object, object>,
+    timeoutMs: number | undefined,
+  ): void {
     const lifecycle = this.lifecycle;
-    const call = new ServerCall(route.method, stream, ctx, callSettings);
     lifecycle.track(call);
     const clearTimer = timeoutMs === undefined ? undefined : lifecycle.deadline(call, timeoutMs);
     // A reset stream also emits "end", which must not read as the client's half-close: "aborted"

@@ -3,6 +3,7 @@ import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import type { Interceptor } from "../protocol/interceptor.js";
 import type { HandlerContext } from "./server-context.js";
+import { corsPolicyCreate, type CorsOptions, type CorsPolicy } from "./cors.js";
 import { serverLimitsResolve, type ServerLimitOptions, type ServerLimits } from "./server-limits.js";
 
 /** Default largest request message, after decompression: 4 MiB, as grpc-go and grpc-java. */
@@ -62,6 +63,11 @@ export interface ServerOptions extends ServerLimitOptions {
    * outermost (sees the request first and the response last). Default none.
    */
   readonly interceptors?: readonly Interceptor[];
+  /**
+   * CORS for browser clients (Connect, gRPC-Web, Triple): preflight `OPTIONS` answered, and
+   * `Access-Control-Allow-*` / `Access-Control-Expose-Headers` on responses. Off unless given.
+   */
+  readonly cors?: CorsOptions;
 }
 
 /** Server options with every default applied: resolved once, when the server is created. */
@@ -89,6 +95,8 @@ export interface ServerSettings {
   readonly tripleJsonWrite: JsonWriteOptions;
   /** The interceptors every registered handler is wrapped in (empty: none, no cost). */
   readonly interceptors: readonly Interceptor[];
+  /** The CORS policy (`cors` option, validated at server creation); undefined: no CORS. */
+  readonly cors: CorsPolicy | undefined;
 }
 
 /** Applies the defaults to server options; `compressions` comes from the transport. */
@@ -112,6 +120,7 @@ export function serverResolveSettings(options: ServerOptions, compressions: Comp
     jsonWrite: registry,
     tripleJsonWrite: { useProtoFieldName: options.jsonUseProtoNames === true, ...registry },
     interceptors: options.interceptors ?? [],
+    cors: options.cors === undefined ? undefined : corsPolicyCreate(options.cors),
   };
 }
 

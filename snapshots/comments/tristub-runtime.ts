@@ -16,6 +16,7 @@ export { type MetadataInit, decodeBinaryHeader, encodeBinaryHeader } from "./tri
 export type { MethodInfo, MethodKind } from "./tristub/protocol/method-info.js";
 export { Code, codeName } from "./tristub/protocol/status-code.js";
 export { type ErrorDetail, TripleError, type TripleErrorOptions, isEnded } from "./tristub/protocol/triple-error.js";
+export type { CorsOptions } from "./tristub/server/cors.js";
 export { HandlerContext, type PeerInfo } from "./tristub/server/server-context.js";
 export type { RequestStream, ResponseSink, ServerBidiStream } from "./tristub/server/server-handlers.js";
 export type { ServerRegistration } from "./tristub/server/server-routing.js";

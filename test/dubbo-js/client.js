@@ -9,6 +9,7 @@
 //                     with TRI-* headers: unary = application/proto|json with TRI-Protocol-Version,
 //                     TRI-Service-Timeout, TRI-Service-Group/Version (works over --http 1.1 or 2);
 //                     streaming = application/connect+proto|json (Connect streaming envelopes).
+//   --protocol grpc-web createGrpcWebTransport: gRPC-Web (application/grpc-web+proto|json), HTTP/1.1 or 2.
 //   --group/--version are sent only by the Triple transport (dubbo-js's gRPC transport ignores the
 //                     service options of createPromiseClient).
 //
@@ -17,7 +18,7 @@
 // every check is ok, 1 otherwise, 2 on bad arguments.
 import { parseArgs } from "node:util";
 import { Code, createPromiseClient, decodeBinaryHeader, DubboError, encodeBinaryHeader } from "@apachedubbo/dubbo";
-import { compressionGzip, createDubboTransport, createGrpcTransport, Http2SessionManager } from "@apachedubbo/dubbo-node";
+import { compressionGzip, createDubboTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@apachedubbo/dubbo-node";
 import { GreetService } from "./gen/greet_dubbo.js";
 import { GreetResponse } from "./gen/greet_pb.js";
 
@@ -33,7 +34,7 @@ const { values } = parseArgs({
     checks: { type: "string", default: "unary,bidi,client,server" },
   },
 });
-if (values.target === undefined || !["grpc", "triple"].includes(values.protocol) || !["2", "1.1"].includes(values.http)) {
+if (values.target === undefined || !["grpc", "triple", "grpc-web"].includes(values.protocol) || !["2", "1.1"].includes(values.http)) {
   process.stderr.write("usage: node client.js --target HOST:PORT [--protocol grpc|triple] [--http 2|1.1] …\n");
   process.exit(2);
 }
@@ -47,7 +48,12 @@ const transportOptions = {
   ...(sessionManager !== undefined ? { sessionManager } : {}),
   ...(values.compression === "gzip" ? { sendCompression: compressionGzip, compressMinBytes: 0 } : {}),
 };
-const transport = values.protocol === "grpc" ? createGrpcTransport(transportOptions) : createDubboTransport(transportOptions);
+const transport =
+  values.protocol === "grpc"
+    ? createGrpcTransport(transportOptions)
+    : values.protocol === "grpc-web"
+      ? createGrpcWebTransport(transportOptions)
+      : createDubboTransport(transportOptions);
 const serviceOptions = {
   ...(values.group !== undefined ? { serviceGroup: values.group } : {}),
   ...(values.version !== undefined ? { serviceVersion: values.version } : {}),

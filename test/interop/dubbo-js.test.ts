@@ -383,7 +383,8 @@ describe("dubbo-js client (createGrpcTransport, httpVersion 2) → our generated
 // Triple-unary both ways: dubbo-js's createDubboTransport ("Triple" = Connect unary with TRI-* headers:
 // application/proto|json, TRI-Protocol-Version, TRI-Service-Timeout, TRI-Service-Group/-Version; its
 // errors are {"status":<number>,"message","details"}) over HTTP/1.1 and HTTP/2. Its streaming is
-// Connect streaming (application/connect+*), which neither dubbo-go nor we serve: unary only here.
+// Connect streaming (application/connect+*), which dubbo-go does not serve: unary only here (its streams
+// and its gRPC-Web transport against our server: test/interop/dubbo-js-streaming.test.ts).
 
 /** Every http × format combination dubbo-js's Triple transport has. */
 const tripleVariants = [

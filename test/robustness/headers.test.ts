@@ -60,7 +60,7 @@ describe("content type, method and path", () => {
     const session = e2e.connect(target);
     const noType = grpcHeaders("Greet");
     delete noType["content-type"];
-    for (const headers of [noType, grpcHeaders("Greet", { "content-type": "text/plain" }), grpcHeaders("Greet", { "content-type": "application/grpc-web" })]) {
+    for (const headers of [noType, grpcHeaders("Greet", { "content-type": "text/plain" }), grpcHeaders("Greet", { "content-type": "application/grpc-web+thrift" }), grpcHeaders("Greet", { "content-type": "application/connect+thrift" })]) {
       const response = await rawRequest(session, headers, hello);
       expect(response.headers[":status"], String(headers["content-type"])).toBe(415);
       expect(response.headers["grpc-status"]).toBeUndefined();

@@ -94,10 +94,13 @@ export interface ConnectEndStream {
 /**
  * Encodes an end-stream message body: `{"error":{…},"metadata":{"name":["value"]}}`, each part only when
  * present. The error's own metadata is sent with the trailers (as gRPC sends it in its trailers).
+ * `numericStatus` adds the code as a number (`"status":5`) for dubbo-js Triple clients.
  */
-export function connectEndStreamEncode(error: TripleError | undefined, trailers: Headers | undefined): Uint8Array {
-  const body: { error?: ConnectErrorJson; metadata?: Record<string, string[]> } = {};
+export function connectEndStreamEncode(error: TripleError | undefined, trailers: Headers | undefined, numericStatus = false): Uint8Array {
+  const body: { error?: ConnectErrorJson & { status?: number }; metadata?: Record<string, string[]> } = {};
   if (error !== undefined) body.error = connectErrorToJson(error);
+  // dubbo-js's Triple streams read the error's code from a numeric `status` (Connect clients ignore it).
+  if (error !== undefined && numericStatus && body.error !== undefined) body.error.status = error.code;
   const metadata: Record<string, string[]> = {};
   let any = false;
   const add = (value: string, name: string): void => {
@@ -163,8 +166,8 @@ export function connectEnvelopeIsEndStream(flags: number): boolean {
 }
 
 /** A whole end-stream envelope (flags 0x02, length, JSON body), ready to write as the last DATA. */
-export function connectEndStreamEnvelope(error: TripleError | undefined, trailers: Headers | undefined): Uint8Array {
-  const body = connectEndStreamEncode(error, trailers);
+export function connectEndStreamEnvelope(error: TripleError | undefined, trailers: Headers | undefined, numericStatus = false): Uint8Array {
+  const body = connectEndStreamEncode(error, trailers, numericStatus);
   const out = new Uint8Array(5 + body.length);
   out[0] = connectFlagEndStream;
   new DataView(out.buffer).setUint32(1, body.length);

@@ -41,6 +41,7 @@ export class HandlerContext {
   private metadata: Headers | undefined;
   private controller: AbortController | undefined;
   private abortReason: unknown;
+  private headerSender: (() => void) | undefined;
 
   constructor(method: MethodInfo<object, object>, socket: PeerSocketLike | undefined, headers: IncomingHeaders, deadline: number | undefined) {
     this.method = method;
@@ -59,6 +60,20 @@ export class HandlerContext {
   get responseTrailers(): Headers {
     this.trailersOut ??= new Headers();
     return this.trailersOut;
+  }
+
+  /**
+   * Sends the response headers now, before the first response message (streaming calls: a client
+   * sees them while the handler still works). Headers set afterwards are not sent. Unary responses
+   * send their headers with the message, so this does nothing there.
+   */
+  sendHeaders(): void {
+    this.headerSender?.();
+  }
+
+  /** Sets what {@link sendHeaders} does (runtime use: the call that owns this context). */
+  onSendHeaders(sender: () => void): void {
+    this.headerSender = sender;
   }
 
   /** The response headers a handler set, without creating an empty set (runtime use). */

@@ -85,6 +85,19 @@ export function serveBidiStream<I extends object, O extends object>(
   });
 }
 
+/**
+ * The streaming form of a unary route, for protocols that carry unary calls as a one-message stream
+ * (gRPC-Web): the same implementation, called with the one request, its answer sent as the one response.
+ */
+export function serverUnaryAsStream(route: ServerRoute): (call: ServerStreamCall<object, object>) => Promise<void> {
+  const unary = route.unary;
+  return async (call) => {
+    if (unary === undefined) throw new TripleError(Code.UNIMPLEMENTED, `${route.method.path} has no implementation`);
+    const request = await serverSingleRequest(call);
+    await call.send(await unary(request, call.ctx));
+  };
+}
+
 function serverRoute<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   run: (call: ServerStreamCall<I, O>) => Promise<void>,

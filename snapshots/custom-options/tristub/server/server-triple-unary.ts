@@ -8,6 +8,7 @@ import { Code } from "../protocol/status-code.js";
 import { TripleError, toTripleError } from "../protocol/triple-error.js";
 import { tripleCheckProtocolVersion, tripleCodeToHttp, tripleConcat, tripleErrorBody, tripleHeader, tripleTimeoutParse, tripleTrailerPrefix, tripleUnaryCodec } from "../protocol/triple-unary.js";
 import { type ServerCallControl, ServerCallLifecycle } from "./call-lifecycle.js";
+import { type ConnectUnaryDialect, connectUnaryDialect, connectUnaryGet } from "./server-connect-unary.js";
 import { HandlerContext } from "./server-context.js";
 import { serverDecodeRequest } from "./server-decode.js";
 import type { ServerRoute } from "./server-handlers.js";
@@ -19,6 +20,8 @@ export interface TripleUnaryExchange {
   readonly http1: boolean;
   readonly method: string;
   readonly path: string;
+  /** The query string after `?` (empty without one): Connect unary GET carries its request there. */
+  readonly query: string;
   readonly headers: IncomingHeaders;
   readonly socket: PeerSocketLike | undefined;
   /** Subscribes to the request body; `end` fires after the last chunk. */
@@ -43,44 +46,66 @@ export function serveTripleUnary(
   settings: ServerSettings,
   lifecycle: ServerCallLifecycle,
 ): void {
-  const fail = (error: TripleError, status = tripleCodeToHttp(error.code), close = false, extra: OutgoingHeaders = {}): void => {
+  // Connect clients (connect-protocol-version, or GET) get Connect's error body and statuses; Dubbo
+  // Triple clients the Triple body, which adds a numeric `status` dubbo-js reads.
+  const dialect = connectUnaryDialect(exchange.method, exchange.headers);
+  const httpStatus = (code: number, triple = tripleCodeToHttp(code)): number => (dialect === undefined ? triple : dialect.httpStatus(code));
+  const fail = (error: TripleError, status = httpStatus(error.code), close = false, extra: OutgoingHeaders = {}): void => {
     const headers: OutgoingHeaders = { ...extra, "content-type": "application/json" };
     metadataToHttp2(error.metadata, headers);
-    exchange.respond(status, headers, tripleErrorBody(error), close);
+    exchange.respond(status, headers, dialect === undefined ? tripleErrorBody(error) : dialect.errorBody(error), close);
   };
-  if (exchange.method !== "POST") {
+  const get = exchange.method === "GET";
+  if (exchange.method !== "POST" && !get) {
+    // Connect: 405 alone, as connect-go's handler answers (its clients read it as unknown).
+    if (dialect !== undefined) return exchange.respond(405, { allow: "GET, POST" }, "");
     return fail(new TripleError(Code.UNIMPLEMENTED, `method ${exchange.method} not allowed: use POST`), 405, false, { allow: "POST" });
   }
-  if (route === undefined) return fail(new TripleError(Code.UNIMPLEMENTED, notFound));
+  // An unknown method is 404 to a Connect client (connect-go's mux), with the unimplemented error.
+  if (route === undefined) return fail(new TripleError(Code.UNIMPLEMENTED, notFound), dialect === undefined ? tripleCodeToHttp(Code.UNIMPLEMENTED) : 404);
   const unary = route.unary;
   if (unary === undefined) {
     const reason = `${route.method.path} is a streaming method: call it with gRPC over HTTP/2`;
     if (exchange.http1) return fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true);
     return fail(new TripleError(Code.UNIMPLEMENTED, reason), 415, true, { "accept-post": "application/grpc, application/grpc+proto, application/grpc+json" });
   }
-  const codec = tripleUnaryCodec(tripleHeader(exchange.headers["content-type"]));
+  let getQuery: ReturnType<typeof connectUnaryGet> | undefined;
+  if (get) {
+    if (route.method.idempotency !== "no_side_effects") {
+      return fail(new TripleError(Code.UNIMPLEMENTED, `${route.method.path} does not allow GET: it is not marked idempotency_level = NO_SIDE_EFFECTS`), 405, false, { allow: "POST" });
+    }
+    try {
+      getQuery = connectUnaryGet(exchange.query, settings.maxReceiveMessageBytes);
+    } catch (error) {
+      return fail(toTripleError(error));
+    }
+  }
+  const codec = get ? getQuery?.codec : tripleUnaryCodec(tripleHeader(exchange.headers["content-type"]));
   if (codec === undefined) {
+    // An empty body, as connect-go answers: every client (gRPC ones too) reads the status alone.
     const accept = exchange.http1 ? "application/json, application/proto" : "application/grpc, application/grpc+proto, application/grpc+json, application/json, application/proto";
-    return fail(new TripleError(Code.INTERNAL, `unsupported content-type ${String(exchange.headers["content-type"])}`), 415, true, { "accept-post": accept });
+    exchange.respond(415, { "accept-post": accept }, "", true);
+    return;
   }
   let timeoutMs: number | undefined;
   try {
     tripleCheckProtocolVersion(exchange.headers);
-    timeoutMs = tripleTimeoutParse(exchange.headers);
+    timeoutMs = dialect === undefined ? tripleTimeoutParse(exchange.headers) : dialect.timeoutMs(exchange.headers);
   } catch (error) {
     return fail(toTripleError(error));
   }
-  const encoding = tripleHeader(exchange.headers["content-encoding"])?.toLowerCase();
+  const encoding = get ? getQuery?.compression : tripleHeader(exchange.headers["content-encoding"])?.toLowerCase();
   const compression = encoding === undefined || encoding === "identity" ? undefined : settings.compressions.get(encoding);
   if (encoding !== undefined && encoding !== "identity" && compression === undefined) {
     const error = new TripleError(Code.UNIMPLEMENTED, `unknown compression ${encoding}: supported encodings are ${settings.acceptEncoding}`);
-    return fail(error, 404, true, { "accept-encoding": settings.acceptEncoding });
+    return fail(error, httpStatus(error.code, 404), !get, { "accept-encoding": settings.acceptEncoding });
   }
   const max = settings.maxReceiveMessageBytes;
   const tooLarge = (): TripleError => new TripleError(Code.RESOURCE_EXHAUSTED, `request body exceeds the maximum of ${max} bytes`);
   if (Number(exchange.headers["content-length"] ?? 0) > max) return fail(tooLarge(), 413, true);
-  // The deadline runs from the request's arrival, upload included.
-  const ctx = new HandlerContext(route.method, exchange.socket, exchange.headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+  // The deadline runs from the request's arrival, upload included. A GET's handler sees its request line.
+  const ctxHeaders = get && exchange.http1 ? { ...exchange.headers, ":method": "GET", ":path": `${exchange.path}?${exchange.query}` } : exchange.headers;
+  const ctx = new HandlerContext(route.method, exchange.socket, ctxHeaders, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
   let settled = false;
   let bodyRead = false;
   let clearTimer: (() => void) | undefined;
@@ -100,7 +125,7 @@ export function serveTripleUnary(
     abortReceive: () => undefined, // the body is read whole before the handler runs; `settled` drops the rest
     finish(error = new TripleError(Code.INTERNAL, "call ended without a response")) {
       // Deadline or shutdown: a body not read to its end cannot be left on a kept-alive connection.
-      if (settle()) fail(error, tripleCodeToHttp(error.code), !bodyRead);
+      if (settle()) fail(error, httpStatus(error.code), !bodyRead);
     },
   };
   lifecycle.track(call);
@@ -111,6 +136,25 @@ export function serveTripleUnary(
     lifecycle.cancelled(call, "client closed the connection");
     settle();
   });
+  const onBody = (raw: Uint8Array): void => {
+    let body = raw;
+    try {
+      if (compression !== undefined) body = compression.decompress(body, max);
+    } catch (error) {
+      const failure = toTripleError(error);
+      if (settle()) fail(failure, failure.code === Code.RESOURCE_EXHAUSTED ? httpStatus(failure.code, 413) : httpStatus(failure.code));
+      return;
+    }
+    try {
+      tripleUnaryRun(exchange, route, unary, codec, body, call, settle, settings, lifecycle, dialect);
+    } catch (error) {
+      if (settle()) fail(toTripleError(error));
+    }
+  };
+  if (getQuery !== undefined) {
+    bodyRead = true;
+    return onBody(getQuery.message);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   exchange.readBody(
@@ -127,23 +171,18 @@ export function serveTripleUnary(
     () => {
       bodyRead = true;
       if (settled) return;
-      let body = tripleConcat(chunks, size);
+      const body = tripleConcat(chunks, size);
       chunks.length = 0;
-      try {
-        if (compression !== undefined) body = compression.decompress(body, max);
-      } catch (error) {
-        const failure = toTripleError(error);
-        if (settle()) fail(failure, failure.code === Code.RESOURCE_EXHAUSTED ? 413 : tripleCodeToHttp(failure.code));
-        return;
-      }
-      void tripleUnaryRun(exchange, route, unary, codec, body, call, settle, settings, lifecycle).catch((error: unknown) => {
-        if (settle()) fail(toTripleError(error));
-      });
+      onBody(body);
     },
   );
 }
 
-async function tripleUnaryRun(
+/**
+ * Decodes the request (throws on a bad one), runs the handler — synchronously when it returns a plain
+ * value, as `ServerUnaryCall` does for gRPC — and sends the answer.
+ */
+function tripleUnaryRun(
   exchange: TripleUnaryExchange,
   route: ServerRoute,
   unary: NonNullable<ServerRoute["unary"]>,
@@ -153,32 +192,59 @@ async function tripleUnaryRun(
   settle: () => boolean,
   settings: ServerSettings,
   lifecycle: ServerCallLifecycle,
-): Promise<void> {
+  dialect: ConnectUnaryDialect | undefined,
+): void {
   const method = route.method;
   const request = serverDecodeRequest(method.input, body, codec === "json" ? settings.jsonRead : undefined, settings.maxMessageDepth);
   const ctx = call.ctx;
-  let response: object;
-  try {
-    response = await unary(request, ctx);
-  } catch (error) {
+  const failed = (error: unknown): void => {
     if (!settle()) return;
     if (!(error instanceof TripleError)) lifecycle.report(error, ctx);
     const failure = toTripleError(error, "internal error");
     const headers: OutgoingHeaders = { "content-type": "application/json" };
-    metadataToHttp2(ctx.responseHeaders, headers);
+    metadataToHttp2(ctx.peekResponseHeaders(), headers);
     metadataToHttp2(failure.metadata, headers);
-    tripleTrailersToHeaders(ctx.responseTrailers, headers);
-    exchange.respond(tripleCodeToHttp(failure.code), headers, tripleErrorBody(failure));
-    return;
+    tripleTrailersToHeaders(ctx.peekResponseTrailers(), headers);
+    if (dialect === undefined) exchange.respond(tripleCodeToHttp(failure.code), headers, tripleErrorBody(failure));
+    else exchange.respond(dialect.httpStatus(failure.code), headers, dialect.errorBody(failure));
+  };
+  let result: Promise<object> | object;
+  try {
+    result = unary(request, ctx);
+  } catch (error) {
+    return failed(error);
   }
-  if (!settle()) return;
+  const respond = (response: object): void => {
+    try {
+      tripleUnaryRespond(exchange, method, codec, response, ctx, settle, settings, dialect);
+    } catch (error) {
+      failed(error);
+    }
+  };
+  if (result !== null && typeof result === "object" && typeof (result as Partial<PromiseLike<object>>).then === "function") {
+    Promise.resolve(result).then(respond, failed);
+  } else respond(result);
+}
+
+/** Sends a successful Triple/Connect unary response (encoding errors throw before anything is sent). */
+function tripleUnaryRespond(
+  exchange: TripleUnaryExchange,
+  method: ServerRoute["method"],
+  codec: "proto" | "json",
+  response: object,
+  ctx: HandlerContext,
+  settle: () => boolean,
+  settings: ServerSettings,
+  dialect: ConnectUnaryDialect | undefined,
+): void {
   let payload: Uint8Array =
     codec === "json"
-      ? new TextEncoder().encode(method.output.toJsonString(response, settings.tripleJsonWrite))
+      ? new TextEncoder().encode(method.output.toJsonString(response, dialect === undefined ? settings.tripleJsonWrite : settings.jsonWrite))
       : method.output.encode(response);
+  if (!settle()) return;
   const headers: OutgoingHeaders = {};
-  metadataToHttp2(ctx.responseHeaders, headers);
-  tripleTrailersToHeaders(ctx.responseTrailers, headers);
+  metadataToHttp2(ctx.peekResponseHeaders(), headers);
+  tripleTrailersToHeaders(ctx.peekResponseTrailers(), headers);
   headers["content-type"] = codec === "json" ? "application/json" : "application/proto";
   headers["accept-encoding"] = settings.acceptEncoding;
   const accept = tripleHeader(exchange.headers["accept-encoding"]);
@@ -191,7 +257,8 @@ async function tripleUnaryRun(
 }
 
 /** Folds response trailers into headers with the `trailer-` prefix, as Triple-unary carries them. */
-function tripleTrailersToHeaders(trailers: Headers, out: OutgoingHeaders): void {
+function tripleTrailersToHeaders(trailers: Headers | undefined, out: OutgoingHeaders): void {
+  if (trailers === undefined) return;
   const plain: OutgoingHeaders = {};
   metadataToHttp2(trailers, plain);
   for (const name of Object.keys(plain)) out[tripleTrailerPrefix + name] = plain[name];

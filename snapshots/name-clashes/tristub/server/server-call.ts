@@ -14,6 +14,7 @@ import { HandlerContext } from "./server-context.js";
 import { serverDecodeRequest } from "./server-decode.js";
 import type { ServerCallSettings } from "./server-settings.js";
 import { serverResponseHeaders, serverSafely, serverStatusTrailers, serverStopRequest, serverTrailersOnly } from "./server-status.js";
+import type { ServerWire } from "./server-wire.js";
 import { type ServerStreamLike, http2Drained, http2TakeChunk } from "../transport/http2-stream.js";
 
 const serverCallResolved: Promise<void> = Promise.resolve();
@@ -22,11 +23,15 @@ const serverCallFlushBytes = 16 * 1024;
 
 const serverCallQueueHigh = 64;
 
+/** How long a Connect/gRPC-Web call whose status went out waits for the client's half-close before a reset. */
+const serverCallBodyLingerMs = 1_000;
+
 /**
  * The server side of one gRPC call: request envelopes parsed as they arrive (`recv()`, with HTTP/2
  * flow control pausing a client that sends faster than the handler reads), responses coalesced into
  * few DATA writes, and the final status as trailers — or as a trailers-only response when nothing
- * was sent yet.
+ * was sent yet. With a `wire` (Connect streaming, gRPC-Web) the status ends the body instead, as that
+ * protocol's last frame; everything else is the same code.
  */
 export class ServerCall<I extends object, O extends object> implements ServerCallControl {
   readonly ctx: HandlerContext;
@@ -46,12 +51,17 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
   private finished = false;
   private flushScheduled = false;
   private drain: Promise<void> | undefined;
+  private readonly wire: ServerWire | undefined;
 
-  constructor(method: MethodInfo<I, O>, stream: ServerStreamLike, ctx: HandlerContext, settings: ServerCallSettings) {
+  constructor(method: MethodInfo<I, O>, stream: ServerStreamLike, ctx: HandlerContext, settings: ServerCallSettings, wire?: ServerWire) {
     this.method = method;
     this.stream = stream;
     this.ctx = ctx;
     this.settings = settings;
+    this.wire = wire;
+    ctx.onSendHeaders(() => {
+      if (!this.headersSent && !this.finished && !this.stream.closed && !this.stream.destroyed) this.sendHeaders();
+    });
     this.reader = new EnvelopeReader(settings.maxReceiveMessageBytes);
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
     stream.on("end", () => this.onEnd());
@@ -114,6 +124,7 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
   finish(error?: TripleError): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.wire !== undefined) return this.finishBody(this.wire, error);
     const trailers = serverStatusTrailers(this.ctx, error);
     if (this.stream.destroyed || this.stream.closed) return;
     if (!this.headersSent) {
@@ -130,6 +141,41 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     // The last messages ride on the frame that ends the stream.
     if (chunk === undefined) this.stream.end();
     else this.stream.end(chunk);
+  }
+
+  /** Ends a body-status call (Connect, gRPC-Web): headers if none went out, pending messages, the status frame. */
+  private finishBody(wire: ServerWire, error: TripleError | undefined): void {
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return;
+    if (!this.headersSent) {
+      this.headersSent = true;
+      if (!serverSafely(stream, () => stream.respond(wire.responseHeaders(this.ctx, this.settings)))) return;
+    }
+    this.flushScheduled = false;
+    const pending = http2TakeChunk(stream, this.out);
+    let frame: Uint8Array;
+    try {
+      frame = wire.endFrame(this.ctx, error);
+    } catch (cause) {
+      // Trailers the protocol cannot carry (a gRPC-Web trailer value with a line break): INTERNAL instead.
+      frame = wire.endFrame(undefined, new TripleError(Code.INTERNAL, "response trailers could not be encoded", { cause }));
+    }
+    if (pending === undefined) stream.end(frame);
+    else {
+      const head = wire.encode(pending);
+      const tail = new Uint8Array(head.length + frame.length);
+      tail.set(head, 0);
+      tail.set(frame, head.length);
+      stream.end(tail);
+    }
+    // A client still sending is stopped (RST_STREAM NO_ERROR) only after a moment: the status travels
+    // in DATA here, and nghttp2 sends a reset ahead of DATA still queued, which would cut it off.
+    if (this.requestEnded) return;
+    const timer = setTimeout(() => {
+      if (!this.requestEnded && !stream.closed && !stream.destroyed) stream.close(0);
+    }, serverCallBodyLingerMs);
+    timer.unref?.();
+    stream.once("close", () => clearTimeout(timer));
   }
 
   private stopRequest(): void {
@@ -149,15 +195,21 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
 
   private sendHeaders(): boolean {
     this.headersSent = true;
-    if (serverSafely(this.stream, () => this.stream.respond(serverResponseHeaders(this.ctx, this.settings), { waitForTrailers: true }))) return true;
+    const wire = this.wire;
+    const sent =
+      wire === undefined
+        ? serverSafely(this.stream, () => this.stream.respond(serverResponseHeaders(this.ctx, this.settings), { waitForTrailers: true }))
+        : serverSafely(this.stream, () => this.stream.respond(wire.responseHeaders(this.ctx, this.settings)));
+    if (sent) return true;
     this.finished = true;
     return false;
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    const chunk = http2TakeChunk(this.stream, this.out);
-    if (chunk === undefined) return;
+    const taken = http2TakeChunk(this.stream, this.out);
+    if (taken === undefined) return;
+    const chunk = this.wire === undefined ? taken : this.wire.encode(taken);
     if (!this.stream.write(chunk) && this.drain === undefined) {
       this.drain = http2Drained(this.stream).then(() => void (this.drain = undefined));
     }
@@ -184,7 +236,7 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
   private onData(chunk: Uint8Array): void {
     if (this.failure !== undefined) return;
     try {
-      this.reader.push(chunk);
+      this.reader.push(this.wire === undefined ? chunk : this.wire.decode(chunk));
       const reader = this.reader;
       for (let data = reader.next(); data !== undefined; data = reader.next()) {
         this.queue.push(envelopePayload(data, reader.flags, this.settings.requestCompression, this.settings.maxReceiveMessageBytes));
@@ -210,6 +262,15 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
 
   private onEnd(): void {
     this.requestEnded = true;
+    if (this.wire !== undefined && this.failure === undefined) {
+      try {
+        this.wire.decodeEnd();
+      } catch (error) {
+        this.abortReceive(error as TripleError);
+        this.finish(error as TripleError);
+        return;
+      }
+    }
     if (this.reader.pendingBytes > 0 && this.failure === undefined) {
       const failure = envelopeTruncatedError(this.reader.pendingBytes);
       this.abortReceive(failure);

@@ -3,6 +3,8 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import type { MethodInfo } from "../protocol/method-info.js";
+import { Code } from "../protocol/status-code.js";
+import { TripleError, isEnded } from "../protocol/triple-error.js";
 import { HandlerContext } from "./server-context.js";
 
 /**
@@ -35,5 +37,39 @@ export function serveUnary<I extends object, O extends object>(
   impl: (request: I, ctx: HandlerContext) => Promise<O> | O,
 ): ServerRoute {
   return { method: method as unknown as MethodInfo<object, object>, unary: impl as (request: object, ctx: HandlerContext) => Promise<object> | object };
+}
+
+/**
+ * The streaming form of a unary route, for protocols that carry unary calls as a one-message stream
+ * (gRPC-Web): the same implementation, called with the one request, its answer sent as the one response.
+ */
+export function serverUnaryAsStream(route: ServerRoute): (call: ServerStreamCall<object, object>) => Promise<void> {
+  const unary = route.unary;
+  return async (call) => {
+    if (unary === undefined) throw new TripleError(Code.UNIMPLEMENTED, `${route.method.path} has no implementation`);
+    const request = await serverSingleRequest(call);
+    await call.send(await unary(request, call.ctx));
+  };
+}
+
+/**
+ * Reads the one request of a server-streaming call and insists that the request side then ends: none
+ * or a second message is a protocol error (INTERNAL). (Unary calls take `ServerUnaryCall`'s path.)
+ */
+async function serverSingleRequest<I extends object>(call: ServerStreamCall<I, object>): Promise<I> {
+  let message: I;
+  try {
+    message = await call.recv();
+  } catch (error) {
+    if (isEnded(error)) throw new TripleError(Code.UNIMPLEMENTED, "protocol error: missing request message");
+    throw error;
+  }
+  try {
+    await call.recv();
+  } catch (error) {
+    if (isEnded(error)) return message;
+    throw error;
+  }
+  throw new TripleError(Code.UNIMPLEMENTED, "protocol error: more than one request message");
 }
 

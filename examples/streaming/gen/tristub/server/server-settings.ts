@@ -6,6 +6,7 @@ import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
 import { type Compressor, type CompressorTable, compressionNames } from "../protocol/compression.js";
 import type { Interceptor } from "../protocol/interceptor.js";
+import { type CorsOptions, type CorsPolicy, corsPolicyCreate } from "./cors.js";
 import { HandlerContext } from "./server-context.js";
 import { type ServerLimitOptions, type ServerLimits, serverLimitsResolve } from "./server-limits.js";
 
@@ -70,6 +71,11 @@ export interface ServerOptions extends ServerLimitOptions {
    * outermost (sees the request first and the response last). Default none.
    */
   readonly interceptors?: readonly Interceptor[];
+  /**
+   * CORS for browser clients (Connect, gRPC-Web, Triple): preflight `OPTIONS` answered, and
+   * `Access-Control-Allow-*` / `Access-Control-Expose-Headers` on responses. Off unless given.
+   */
+  readonly cors?: CorsOptions;
 }
 
 /** Server options with every default applied: resolved once, when the server is created. */
@@ -97,6 +103,8 @@ export interface ServerSettings {
   readonly tripleJsonWrite: JsonWriteOptions;
   /** The interceptors every registered handler is wrapped in (empty: none, no cost). */
   readonly interceptors: readonly Interceptor[];
+  /** The CORS policy (`cors` option, validated at server creation); undefined: no CORS. */
+  readonly cors: CorsPolicy | undefined;
 }
 
 /** Applies the defaults to server options; `compressions` comes from the transport. */
@@ -120,6 +128,7 @@ export function serverResolveSettings(options: ServerOptions, compressions: Comp
     jsonWrite: registry,
     tripleJsonWrite: { useProtoFieldName: options.jsonUseProtoNames === true, ...registry },
     interceptors: options.interceptors ?? [],
+    cors: options.cors === undefined ? undefined : corsPolicyCreate(options.cors),
   };
 }
 

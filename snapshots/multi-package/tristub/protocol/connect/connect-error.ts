@@ -2,13 +2,33 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { base64Decode } from "../../protobuf/base64.js";
-import { connectCodeFromName } from "./connect-protocol.js";
+import { base64Decode, base64Encode } from "../../protobuf/base64.js";
+import { connectCodeFromName, connectCodeToName } from "./connect-protocol.js";
 import { Code } from "../status-code.js";
 import { type ErrorDetail, TripleError } from "../triple-error.js";
 
 /** Envelope flag of the end-stream message that ends every Connect streaming response. */
 export const connectFlagEndStream = 0x02;
+
+/** A Connect error as JSON: `details` are Any with the bare type name and unpadded base64 bytes. */
+export interface ConnectErrorJson {
+  code: string;
+  message?: string;
+  details?: { type: string; value: string }[];
+}
+
+/** The JSON form of `error` (code name, message when not empty, details). */
+export function connectErrorToJson(error: TripleError): ConnectErrorJson {
+  const json: ConnectErrorJson = { code: connectCodeToName(error.code) };
+  if (error.rawMessage.length > 0) json.message = error.rawMessage;
+  if (error.details.length > 0) {
+    json.details = error.details.map((detail) => ({
+      type: detail.typeUrl.slice(detail.typeUrl.lastIndexOf("/") + 1),
+      value: base64Encode(detail.value).replace(/=+$/, ""),
+    }));
+  }
+  return json;
+}
 
 /**
  * Reads the details of a Connect error: entries with a string `type` and base64 `value` (padded or
@@ -44,10 +64,37 @@ export function connectErrorFromJson(json: unknown, metadata?: Headers): TripleE
   return new TripleError(code, message, { details: connectDetailsFromJson(fields["details"]), ...(metadata !== undefined ? { metadata } : {}) });
 }
 
+/** The body of a Connect unary error response (`application/json`). */
+export function connectErrorBody(error: TripleError): string {
+  return JSON.stringify(connectErrorToJson(error));
+}
+
 /** What a Connect end-stream message says: the call's error (undefined: OK) and its trailers. */
 export interface ConnectEndStream {
   readonly error: TripleError | undefined;
   readonly trailers: Headers;
+}
+
+/**
+ * Encodes an end-stream message body: `{"error":{…},"metadata":{"name":["value"]}}`, each part only when
+ * present. The error's own metadata is sent with the trailers (as gRPC sends it in its trailers).
+ * `numericStatus` adds the code as a number (`"status":5`) for dubbo-js Triple clients.
+ */
+export function connectEndStreamEncode(error: TripleError | undefined, trailers: Headers | undefined, numericStatus = false): Uint8Array {
+  const body: { error?: ConnectErrorJson & { status?: number }; metadata?: Record<string, string[]> } = {};
+  if (error !== undefined) body.error = connectErrorToJson(error);
+  // dubbo-js's Triple streams read the error's code from a numeric `status` (Connect clients ignore it).
+  if (error !== undefined && numericStatus && body.error !== undefined) body.error.status = error.code;
+  const metadata: Record<string, string[]> = {};
+  let any = false;
+  const add = (value: string, name: string): void => {
+    (metadata[name] ??= []).push(value);
+    any = true;
+  };
+  trailers?.forEach(add);
+  error?.metadata.forEach(add);
+  if (any) body.metadata = metadata;
+  return new TextEncoder().encode(JSON.stringify(body));
 }
 
 /**
@@ -88,5 +135,15 @@ export function connectEndStreamParse(bytes: Uint8Array): ConnectEndStream {
   const message = (rawError as { message?: unknown }).message;
   const error = connectErrorFromJson(rawError, trailers) ?? new TripleError(Code.UNKNOWN, typeof message === "string" ? message : "", { metadata: trailers });
   return { error, trailers };
+}
+
+/** A whole end-stream envelope (flags 0x02, length, JSON body), ready to write as the last DATA. */
+export function connectEndStreamEnvelope(error: TripleError | undefined, trailers: Headers | undefined, numericStatus = false): Uint8Array {
+  const body = connectEndStreamEncode(error, trailers, numericStatus);
+  const out = new Uint8Array(5 + body.length);
+  out[0] = connectFlagEndStream;
+  new DataView(out.buffer).setUint32(1, body.length);
+  out.set(body, 5);
+  return out;
 }
 

@@ -15,7 +15,8 @@ import type { ServerRegistration } from "../../server/server-routing.js";
 import { type ServerOptions, serverDefaultShutdownGraceMs, serverResolveSettings } from "../../server/server-settings.js";
 import { NodeConnectionGuard, nodeRefuseConnection } from "./connection-guard.js";
 import { nodeCompressions } from "./gzip.js";
-import { exchangeHttp1ClientError, exchangeSniff, http1Exchange, http2Exchange } from "./server-exchanges.js";
+import { exchangeHttp1ClientError, exchangeSniff } from "./server-exchanges.js";
+import { nodeServeHttp1, nodeServeHttp2 } from "./server-protocols.js";
 
 /** Where a server listens. */
 export interface ListenOptions {
@@ -28,8 +29,9 @@ export interface ListenOptions {
 }
 
 /**
- * A Triple/gRPC server over Node's HTTP stack: gRPC (all four kinds) over HTTP/2, and Triple-unary
- * (plain POST) over HTTP/2 and HTTP/1.1, all on one port — plaintext connections are told apart by the
+ * A Triple/gRPC server over Node's HTTP stack: gRPC (all four kinds) over HTTP/2; Connect (unary POST
+ * and GET, streaming) and gRPC-Web over HTTP/2 and HTTP/1.1 (bidi: HTTP/2 only); Triple-unary (plain
+ * POST) over both; with CORS when asked (`cors` option), all on one port — plaintext connections are told apart by the
  * HTTP/2 preface, TLS ones by ALPN. This class owns connections (listener, sockets, sessions); what a
  * request means is the `ServerDispatcher`'s business. Services are registered with the generated
  * `register…Service` functions, then `listen()` serves them; `close()` drains in-flight calls.
@@ -64,8 +66,7 @@ export class TripleServer {
       stream.on("error", () => undefined);
       guard.onStream(stream);
       if (dispatcher.refuseHeaders(stream, headers)) return;
-      if (dispatcher.isGrpc(headers)) dispatcher.serveStream(stream, headers);
-      else dispatcher.serveExchange(http2Exchange(stream, headers));
+      nodeServeHttp2(dispatcher, stream, headers);
     });
     this.http2.on("session", (session) => this.onSession(session));
     this.http2.on("sessionError", () => undefined);
@@ -77,7 +78,7 @@ export class TripleServer {
         headersTimeout: limits.headersTimeoutMs,
         connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
       },
-      (request, response) => dispatcher.serveExchange(http1Exchange(request, response)),
+      (request, response) => nodeServeHttp1(dispatcher, request, response),
     );
     // node:http enforces headersTimeout/requestTimeout from a timer it starts on "listening"; this
     // server is handed its sockets and never listens, so without this those timeouts never fire.
@@ -88,7 +89,7 @@ export class TripleServer {
     );
     // `Expect: 100-continue`: the exchange sends `100 Continue` only once it wants the body.
     this.http1.on("checkContinue", (request: IncomingMessage, response: ServerResponse) =>
-      dispatcher.serveExchange(http1Exchange(request, response, true)),
+      nodeServeHttp1(dispatcher, request, response, true),
     );
     const tls = options.tls;
     this.listener =

@@ -11,6 +11,12 @@ import { tripleErrorBody } from "../../protocol/triple-unary.js";
 import type { TripleUnaryExchange } from "../../server/server-triple-unary.js";
 import { http2NoErrorCode } from "../http2-stream.js";
 
+/** The query string of a request target, without `?` (empty when there is none). */
+function exchangeQuery(target: string): string {
+  const mark = target.indexOf("?");
+  return mark < 0 ? "" : target.slice(mark + 1);
+}
+
 /** How long a connection closed after an early response keeps discarding request bytes (see below). */
 const exchangeLingerMs = 2_000;
 
@@ -22,6 +28,7 @@ export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHe
     http1: false,
     method: headers[":method"] ?? "",
     path: (headers[":path"] ?? "").split("?")[0] ?? "",
+    query: exchangeQuery(headers[":path"] ?? ""),
     headers,
     socket: stream.session?.socket as TripleUnaryExchange["socket"],
     readBody(onChunk, onEnd) {
@@ -77,6 +84,7 @@ export function http1Exchange(request: IncomingMessage, response: ServerResponse
     http1: true,
     method: request.method ?? "",
     path: (request.url ?? "/").split("?")[0] ?? "/",
+    query: exchangeQuery(request.url ?? ""),
     headers: request.headers as IncomingHttpHeaders,
     socket: request.socket,
     readBody(onChunk, onEnd) {
