@@ -38,7 +38,8 @@ export interface GeneratedFile {
 
 /**
  * The generator's pure core: compiled descriptors in, TypeScript modules out. No clock, no randomness,
- * no I/O but reading tristub's own runtime manifest once per process — the same request yields the
+ * no I/O but reading tristub's own files (the runtime manifest, and the bundled health/reflection
+ * descriptors when asked for) once per process — the same request yields the
  * same bytes, whichever adapter (CLI or protoc plugin) calls.
  *
  * Besides the requested files it emits every file whose types they use (transitively) and every
