@@ -4,7 +4,7 @@
 #   "type": "module" project and a fresh "type": "commonjs" project (npm init -y):
 #   npm install the tarball (plus typescript and @types/node, pinned to this repo's versions), copy the
 #   seed's greet.proto, `npx tristub generate` (ESM: with a tristub.config.json and no arguments; CommonJS:
-#   --js-import-style legacy_commonjs), type-check strictly with tsc (strict, exactOptionalPropertyTypes,
+#   --js-import-style legacy_commonjs --health --reflection), type-check strictly with tsc (strict, exactOptionalPropertyTypes,
 #   noUncheckedIndexedAccess, verbatimModuleSyntax, erasableSyntaxOnly, module nodenext), compile, start
 #   the server, run the client and check every greeting of the four call kinds.
 # Needs the npm registry (for tristub's dependencies and typescript). Temp dirs are removed on exit.
@@ -36,7 +36,7 @@ listing="$(tar -tzf "$tarball")"
 files=$(printf '%s\n' "$listing" | wc -l)
 step "tarball $tarball_name: $bytes bytes, $files files"
 [ "$bytes" -le "$max_tarball_bytes" ] || fail "tarball is $bytes bytes (limit $max_tarball_bytes)"
-unexpected=$(printf '%s\n' "$listing" | grep -vE '^package/(package\.json|README\.md|LICENSE|tristub\.config\.schema\.json|bin/[^/]+\.js|dist/generator/.+\.(js|json))$' || true)
+unexpected=$(printf '%s\n' "$listing" | grep -vE '^package/(package\.json|README\.md|LICENSE|tristub\.config\.schema\.json|bin/[^/]+\.js|dist/generator/.+\.(js|json)|generator/protos/.+\.(binpb|proto))$' || true)
 [ -z "$unexpected" ] || fail "tarball holds files users do not need: $unexpected"
 printf '%s\n' "$listing" | grep -qx 'package/LICENSE' || fail "no LICENSE in the tarball"
 printf '%s\n' "$listing" | grep -qx 'package/dist/generator/runtime/runtime-manifest.json' || fail "no prebuilt runtime manifest"
@@ -168,8 +168,10 @@ run_pair "$esm" out/server.js out/client.js
 # 2. A "type": "commonjs" project: .mts output, loaded from CommonJS with require().
 cjs="$work/cjs-project"
 new_project "$cjs" commonjs
-(cd "$cjs" && limit 120 npx --no-install tristub generate greet.proto --out gen --js-import-style legacy_commonjs) || fail "cjs: tristub generate failed"
+# With health and reflection: the official protos come from the installed package (generator/protos).
+(cd "$cjs" && limit 120 npx --no-install tristub generate greet.proto --out gen --js-import-style legacy_commonjs --health --reflection) || fail "cjs: tristub generate failed"
 [ -f "$cjs/gen/greet.mts" ] || fail "cjs: gen/greet.mts was not written"
+[ -f "$cjs/gen/grpc/health/v1/health.mts" ] && [ -f "$cjs/gen/tristub-reflection.mts" ] || fail "cjs: --health --reflection wrote no health or reflection modules"
 write_tsconfig "$cjs"
 printf '%s\n%s' 'const { registerGreetService } = require("./gen/greet.mjs") as typeof import("./gen/greet.mjs");
 const { createTripleServer } = require("./gen/tristub-runtime.mjs") as typeof import("./gen/tristub-runtime.mjs");' "$server_body" >"$cjs/server.ts"
