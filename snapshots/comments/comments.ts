@@ -1019,11 +1019,19 @@ export const Response: MessageCodec<Response> = {
  */
 export const CommentedService = {
   typeName: "fixtures.comments.CommentedService",
-  methods: {
-    do: { service: "fixtures.comments.CommentedService", name: "Do", path: "/fixtures.comments.CommentedService/Do", kind: "unary", input: Request, output: Response } as MethodInfo<Request, Response>,
-    oldDo: { service: "fixtures.comments.CommentedService", name: "OldDo", path: "/fixtures.comments.CommentedService/OldDo", kind: "unary", input: Request, output: Response } as MethodInfo<Request, Response>,
-    oldStream: { service: "fixtures.comments.CommentedService", name: "OldStream", path: "/fixtures.comments.CommentedService/OldStream", kind: "bidi_streaming", input: Request, output: Response } as MethodInfo<Request, Response>,
-    undocumented: { service: "fixtures.comments.CommentedService", name: "Undocumented", path: "/fixtures.comments.CommentedService/Undocumented", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      do: { service: "fixtures.comments.CommentedService", name: "Do", path: "/fixtures.comments.CommentedService/Do", kind: "unary", input: Request, output: Response } as MethodInfo<Request, Response>,
+      oldDo: { service: "fixtures.comments.CommentedService", name: "OldDo", path: "/fixtures.comments.CommentedService/OldDo", kind: "unary", input: Request, output: Response } as MethodInfo<Request, Response>,
+      oldStream: { service: "fixtures.comments.CommentedService", name: "OldStream", path: "/fixtures.comments.CommentedService/OldStream", kind: "bidi_streaming", input: Request, output: Response } as MethodInfo<Request, Response>,
+      undocumented: { service: "fixtures.comments.CommentedService", name: "Undocumented", path: "/fixtures.comments.CommentedService/Undocumented", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 
@@ -1126,8 +1134,16 @@ export function registerCommentedService(server: TripleServer, handler: Commente
  */
 export const OldService = {
   typeName: "fixtures.comments.OldService",
-  methods: {
-    ping: { service: "fixtures.comments.OldService", name: "Ping", path: "/fixtures.comments.OldService/Ping", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      ping: { service: "fixtures.comments.OldService", name: "Ping", path: "/fixtures.comments.OldService/Ping", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

@@ -345,10 +345,18 @@ export const Account_Audit: MessageCodec<Account_Audit> = {
  */
 export const AccountService = {
   typeName: "fixtures.opts.AccountService",
-  methods: {
-    getAccount: { service: "fixtures.opts.AccountService", name: "GetAccount", path: "/fixtures.opts.AccountService/GetAccount", kind: "unary", input: Account, output: Account } as MethodInfo<Account, Account>,
-    deleteAccount: { service: "fixtures.opts.AccountService", name: "DeleteAccount", path: "/fixtures.opts.AccountService/DeleteAccount", kind: "unary", input: Account, output: Account } as MethodInfo<Account, Account>,
-    plain: { service: "fixtures.opts.AccountService", name: "Plain", path: "/fixtures.opts.AccountService/Plain", kind: "unary", input: Account, output: Account } as MethodInfo<Account, Account>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      getAccount: { service: "fixtures.opts.AccountService", name: "GetAccount", path: "/fixtures.opts.AccountService/GetAccount", kind: "unary", input: Account, output: Account } as MethodInfo<Account, Account>,
+      deleteAccount: { service: "fixtures.opts.AccountService", name: "DeleteAccount", path: "/fixtures.opts.AccountService/DeleteAccount", kind: "unary", input: Account, output: Account } as MethodInfo<Account, Account>,
+      plain: { service: "fixtures.opts.AccountService", name: "Plain", path: "/fixtures.opts.AccountService/Plain", kind: "unary", input: Account, output: Account } as MethodInfo<Account, Account>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

@@ -1163,13 +1163,21 @@ export const ClashingHandler: MessageCodec<ClashingHandler> = {
  */
 export const Clashing$1 = {
   typeName: "fixtures.name_clashes.collisions.Clashing",
-  methods: {
-    call: { service: "fixtures.name_clashes.collisions.Clashing", name: "Call", path: "/fixtures.name_clashes.collisions.Clashing/Call", kind: "unary", input: FieldCollisions, output: FieldCollisions } as MethodInfo<FieldCollisions, FieldCollisions>,
-    call$1: { service: "fixtures.name_clashes.collisions.Clashing", name: "call", path: "/fixtures.name_clashes.collisions.Clashing/call", kind: "unary", input: FieldCollisions, output: FieldCollisions } as MethodInfo<FieldCollisions, FieldCollisions>,
-    close$: { service: "fixtures.name_clashes.collisions.Clashing", name: "Close", path: "/fixtures.name_clashes.collisions.Clashing/Close", kind: "unary", input: OneofCollisions, output: OneofCollisions } as MethodInfo<OneofCollisions, OneofCollisions>,
-    close$1: { service: "fixtures.name_clashes.collisions.Clashing", name: "close", path: "/fixtures.name_clashes.collisions.Clashing/close", kind: "unary", input: OneofCollisions, output: OneofCollisions } as MethodInfo<OneofCollisions, OneofCollisions>,
-    toString$: { service: "fixtures.name_clashes.collisions.Clashing", name: "ToString", path: "/fixtures.name_clashes.collisions.Clashing/ToString", kind: "unary", input: UsesClashKind, output: UsesClashKind } as MethodInfo<UsesClashKind, UsesClashKind>,
-    constructor$: { service: "fixtures.name_clashes.collisions.Clashing", name: "Constructor", path: "/fixtures.name_clashes.collisions.Clashing/Constructor", kind: "unary", input: UsesClashKind, output: UsesClashKind } as MethodInfo<UsesClashKind, UsesClashKind>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      call: { service: "fixtures.name_clashes.collisions.Clashing", name: "Call", path: "/fixtures.name_clashes.collisions.Clashing/Call", kind: "unary", input: FieldCollisions, output: FieldCollisions } as MethodInfo<FieldCollisions, FieldCollisions>,
+      call$1: { service: "fixtures.name_clashes.collisions.Clashing", name: "call", path: "/fixtures.name_clashes.collisions.Clashing/call", kind: "unary", input: FieldCollisions, output: FieldCollisions } as MethodInfo<FieldCollisions, FieldCollisions>,
+      close$: { service: "fixtures.name_clashes.collisions.Clashing", name: "Close", path: "/fixtures.name_clashes.collisions.Clashing/Close", kind: "unary", input: OneofCollisions, output: OneofCollisions } as MethodInfo<OneofCollisions, OneofCollisions>,
+      close$1: { service: "fixtures.name_clashes.collisions.Clashing", name: "close", path: "/fixtures.name_clashes.collisions.Clashing/close", kind: "unary", input: OneofCollisions, output: OneofCollisions } as MethodInfo<OneofCollisions, OneofCollisions>,
+      toString$: { service: "fixtures.name_clashes.collisions.Clashing", name: "ToString", path: "/fixtures.name_clashes.collisions.Clashing/ToString", kind: "unary", input: UsesClashKind, output: UsesClashKind } as MethodInfo<UsesClashKind, UsesClashKind>,
+      constructor$: { service: "fixtures.name_clashes.collisions.Clashing", name: "Constructor", path: "/fixtures.name_clashes.collisions.Clashing/Constructor", kind: "unary", input: UsesClashKind, output: UsesClashKind } as MethodInfo<UsesClashKind, UsesClashKind>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

@@ -873,11 +873,19 @@ export const GreetServerStreamResponse: MessageCodec<GreetServerStreamResponse> 
  */
 export const GreetService = {
   typeName: "greet.GreetService",
-  methods: {
-    greet: { service: "greet.GreetService", name: "Greet", path: "/greet.GreetService/Greet", kind: "unary", input: GreetRequest, output: GreetResponse } as MethodInfo<GreetRequest, GreetResponse>,
-    greetStream: { service: "greet.GreetService", name: "GreetStream", path: "/greet.GreetService/GreetStream", kind: "bidi_streaming", input: GreetStreamRequest, output: GreetStreamResponse } as MethodInfo<GreetStreamRequest, GreetStreamResponse>,
-    greetClientStream: { service: "greet.GreetService", name: "GreetClientStream", path: "/greet.GreetService/GreetClientStream", kind: "client_streaming", input: GreetClientStreamRequest, output: GreetClientStreamResponse } as MethodInfo<GreetClientStreamRequest, GreetClientStreamResponse>,
-    greetServerStream: { service: "greet.GreetService", name: "GreetServerStream", path: "/greet.GreetService/GreetServerStream", kind: "server_streaming", input: GreetServerStreamRequest, output: GreetServerStreamResponse } as MethodInfo<GreetServerStreamRequest, GreetServerStreamResponse>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      greet: { service: "greet.GreetService", name: "Greet", path: "/greet.GreetService/Greet", kind: "unary", input: GreetRequest, output: GreetResponse } as MethodInfo<GreetRequest, GreetResponse>,
+      greetStream: { service: "greet.GreetService", name: "GreetStream", path: "/greet.GreetService/GreetStream", kind: "bidi_streaming", input: GreetStreamRequest, output: GreetStreamResponse } as MethodInfo<GreetStreamRequest, GreetStreamResponse>,
+      greetClientStream: { service: "greet.GreetService", name: "GreetClientStream", path: "/greet.GreetService/GreetClientStream", kind: "client_streaming", input: GreetClientStreamRequest, output: GreetClientStreamResponse } as MethodInfo<GreetClientStreamRequest, GreetClientStreamResponse>,
+      greetServerStream: { service: "greet.GreetService", name: "GreetServerStream", path: "/greet.GreetService/GreetServerStream", kind: "server_streaming", input: GreetServerStreamRequest, output: GreetServerStreamResponse } as MethodInfo<GreetServerStreamRequest, GreetServerStreamResponse>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

@@ -371,13 +371,21 @@ export const ResetRequest: MessageCodec<ResetRequest> = {
  */
 export const AdminService = {
   typeName: "greet.admin.AdminService",
-  methods: {
-    status: { service: "greet.admin.AdminService", name: "Status", path: "/greet.admin.AdminService/Status", kind: "unary", idempotency: "idempotent", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
-    reset: { service: "greet.admin.AdminService", name: "Reset", path: "/greet.admin.AdminService/Reset", kind: "unary", input: ResetRequest, output: Empty } as MethodInfo<ResetRequest, Empty>,
-    ping: { service: "greet.admin.AdminService", name: "Ping", path: "/greet.admin.AdminService/Ping", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
-    echo: { service: "greet.admin.AdminService", name: "Echo", path: "/greet.admin.AdminService/Echo", kind: "unary", input: GreetRequest, output: GreetResponse } as MethodInfo<GreetRequest, GreetResponse>,
-    watch: { service: "greet.admin.AdminService", name: "Watch", path: "/greet.admin.AdminService/Watch", kind: "server_streaming", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
-    lookup: { service: "greet.admin.AdminService", name: "Lookup", path: "/greet.admin.AdminService/Lookup", kind: "unary", idempotency: "no_side_effects", input: ResetRequest, output: StatusResponse } as MethodInfo<ResetRequest, StatusResponse>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      status: { service: "greet.admin.AdminService", name: "Status", path: "/greet.admin.AdminService/Status", kind: "unary", idempotency: "idempotent", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
+      reset: { service: "greet.admin.AdminService", name: "Reset", path: "/greet.admin.AdminService/Reset", kind: "unary", input: ResetRequest, output: Empty } as MethodInfo<ResetRequest, Empty>,
+      ping: { service: "greet.admin.AdminService", name: "Ping", path: "/greet.admin.AdminService/Ping", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+      echo: { service: "greet.admin.AdminService", name: "Echo", path: "/greet.admin.AdminService/Echo", kind: "unary", input: GreetRequest, output: GreetResponse } as MethodInfo<GreetRequest, GreetResponse>,
+      watch: { service: "greet.admin.AdminService", name: "Watch", path: "/greet.admin.AdminService/Watch", kind: "server_streaming", input: Empty, output: StatusResponse } as MethodInfo<Empty, StatusResponse>,
+      lookup: { service: "greet.admin.AdminService", name: "Lookup", path: "/greet.admin.AdminService/Lookup", kind: "unary", idempotency: "no_side_effects", input: ResetRequest, output: StatusResponse } as MethodInfo<ResetRequest, StatusResponse>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 
@@ -501,7 +509,15 @@ export function registerAdminService(server: TripleServer, handler: AdminService
  */
 export const EmptyService = {
   typeName: "greet.admin.EmptyService",
-  methods: {
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

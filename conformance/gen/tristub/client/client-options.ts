@@ -32,8 +32,9 @@ export interface ClientCallOptions {
    */
   readonly protocol?: ClientProtocol;
   /**
-   * With `protocol` `triple`, `connect` or `grpc-web`: `2` (default) or `1.1` (keep-alive connections;
-   * unary, server- and client-streaming calls — a bidi call fails with UNIMPLEMENTED before sending).
+   * With `protocol` `triple`, `connect` or `grpc-web`: `2` (default) or `1.1` (keep-alive connections).
+   * Over 1.1, Connect and gRPC-Web carry unary, server- and client-streaming calls (a bidi call fails
+   * with UNIMPLEMENTED before sending); `triple` carries unary calls, its streams stay gRPC over HTTP/2.
    */
   readonly httpVersion?: "1.1" | "2";
   /**

@@ -21,15 +21,23 @@ import { ClientConfigureRequest, ClientConfigureResponse, LoadBalancerAccumulate
  */
 export const TestService = {
   typeName: "grpc.testing.TestService",
-  methods: {
-    emptyCall: { service: "grpc.testing.TestService", name: "EmptyCall", path: "/grpc.testing.TestService/EmptyCall", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
-    unaryCall: { service: "grpc.testing.TestService", name: "UnaryCall", path: "/grpc.testing.TestService/UnaryCall", kind: "unary", input: SimpleRequest, output: SimpleResponse } as MethodInfo<SimpleRequest, SimpleResponse>,
-    cacheableUnaryCall: { service: "grpc.testing.TestService", name: "CacheableUnaryCall", path: "/grpc.testing.TestService/CacheableUnaryCall", kind: "unary", input: SimpleRequest, output: SimpleResponse } as MethodInfo<SimpleRequest, SimpleResponse>,
-    streamingOutputCall: { service: "grpc.testing.TestService", name: "StreamingOutputCall", path: "/grpc.testing.TestService/StreamingOutputCall", kind: "server_streaming", input: StreamingOutputCallRequest, output: StreamingOutputCallResponse } as MethodInfo<StreamingOutputCallRequest, StreamingOutputCallResponse>,
-    streamingInputCall: { service: "grpc.testing.TestService", name: "StreamingInputCall", path: "/grpc.testing.TestService/StreamingInputCall", kind: "client_streaming", input: StreamingInputCallRequest, output: StreamingInputCallResponse } as MethodInfo<StreamingInputCallRequest, StreamingInputCallResponse>,
-    fullDuplexCall: { service: "grpc.testing.TestService", name: "FullDuplexCall", path: "/grpc.testing.TestService/FullDuplexCall", kind: "bidi_streaming", input: StreamingOutputCallRequest, output: StreamingOutputCallResponse } as MethodInfo<StreamingOutputCallRequest, StreamingOutputCallResponse>,
-    halfDuplexCall: { service: "grpc.testing.TestService", name: "HalfDuplexCall", path: "/grpc.testing.TestService/HalfDuplexCall", kind: "bidi_streaming", input: StreamingOutputCallRequest, output: StreamingOutputCallResponse } as MethodInfo<StreamingOutputCallRequest, StreamingOutputCallResponse>,
-    unimplementedCall: { service: "grpc.testing.TestService", name: "UnimplementedCall", path: "/grpc.testing.TestService/UnimplementedCall", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      emptyCall: { service: "grpc.testing.TestService", name: "EmptyCall", path: "/grpc.testing.TestService/EmptyCall", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+      unaryCall: { service: "grpc.testing.TestService", name: "UnaryCall", path: "/grpc.testing.TestService/UnaryCall", kind: "unary", input: SimpleRequest, output: SimpleResponse } as MethodInfo<SimpleRequest, SimpleResponse>,
+      cacheableUnaryCall: { service: "grpc.testing.TestService", name: "CacheableUnaryCall", path: "/grpc.testing.TestService/CacheableUnaryCall", kind: "unary", input: SimpleRequest, output: SimpleResponse } as MethodInfo<SimpleRequest, SimpleResponse>,
+      streamingOutputCall: { service: "grpc.testing.TestService", name: "StreamingOutputCall", path: "/grpc.testing.TestService/StreamingOutputCall", kind: "server_streaming", input: StreamingOutputCallRequest, output: StreamingOutputCallResponse } as MethodInfo<StreamingOutputCallRequest, StreamingOutputCallResponse>,
+      streamingInputCall: { service: "grpc.testing.TestService", name: "StreamingInputCall", path: "/grpc.testing.TestService/StreamingInputCall", kind: "client_streaming", input: StreamingInputCallRequest, output: StreamingInputCallResponse } as MethodInfo<StreamingInputCallRequest, StreamingInputCallResponse>,
+      fullDuplexCall: { service: "grpc.testing.TestService", name: "FullDuplexCall", path: "/grpc.testing.TestService/FullDuplexCall", kind: "bidi_streaming", input: StreamingOutputCallRequest, output: StreamingOutputCallResponse } as MethodInfo<StreamingOutputCallRequest, StreamingOutputCallResponse>,
+      halfDuplexCall: { service: "grpc.testing.TestService", name: "HalfDuplexCall", path: "/grpc.testing.TestService/HalfDuplexCall", kind: "bidi_streaming", input: StreamingOutputCallRequest, output: StreamingOutputCallResponse } as MethodInfo<StreamingOutputCallRequest, StreamingOutputCallResponse>,
+      unimplementedCall: { service: "grpc.testing.TestService", name: "UnimplementedCall", path: "/grpc.testing.TestService/UnimplementedCall", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 
@@ -202,8 +210,16 @@ export function registerTestService(server: TripleServer, handler: TestServiceHa
  */
 export const UnimplementedService = {
   typeName: "grpc.testing.UnimplementedService",
-  methods: {
-    unimplementedCall: { service: "grpc.testing.UnimplementedService", name: "UnimplementedCall", path: "/grpc.testing.UnimplementedService/UnimplementedCall", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      unimplementedCall: { service: "grpc.testing.UnimplementedService", name: "UnimplementedCall", path: "/grpc.testing.UnimplementedService/UnimplementedCall", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 
@@ -257,9 +273,17 @@ export function registerUnimplementedService(server: TripleServer, handler: Unim
  */
 export const ReconnectService = {
   typeName: "grpc.testing.ReconnectService",
-  methods: {
-    start: { service: "grpc.testing.ReconnectService", name: "Start", path: "/grpc.testing.ReconnectService/Start", kind: "unary", input: ReconnectParams, output: Empty } as MethodInfo<ReconnectParams, Empty>,
-    stop: { service: "grpc.testing.ReconnectService", name: "Stop", path: "/grpc.testing.ReconnectService/Stop", kind: "unary", input: Empty, output: ReconnectInfo } as MethodInfo<Empty, ReconnectInfo>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      start: { service: "grpc.testing.ReconnectService", name: "Start", path: "/grpc.testing.ReconnectService/Start", kind: "unary", input: ReconnectParams, output: Empty } as MethodInfo<ReconnectParams, Empty>,
+      stop: { service: "grpc.testing.ReconnectService", name: "Stop", path: "/grpc.testing.ReconnectService/Stop", kind: "unary", input: Empty, output: ReconnectInfo } as MethodInfo<Empty, ReconnectInfo>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 
@@ -319,9 +343,17 @@ export function registerReconnectService(server: TripleServer, handler: Reconnec
  */
 export const LoadBalancerStatsService = {
   typeName: "grpc.testing.LoadBalancerStatsService",
-  methods: {
-    getClientStats: { service: "grpc.testing.LoadBalancerStatsService", name: "GetClientStats", path: "/grpc.testing.LoadBalancerStatsService/GetClientStats", kind: "unary", input: LoadBalancerStatsRequest, output: LoadBalancerStatsResponse } as MethodInfo<LoadBalancerStatsRequest, LoadBalancerStatsResponse>,
-    getClientAccumulatedStats: { service: "grpc.testing.LoadBalancerStatsService", name: "GetClientAccumulatedStats", path: "/grpc.testing.LoadBalancerStatsService/GetClientAccumulatedStats", kind: "unary", input: LoadBalancerAccumulatedStatsRequest, output: LoadBalancerAccumulatedStatsResponse } as MethodInfo<LoadBalancerAccumulatedStatsRequest, LoadBalancerAccumulatedStatsResponse>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      getClientStats: { service: "grpc.testing.LoadBalancerStatsService", name: "GetClientStats", path: "/grpc.testing.LoadBalancerStatsService/GetClientStats", kind: "unary", input: LoadBalancerStatsRequest, output: LoadBalancerStatsResponse } as MethodInfo<LoadBalancerStatsRequest, LoadBalancerStatsResponse>,
+      getClientAccumulatedStats: { service: "grpc.testing.LoadBalancerStatsService", name: "GetClientAccumulatedStats", path: "/grpc.testing.LoadBalancerStatsService/GetClientAccumulatedStats", kind: "unary", input: LoadBalancerAccumulatedStatsRequest, output: LoadBalancerAccumulatedStatsResponse } as MethodInfo<LoadBalancerAccumulatedStatsRequest, LoadBalancerAccumulatedStatsResponse>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 
@@ -389,9 +421,17 @@ export function registerLoadBalancerStatsService(server: TripleServer, handler: 
  */
 export const XdsUpdateHealthService = {
   typeName: "grpc.testing.XdsUpdateHealthService",
-  methods: {
-    setServing: { service: "grpc.testing.XdsUpdateHealthService", name: "SetServing", path: "/grpc.testing.XdsUpdateHealthService/SetServing", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
-    setNotServing: { service: "grpc.testing.XdsUpdateHealthService", name: "SetNotServing", path: "/grpc.testing.XdsUpdateHealthService/SetNotServing", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      setServing: { service: "grpc.testing.XdsUpdateHealthService", name: "SetServing", path: "/grpc.testing.XdsUpdateHealthService/SetServing", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+      setNotServing: { service: "grpc.testing.XdsUpdateHealthService", name: "SetNotServing", path: "/grpc.testing.XdsUpdateHealthService/SetNotServing", kind: "unary", input: Empty, output: Empty } as MethodInfo<Empty, Empty>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 
@@ -451,8 +491,16 @@ export function registerXdsUpdateHealthService(server: TripleServer, handler: Xd
  */
 export const XdsUpdateClientConfigureService = {
   typeName: "grpc.testing.XdsUpdateClientConfigureService",
-  methods: {
-    configure: { service: "grpc.testing.XdsUpdateClientConfigureService", name: "Configure", path: "/grpc.testing.XdsUpdateClientConfigureService/Configure", kind: "unary", input: ClientConfigureRequest, output: ClientConfigureResponse } as MethodInfo<ClientConfigureRequest, ClientConfigureResponse>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      configure: { service: "grpc.testing.XdsUpdateClientConfigureService", name: "Configure", path: "/grpc.testing.XdsUpdateClientConfigureService/Configure", kind: "unary", input: ClientConfigureRequest, output: ClientConfigureResponse } as MethodInfo<ClientConfigureRequest, ClientConfigureResponse>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

@@ -53,8 +53,9 @@ export function serverUnaryAsStream(route: ServerRoute): (call: ServerStreamCall
 }
 
 /**
- * Reads the one request of a server-streaming call and insists that the request side then ends: none
- * or a second message is a protocol error (INTERNAL). (Unary calls take `ServerUnaryCall`'s path.)
+ * Reads the one request of a server-streaming call — or of a unary call carried as a stream (gRPC-Web,
+ * `serverUnaryAsStream`) — and insists that the request side then ends: none or a second message is a
+ * protocol error (UNIMPLEMENTED, as gRPC expects). gRPC unary calls take `ServerUnaryCall`'s path.
  */
 async function serverSingleRequest<I extends object>(call: ServerStreamCall<I, object>): Promise<I> {
   let message: I;

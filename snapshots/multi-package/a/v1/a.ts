@@ -689,9 +689,17 @@ export const GetUserRequest: MessageCodec<GetUserRequest> = {
  */
 export const UserService = {
   typeName: "a.v1.UserService",
-  methods: {
-    getUser: { service: "a.v1.UserService", name: "GetUser", path: "/a.v1.UserService/GetUser", kind: "unary", input: GetUserRequest, output: User } as MethodInfo<GetUserRequest, User>,
-    getBUser: { service: "a.v1.UserService", name: "GetBUser", path: "/a.v1.UserService/GetBUser", kind: "unary", input: GetUserRequest, output: User$1 } as MethodInfo<GetUserRequest, User$1>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      getUser: { service: "a.v1.UserService", name: "GetUser", path: "/a.v1.UserService/GetUser", kind: "unary", input: GetUserRequest, output: User } as MethodInfo<GetUserRequest, User>,
+      getBUser: { service: "a.v1.UserService", name: "GetBUser", path: "/a.v1.UserService/GetBUser", kind: "unary", input: GetUserRequest, output: User$1 } as MethodInfo<GetUserRequest, User$1>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

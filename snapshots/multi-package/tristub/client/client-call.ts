@@ -74,6 +74,8 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private headersReceived = false;
   /** gRPC-Web HEADERS with a `grpc-status` but no END_STREAM: the status if the body stays empty. */
   private headStatus: IncomingHeaders | undefined;
+  /** Whether any response body byte arrived (a status in the headers then no longer ends the call). */
+  private bodyReceived = false;
   private readonly responseHeaders = new ClientMetadata();
   private readonly responseTrailers = new ClientMetadata();
 
@@ -275,6 +277,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
 
   private onData(chunk: Uint8Array): void {
     if (this.status !== undefined) return;
+    this.bodyReceived = true;
     try {
       this.reader.push(this.textIn === undefined ? chunk : this.textIn.push(chunk));
       const reader = this.reader;
@@ -389,7 +392,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.config.calls.delete(this);
     this.clearTimer?.();
     if (this.abort !== undefined) this.options?.signal?.removeEventListener("abort", this.abort);
-    if (this.status === undefined && this.headStatus !== undefined && this.reader.pendingBytes === 0 && (this.stream.rstCode ?? 0) === 0) {
+    if (this.status === undefined && this.headStatus !== undefined && !this.bodyReceived && (this.stream.rstCode ?? 0) === 0) {
       // An empty body after HEADERS with a status: a trailers-only response after all.
       this.responseTrailers.settle(this.headStatus);
       this.finish(grpcStatusFromTrailers(this.headStatus, () => this.responseHeaders.get()));

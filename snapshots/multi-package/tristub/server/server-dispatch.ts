@@ -48,7 +48,7 @@ export class ServerDispatcher {
     return serverRefuseHeaders(stream, headers, this.settings.maxHeaderListBytes);
   }
 
-  /** Whether an HTTP/2 request is gRPC (anything else is served as Triple-unary). */
+  /** Whether an HTTP/2 request is gRPC (anything else is Connect, gRPC-Web or Triple-unary: see `server-protocols.ts`). */
   isGrpc(headers: IncomingHeaders): boolean {
     return serverIsGrpcContentType(String(headers["content-type"] ?? "")) || headers[":method"] === undefined;
   }

@@ -4194,13 +4194,21 @@ export const RawHTTPResponse: MessageCodec<RawHTTPResponse> = {
  */
 export const ConformanceService = {
   typeName: "connectrpc.conformance.v1.ConformanceService",
-  methods: {
-    unary: { service: "connectrpc.conformance.v1.ConformanceService", name: "Unary", path: "/connectrpc.conformance.v1.ConformanceService/Unary", kind: "unary", input: UnaryRequest, output: UnaryResponse } as MethodInfo<UnaryRequest, UnaryResponse>,
-    serverStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "ServerStream", path: "/connectrpc.conformance.v1.ConformanceService/ServerStream", kind: "server_streaming", input: ServerStreamRequest, output: ServerStreamResponse } as MethodInfo<ServerStreamRequest, ServerStreamResponse>,
-    clientStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "ClientStream", path: "/connectrpc.conformance.v1.ConformanceService/ClientStream", kind: "client_streaming", input: ClientStreamRequest, output: ClientStreamResponse } as MethodInfo<ClientStreamRequest, ClientStreamResponse>,
-    bidiStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "BidiStream", path: "/connectrpc.conformance.v1.ConformanceService/BidiStream", kind: "bidi_streaming", input: BidiStreamRequest, output: BidiStreamResponse } as MethodInfo<BidiStreamRequest, BidiStreamResponse>,
-    unimplemented: { service: "connectrpc.conformance.v1.ConformanceService", name: "Unimplemented", path: "/connectrpc.conformance.v1.ConformanceService/Unimplemented", kind: "unary", input: UnimplementedRequest, output: UnimplementedResponse } as MethodInfo<UnimplementedRequest, UnimplementedResponse>,
-    idempotentUnary: { service: "connectrpc.conformance.v1.ConformanceService", name: "IdempotentUnary", path: "/connectrpc.conformance.v1.ConformanceService/IdempotentUnary", kind: "unary", idempotency: "no_side_effects", input: IdempotentUnaryRequest, output: IdempotentUnaryResponse } as MethodInfo<IdempotentUnaryRequest, IdempotentUnaryResponse>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      unary: { service: "connectrpc.conformance.v1.ConformanceService", name: "Unary", path: "/connectrpc.conformance.v1.ConformanceService/Unary", kind: "unary", input: UnaryRequest, output: UnaryResponse } as MethodInfo<UnaryRequest, UnaryResponse>,
+      serverStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "ServerStream", path: "/connectrpc.conformance.v1.ConformanceService/ServerStream", kind: "server_streaming", input: ServerStreamRequest, output: ServerStreamResponse } as MethodInfo<ServerStreamRequest, ServerStreamResponse>,
+      clientStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "ClientStream", path: "/connectrpc.conformance.v1.ConformanceService/ClientStream", kind: "client_streaming", input: ClientStreamRequest, output: ClientStreamResponse } as MethodInfo<ClientStreamRequest, ClientStreamResponse>,
+      bidiStream: { service: "connectrpc.conformance.v1.ConformanceService", name: "BidiStream", path: "/connectrpc.conformance.v1.ConformanceService/BidiStream", kind: "bidi_streaming", input: BidiStreamRequest, output: BidiStreamResponse } as MethodInfo<BidiStreamRequest, BidiStreamResponse>,
+      unimplemented: { service: "connectrpc.conformance.v1.ConformanceService", name: "Unimplemented", path: "/connectrpc.conformance.v1.ConformanceService/Unimplemented", kind: "unary", input: UnimplementedRequest, output: UnimplementedResponse } as MethodInfo<UnimplementedRequest, UnimplementedResponse>,
+      idempotentUnary: { service: "connectrpc.conformance.v1.ConformanceService", name: "IdempotentUnary", path: "/connectrpc.conformance.v1.ConformanceService/IdempotentUnary", kind: "unary", idempotency: "no_side_effects", input: IdempotentUnaryRequest, output: IdempotentUnaryResponse } as MethodInfo<IdempotentUnaryRequest, IdempotentUnaryResponse>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

@@ -56,7 +56,9 @@ export function clientInterceptServerStream<I extends object, O extends object>(
     if (!req.stream) throw clientInterceptorMisuse(method);
     const requests = req.message[Symbol.asyncIterator]();
     const first = await requests.next();
-    void requests.return?.();
+    // Only the first request is sent; ending the iterable may run an interceptor's `finally`, whose
+    // failure must not surface as an unhandled rejection.
+    Promise.resolve(requests.return?.()).catch(() => undefined);
     if (first.done === true) throw new TripleError(Code.INTERNAL, `${method.path}: a server-streaming call needs one request message`);
     const header = new Headers();
     const trailer = new Headers();

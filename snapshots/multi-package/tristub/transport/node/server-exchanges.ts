@@ -173,10 +173,12 @@ export function exchangeSniff(socket: Socket, idleMs: number, decided: (http2: b
 /**
  * Answers an HTTP/1.1 request node:http could not parse, then closes the connection: a header block
  * over `maxHeaderListBytes` gets 431 with a Triple JSON RESOURCE_EXHAUSTED error (as over HTTP/2),
- * a request that timed out 408 (DEADLINE_EXCEEDED), any other malformed request 400. A socket that can no longer be written to is just destroyed.
+ * a request that timed out 408 (DEADLINE_EXCEEDED), any other malformed request 400. A socket that can
+ * no longer be written to, or whose response has begun (a Connect or gRPC-Web upload still running at
+ * `requestTimeout`), is just destroyed: a status written into a started body would corrupt it.
  */
 export function exchangeHttp1ClientError(error: Error & { code?: string }, socket: Socket, maxHeaderBytes: number): void {
-  if (!socket.writable) {
+  if (!socket.writable || socket.bytesWritten > 0) {
     socket.destroy();
     return;
   }

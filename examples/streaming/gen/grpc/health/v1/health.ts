@@ -507,10 +507,18 @@ export const HealthListResponse: MessageCodec<HealthListResponse> = {
  */
 export const Health = {
   typeName: "grpc.health.v1.Health",
-  methods: {
-    check: { service: "grpc.health.v1.Health", name: "Check", path: "/grpc.health.v1.Health/Check", kind: "unary", input: HealthCheckRequest, output: HealthCheckResponse } as MethodInfo<HealthCheckRequest, HealthCheckResponse>,
-    list: { service: "grpc.health.v1.Health", name: "List", path: "/grpc.health.v1.Health/List", kind: "unary", input: HealthListRequest, output: HealthListResponse } as MethodInfo<HealthListRequest, HealthListResponse>,
-    watch: { service: "grpc.health.v1.Health", name: "Watch", path: "/grpc.health.v1.Health/Watch", kind: "server_streaming", input: HealthCheckRequest, output: HealthCheckResponse } as MethodInfo<HealthCheckRequest, HealthCheckResponse>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      check: { service: "grpc.health.v1.Health", name: "Check", path: "/grpc.health.v1.Health/Check", kind: "unary", input: HealthCheckRequest, output: HealthCheckResponse } as MethodInfo<HealthCheckRequest, HealthCheckResponse>,
+      list: { service: "grpc.health.v1.Health", name: "List", path: "/grpc.health.v1.Health/List", kind: "unary", input: HealthListRequest, output: HealthListResponse } as MethodInfo<HealthListRequest, HealthListResponse>,
+      watch: { service: "grpc.health.v1.Health", name: "Watch", path: "/grpc.health.v1.Health/Watch", kind: "server_streaming", input: HealthCheckRequest, output: HealthCheckResponse } as MethodInfo<HealthCheckRequest, HealthCheckResponse>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

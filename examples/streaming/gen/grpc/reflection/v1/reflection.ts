@@ -1342,8 +1342,16 @@ export const ErrorResponse: MessageCodec<ErrorResponse> = {
  */
 export const ServerReflection = {
   typeName: "grpc.reflection.v1.ServerReflection",
-  methods: {
-    serverReflectionInfo: { service: "grpc.reflection.v1.ServerReflection", name: "ServerReflectionInfo", path: "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", kind: "bidi_streaming", input: ServerReflectionRequest, output: ServerReflectionResponse } as MethodInfo<ServerReflectionRequest, ServerReflectionResponse>,
+  /**
+   * The methods, built on first use and kept: nothing here touches another module's codecs while the
+   * modules load, so import cycles through the type registry cannot meet them uninitialised.
+   */
+  get methods() {
+    const methods = {
+      serverReflectionInfo: { service: "grpc.reflection.v1.ServerReflection", name: "ServerReflectionInfo", path: "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", kind: "bidi_streaming", input: ServerReflectionRequest, output: ServerReflectionResponse } as MethodInfo<ServerReflectionRequest, ServerReflectionResponse>,
+    } as const;
+    Object.defineProperty(this, "methods", { value: methods, enumerable: true });
+    return methods;
   },
 } as const;
 

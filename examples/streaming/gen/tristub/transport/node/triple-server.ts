@@ -87,7 +87,8 @@ export class TripleServer {
     this.http1.on("clientError", (error: Error & { code?: string }, socket: Socket) =>
       exchangeHttp1ClientError(error, socket, settings.maxHeaderListBytes),
     );
-    // `Expect: 100-continue`: the exchange sends `100 Continue` only once it wants the body.
+    // `Expect: 100-continue`: a Triple-unary exchange sends `100 Continue` only once it wants the body;
+    // Connect and gRPC-Web streams get it at once (their bodies are read as they arrive).
     this.http1.on("checkContinue", (request: IncomingMessage, response: ServerResponse) =>
       nodeServeHttp1(dispatcher, request, response, true),
     );
@@ -163,7 +164,13 @@ export class TripleServer {
     const graceMs = options.graceMs ?? serverDefaultShutdownGraceMs;
     // The last part of the grace: statuses of the calls ended at its start go out, then the cut.
     const cutMs = Math.min(200, graceMs / 5);
-    for (const listener of this.shutdownListeners.splice(0)) listener();
+    for (const listener of this.shutdownListeners.splice(0)) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure must not stop the shutdown it is told about.
+      }
+    }
     const closed = new Promise<void>((resolve) => {
       if (!this.listener.listening) return resolve();
       this.listener.close(() => resolve());
