@@ -178,7 +178,10 @@ export function exchangeSniff(socket: Socket, idleMs: number, decided: (http2: b
  * `requestTimeout`), is just destroyed: a status written into a started body would corrupt it.
  */
 export function exchangeHttp1ClientError(error: Error & { code?: string }, socket: Socket, maxHeaderBytes: number): void {
-  if (!socket.writable || socket.bytesWritten > 0) {
+  // node:http's own handler asks the same: the response it is writing on this socket (a kept-alive
+  // connection's earlier responses are done and detached) has not sent its head.
+  const writing = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (!socket.writable || writing?.headersSent === true) {
     socket.destroy();
     return;
   }
