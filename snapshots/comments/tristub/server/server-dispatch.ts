@@ -14,6 +14,7 @@ import { type ServerRoute, serverUnaryAsStream } from "./server-handlers.js";
 import { serverInterceptRoute } from "./server-interceptors.js";
 import { type ServerRegistration, type ServerRouteTable, serverGrpcSubtype, serverIsGrpcContentType, serverRefuseHeaders, serverRespondError, serverRouteLookup, serverRoutes, serverRoutesResolve } from "./server-routing.js";
 import type { ServerSettings } from "./server-settings.js";
+import { serveTripleUnaryPost } from "./server-triple-unary-call.js";
 import { type TripleUnaryExchange, serveTripleUnary } from "./server-triple-unary.js";
 import { ServerUnaryCall } from "./server-unary-call.js";
 import { type ServerBodyProtocol, serverWebResolve } from "./server-web-routing.js";
@@ -112,6 +113,17 @@ export class ServerDispatcher {
       () => call.finish(),
       (error: unknown) => lifecycle.fail(call, error),
     );
+  }
+
+  /**
+   * Serves a plain Connect/Triple unary POST on an HTTP/2 stream the lean way; returns false (nothing
+   * done) for any other request, which `serveExchange` then serves or refuses.
+   */
+  serveUnaryPost(stream: ServerStreamLike, headers: IncomingHeaders): boolean {
+    const path = headers[":path"];
+    if (typeof path !== "string" || path.includes("?")) return false;
+    const match = serverRouteLookup(this.routes, this.settings.versionFallback, path, headers);
+    return typeof match !== "string" && serveTripleUnaryPost(stream, headers, match.route, this.settings, this.lifecycle);
   }
 
   /** Serves a Triple-unary request (a plain POST) over HTTP/2 or HTTP/1.1. */

@@ -257,7 +257,7 @@ function tripleUnaryRespond(
 }
 
 /** Folds response trailers into headers with the `trailer-` prefix, as Triple-unary carries them. */
-function tripleTrailersToHeaders(trailers: Headers | undefined, out: OutgoingHeaders): void {
+export function tripleTrailersToHeaders(trailers: Headers | undefined, out: OutgoingHeaders): void {
   if (trailers === undefined) return;
   const plain: OutgoingHeaders = {};
   metadataToHttp2(trailers, plain);

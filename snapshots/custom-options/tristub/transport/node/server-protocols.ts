@@ -31,7 +31,7 @@ export function nodeServeHttp2(dispatcher: ServerDispatcher, stream: ServerHttp2
   if (dispatcher.isGrpc(headers)) return dispatcher.serveStream(stream, headers);
   const body = serverBodyProtocol(headers["content-type"]);
   if (body !== undefined) return dispatcher.serveBody(stream, headers, body, false);
-  dispatcher.serveExchange(http2Exchange(stream, headers));
+  if (!dispatcher.serveUnaryPost(stream, headers)) dispatcher.serveExchange(http2Exchange(stream, headers));
 }
 
 /** Serves one HTTP/1.1 request; `expectContinue`: it carried `Expect: 100-continue`. */

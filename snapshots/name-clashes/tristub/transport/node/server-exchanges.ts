@@ -8,8 +8,8 @@ import type { Socket } from "node:net";
 import { Code } from "../../protocol/status-code.js";
 import { TripleError } from "../../protocol/triple-error.js";
 import { tripleErrorBody } from "../../protocol/triple-unary.js";
+import { tripleRespondHttp2 } from "../../server/server-triple-unary-call.js";
 import type { TripleUnaryExchange } from "../../server/server-triple-unary.js";
-import { http2NoErrorCode } from "../http2-stream.js";
 
 /** The query string of a request target, without `?` (empty when there is none). */
 function exchangeQuery(target: string): string {
@@ -36,25 +36,7 @@ export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHe
       stream.once("end", onEnd);
     },
     respond(status, responseHeaders, body) {
-      if (stream.destroyed || stream.closed || stream.headersSent) return;
-      const bytes = typeof body === "string" ? Buffer.from(body) : body;
-      try {
-        stream.respond({ ...responseHeaders, ":status": status, "content-length": bytes.length });
-      } catch {
-        // Headers node:http2 refuses (connection-specific names, bad values from metadata): the
-        // status and body still go out, without them.
-        if (stream.headersSent || stream.destroyed || stream.closed) return;
-        stream.respond({ ":status": status, "content-type": "application/json", "content-length": bytes.length });
-      }
-      stream.end(bytes);
-      if (requestEnded) return;
-      // Answered before the whole request arrived (an error): drop what still comes, and reset the
-      // stream (NO_ERROR, RFC 9113 §8.1) if the upload goes on. Not at once: curl 7.x discards a
-      // response that is followed by RST_STREAM before its own upload ended.
-      stream.resume();
-      const timer = setTimeout(() => stream.close(http2NoErrorCode), exchangeLingerMs);
-      timer.unref();
-      stream.once("close", () => clearTimeout(timer));
+      tripleRespondHttp2(stream, status, { ...responseHeaders }, body, requestEnded);
     },
     onAbort(listener) {
       // "aborted" is not emitted for every stream that goes away unanswered (a session destroyed under
