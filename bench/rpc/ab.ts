@@ -46,7 +46,7 @@ async function measure(dir: string, scenario: Scenario): Promise<Sample> {
       return { perSec: r.perSec, clientCpuUs: r.cpuUsPerRoundTrip, serverCpuUs: (processCpuUs(server.pid) - cpu0) / r.totalRoundTrips };
     }
     if (scenario === "stream") {
-      const r = await runClient<StreamResult>("tristub", ["stream", "--target", server.baseUrl, "--messages", "1000000", "--warmup-messages", "0"], { env });
+      const r = await runClient<StreamResult>("tristub", ["stream", "--target", server.baseUrl, "--messages", "1000000", "--warmup-messages", "100000"], { env });
       return { perSec: r.perSec, clientCpuUs: r.cpuUsPerMessage, serverCpuUs: (processCpuUs(server.pid) - cpu0) / r.messages };
     }
     const r = await runClient<UnaryResult>("tristub", ["unary", "--target", server.baseUrl, "--concurrency", "32", "--warmup", "1", "--duration", "3"], { env });
