@@ -6,7 +6,7 @@ import { metadataToHttp2, type OutgoingHeaders } from "../protocol/metadata.js";
 import type { TripleError } from "../protocol/triple-error.js";
 import type { HandlerContext } from "./server-context.js";
 import type { ServerCallSettings } from "./server-settings.js";
-import { serverStatusTrailers } from "./server-status.js";
+import { serverResponseHeaders, serverStatusTrailers } from "./server-status.js";
 
 // How a streamed call's response starts and ends, for the protocols whose status travels in the body
 // rather than in HTTP trailers: Connect streaming (an end-stream envelope, flag 0x02, with the error
@@ -66,15 +66,8 @@ export function serverGrpcWebWire(text: boolean): ServerWire {
   const decoder = text ? new GrpcWebTextDecoder() : undefined;
   return {
     protocol: "grpc-web",
-    responseHeaders(ctx, settings) {
-      const headers: OutgoingHeaders = {};
-      metadataToHttp2(ctx.peekResponseHeaders(), headers);
-      headers[":status"] = 200;
-      headers["content-type"] = settings.contentType;
-      headers["grpc-accept-encoding"] = settings.acceptEncoding;
-      if (settings.responseCompression !== undefined) headers["grpc-encoding"] = settings.responseCompression.name;
-      return headers;
-    },
+    // gRPC-Web's response headers are gRPC's (grpc-accept-encoding, grpc-encoding).
+    responseHeaders: serverResponseHeaders,
     endFrame(ctx, error) {
       const trailers = ctx === undefined ? serverStatusTrailersBare(error) : serverStatusTrailers(ctx, error);
       const plain: Record<string, string> = {};
