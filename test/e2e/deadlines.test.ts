@@ -183,3 +183,30 @@ describe("server-side deadline (grpc-timeout, no client timer)", () => {
     expect(unframe(response.body)).toHaveLength(1);
   });
 });
+
+describe("deadlines in bulk", () => {
+  it("a burst of 400 calls timing out on one connection does not cost that connection (rapid-reset guard)", async () => {
+    const target = await e2e.start({
+      options: { closeGraceMs: 300 },
+      handler: {
+        async greet(request, ctx) {
+          await sleepOrAbort(5_000, ctx.signal);
+          return { greeting: request.name };
+        },
+      },
+    });
+    const client = e2e.client(target);
+    // A witness call on the same connection: a GOAWAY for "too many resets" would close the
+    // connection under it (closeGraceMs later) and fail it.
+    const witness = client.greetStream();
+    await witness.send({ name: "before" });
+    expect((await witness.recv()).greeting).toBe("before");
+    // Every expired call resets its stream (RST_STREAM CANCEL): 400 resets within a moment, above
+    // the former 200-reset burst that answered them with GOAWAY ENHANCE_YOUR_CALM.
+    await Promise.all(Array.from({ length: 400 }, (_, i) => expectCode(client.greet({ name: `t${i}` }, { timeoutMs: 50 }), Code.DEADLINE_EXCEEDED)));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await witness.send({ name: "after" });
+    expect((await witness.recv()).greeting).toBe("after");
+    witness.closeRequest();
+  });
+});
