@@ -23,8 +23,13 @@ export const serverDefaultProbeIdleMs = 10_000;
 /** A probe PING not acknowledged within this time marks the connection dead: it is destroyed. */
 export const serverDefaultProbeTimeoutMs = 10_000;
 
-/** Stream resets by the peer allowed in a burst per connection (rapid reset, CVE-2023-44487). */
-export const serverDefaultStreamResetBurst = 200;
+/**
+ * Stream resets by the peer allowed in a burst per connection (rapid reset, CVE-2023-44487). Below
+ * nghttp2's own mitigation (1,000, which ends the session with a bare INTERNAL_ERROR), but well above
+ * what a busy client needs: every deadline that runs out resets a stream, and 200 let a burst of
+ * timeouts on one connection cost it GOAWAY and every call in flight.
+ */
+export const serverDefaultStreamResetBurst = 500;
 
 /** Stream resets per second per connection that refill the burst allowance. */
 export const serverDefaultStreamResetRate = 100;
@@ -61,7 +66,7 @@ export interface ServerLimitOptions {
   readonly probeIdleMs?: number;
   /** Time the probe PING has to be acknowledged; default 10,000 ms. */
   readonly probeTimeoutMs?: number;
-  /** Peer stream resets allowed in a burst per connection; default 200. */
+  /** Peer stream resets allowed in a burst per connection; default 500. */
   readonly streamResetBurst?: number;
   /** Peer stream resets per second that refill the burst; default 100. */
   readonly streamResetRate?: number;
