@@ -1,3 +1,4 @@
+import { http2ResetByUs } from "../http2-stream.js";
 import { constants as http2Constants, type Http2Session, type Http2Stream } from "node:http2";
 import type { Socket } from "node:net";
 import type { ServerLimits } from "../../server/server-limits.js";
@@ -148,7 +149,8 @@ export class NodeConnectionGuard {
     if (connection === undefined) return;
     connection.openStreams++;
     stream.once("close", () => connection.openStreams--);
-    stream.once("aborted", () => this.onPeerReset(connection));
+    // 'aborted' also fires for streams this server reset (deadlines, limits): only the peer's count.
+    stream.once("aborted", () => http2ResetByUs(stream) || this.onPeerReset(connection));
   }
 
   /**
