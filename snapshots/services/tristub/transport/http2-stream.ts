@@ -111,13 +111,21 @@ export function http2TakeChunk(stream: Http2StreamLike, writer: BinaryWriter): U
   return chunk;
 }
 
+/** Whether this side reset `stream` with {@link http2ResetStream} (not the peer). */
+export function http2ResetByUs(stream: object): boolean {
+  return (stream as { tristubResetByUs?: boolean }).tristubResetByUs === true;
+}
+
 /**
  * Resets a stream with RST_STREAM(`code`). Node's `close()` first ends a still-open writable side,
  * which puts END_STREAM on the wire before the reset: to the peer a clean end of the messages, so a
- * cancelled upload would look complete. Skipping that final shutdown sends the reset alone.
+ * cancelled upload would look complete. Skipping that final shutdown sends the reset alone. The stream
+ * is marked ({@link http2ResetByUs}): node:http2 emits `'aborted'` for this reset too, and a peer-reset
+ * counter must not count it.
  */
 export function http2ResetStream(stream: Http2StreamLike, code: number): void {
   if (stream.destroyed || stream.closed) return;
+  (stream as { tristubResetByUs?: boolean }).tristubResetByUs = true;
   (stream as unknown as { _final: (callback: () => void) => void })._final = (callback) => callback();
   stream.close(code);
 }

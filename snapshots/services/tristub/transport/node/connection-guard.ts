@@ -5,6 +5,7 @@
 import { type Http2Session, type Http2Stream, constants as http2Constants } from "node:http2";
 import type { Socket } from "node:net";
 import type { ServerLimits } from "../../server/server-limits.js";
+import { http2ResetByUs } from "../http2-stream.js";
 
 /** The client preface (24 bytes) and the 9-byte header of its SETTINGS frame. */
 const http2PrefaceAndFrameHeader = 33;
@@ -152,7 +153,8 @@ export class NodeConnectionGuard {
     if (connection === undefined) return;
     connection.openStreams++;
     stream.once("close", () => connection.openStreams--);
-    stream.once("aborted", () => this.onPeerReset(connection));
+    // 'aborted' also fires for streams this server reset (deadlines, limits): only the peer's count.
+    stream.once("aborted", () => http2ResetByUs(stream) || this.onPeerReset(connection));
   }
 
   /**
