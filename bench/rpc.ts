@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one benchmark driver (sections, interleaved rounds, the markdown report) whose
+// parts share its options and tables; the processes, systems and profiles live in bench/rpc/.
 // RPC benchmark: tristub's generated GreetService server and client against @grpc/grpc-js,
 // connect-es v2 (@connectrpc/connect-node, gRPC protocol), dubbo-js 3.0.0-alpha (@apachedubbo/dubbo-node,
 // gRPC protocol) and a raw node:http2 floor, all on loopback, every server and load generator in its
