@@ -16,11 +16,6 @@ export function serverOptionsFor(request: ServerCompatRequest): ServerOptions {
   const options: { -readonly [K in keyof ServerOptions]: ServerOptions[K] } = {
     // A failing handler is part of the tests: keep stderr quiet.
     onError: () => {},
-    // Open bug (session 4 note): the suite's client cancels hundreds of calls on one TLS connection
-    // (every Timeouts case resets its stream), more than the rapid-reset guard's burst allows, and the
-    // connection gets GOAWAY ("unexpected EOF" for the cases in flight). Until the guard tells abuse from
-    // cancellations (e.g. counting only resets of streams that never got to run), the suite runs without it.
-    streamResetBurst: 1_000_000_000,
   };
   if (request.messageReceiveLimit > 0) options.maxReceiveMessageBytes = request.messageReceiveLimit;
   if (request.useTls) {

@@ -209,4 +209,28 @@ describe("deadlines in bulk", () => {
     expect((await witness.recv()).greeting).toBe("after");
     witness.closeRequest();
   });
+
+  it("calls cancelled after running a while do not count as rapid resets (700 deadline resets on one connection, burst lowered to 100)", async () => {
+    const target = await e2e.start({
+      options: { closeGraceMs: 300, streamResetBurst: 100 },
+      handler: {
+        async greet(request, ctx) {
+          await sleepOrAbort(5_000, ctx.signal);
+          return { greeting: request.name };
+        },
+      },
+    });
+    const client = e2e.client(target);
+    const witness = client.greetStream();
+    await witness.send({ name: "before" });
+    expect((await witness.recv()).greeting).toBe("before");
+    // Each call runs 250 ms (past the 100 ms rapid-reset window) before its deadline resets it: the
+    // attack resets streams as it opens them, a client giving up on calls that ran is not one. Before
+    // the window, these resets drained the (lowered) burst and the connection got GOAWAY.
+    await Promise.all(Array.from({ length: 700 }, (_, i) => expectCode(client.greet({ name: `t${i}` }, { timeoutMs: 250 }), Code.DEADLINE_EXCEEDED)));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await witness.send({ name: "after" });
+    expect((await witness.recv()).greeting).toBe("after");
+    witness.closeRequest();
+  });
 });
