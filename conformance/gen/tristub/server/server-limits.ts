@@ -24,15 +24,24 @@ export const serverDefaultProbeIdleMs = 10_000;
 export const serverDefaultProbeTimeoutMs = 10_000;
 
 /**
- * Stream resets by the peer allowed in a burst per connection (rapid reset, CVE-2023-44487). Below
- * nghttp2's own mitigation (1,000, which ends the session with a bare INTERNAL_ERROR), but well above
- * what a busy client needs: every deadline that runs out resets a stream, and 200 let a burst of
- * timeouts on one connection cost it GOAWAY and every call in flight.
+ * Rapid stream resets by the peer allowed in a burst per connection (rapid reset, CVE-2023-44487).
+ * Below nghttp2's own mitigation (1,000 resets of any age, which ends the session with a bare
+ * INTERNAL_ERROR), but well above what a busy client needs: a burst of short deadlines running out on
+ * one connection resets a stream each, and 200 cost such a connection GOAWAY and every call in flight.
  */
 export const serverDefaultStreamResetBurst = 500;
 
-/** Stream resets per second per connection that refill the burst allowance. */
+/** Rapid stream resets per second per connection that refill the burst allowance. */
 export const serverDefaultStreamResetRate = 100;
+
+/**
+ * A peer reset is "rapid" (counts towards the burst) when it comes within this time of the stream's
+ * opening: the attack resets each stream right after its HEADERS, usually in the same read, while a
+ * client cancelling a call it waited on (a deadline, a user giving up) does so later. Without this, a
+ * client whose many calls time out on one connection looked like an attacker (seen in the Connect
+ * conformance suite: GOAWAY, then "unexpected EOF" for the calls in flight).
+ */
+export const serverDefaultStreamResetWindowMs = 100;
 
 /** Memory node:http2 may hold per session (headers, queued output), in MB; past it new streams are refused. */
 export const serverDefaultMaxSessionMemoryMb = 64;
@@ -66,10 +75,12 @@ export interface ServerLimitOptions {
   readonly probeIdleMs?: number;
   /** Time the probe PING has to be acknowledged; default 10,000 ms. */
   readonly probeTimeoutMs?: number;
-  /** Peer stream resets allowed in a burst per connection; default 500. */
+  /** Rapid peer stream resets allowed in a burst per connection; default 500. */
   readonly streamResetBurst?: number;
-  /** Peer stream resets per second that refill the burst; default 100. */
+  /** Rapid peer stream resets per second that refill the burst; default 100. */
   readonly streamResetRate?: number;
+  /** A peer reset within this time of the stream's opening counts as rapid; default 100 ms. */
+  readonly streamResetWindowMs?: number;
   /** node:http2 memory per session, MB; default 64. */
   readonly maxSessionMemoryMb?: number;
 }
@@ -89,6 +100,7 @@ export function serverLimitsResolve(options: ServerLimitOptions): ServerLimits {
     probeTimeoutMs: options.probeTimeoutMs ?? serverDefaultProbeTimeoutMs,
     streamResetBurst: options.streamResetBurst ?? serverDefaultStreamResetBurst,
     streamResetRate: options.streamResetRate ?? serverDefaultStreamResetRate,
+    streamResetWindowMs: options.streamResetWindowMs ?? serverDefaultStreamResetWindowMs,
     maxSessionMemoryMb: options.maxSessionMemoryMb ?? serverDefaultMaxSessionMemoryMb,
   };
 }

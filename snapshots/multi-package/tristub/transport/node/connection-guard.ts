@@ -146,20 +146,25 @@ export class NodeConnectionGuard {
   /**
    * Tracks a stream of `session` (from the server's `stream` event): a connection with open streams is
    * never idle-closed, however quiet its calls are (as grpc-go's MaxConnectionIdle); peer resets of it
-   * count towards the rapid-reset bucket.
+   * count towards the rapid-reset bucket when they come right after its opening.
    */
   onStream(stream: Http2Stream): void {
     const connection = stream.session === undefined ? undefined : this.bySession(stream.session);
     if (connection === undefined) return;
     connection.openStreams++;
     stream.once("close", () => connection.openStreams--);
-    // 'aborted' also fires for streams this server reset (deadlines, limits): only the peer's count.
-    stream.once("aborted", () => http2ResetByUs(stream) || this.onPeerReset(connection));
+    const openedAt = Date.now();
+    // 'aborted' also fires for streams this server reset (deadlines, limits): only the peer's count,
+    // and only when they come right after the stream opened (a cancelled call that ran is no attack).
+    stream.once("aborted", () => {
+      if (!http2ResetByUs(stream) && Date.now() - openedAt < this.limits.streamResetWindowMs) this.onPeerReset(connection);
+    });
   }
 
   /**
-   * Counts a stream the peer reset (RST_STREAM). Past the burst allowance the session gets
-   * GOAWAY ENHANCE_YOUR_CALM and is destroyed after the grace.
+   * Counts a rapid reset: a stream the peer reset (RST_STREAM) within `streamResetWindowMs` of opening
+   * it. Past the burst allowance the session gets GOAWAY ENHANCE_YOUR_CALM and is destroyed after the
+   * grace.
    */
   private onPeerReset(connection: GuardedConnection): void {
     const session = connection.session;
