@@ -205,7 +205,16 @@ describe("extensions nobody registered", () => {
   });
 
   test("JSON: an extension of another message is not taken", () => {
-    expect(() => Base.fromJson({ "[fixtures.ext.target_note]": "x" })).toThrow(/unknown field/);
+    expect(() => Base.fromJson({ "[fixtures.ext.target_note]": "x" })).toThrow(/unknown field "\[fixtures\.ext\.target_note\]".*extends fixtures\.ext\.other\.Target, not fixtures\.ext\.Base/);
+  });
+
+  test("JSON: the unknown-key error names the key really not taken (never a registered extension read beside it), and why", () => {
+    expect(() => Base.fromJson({ "[fixtures.ext.int_ext]": 5, bogus: 1 })).toThrow(/^fixtures\.ext\.Base: unknown field "bogus" in JSON$/);
+    expect(() => Base.fromJson({ "[fixtures.ext.int_ext]": 5, "[fixtures.ext.nope]": 1 })).toThrow(
+      /unknown field "\[fixtures\.ext\.nope\]" in JSON: the type registry has no extension fixtures\.ext\.nope/,
+    );
+    const only = createTypeRegistry([Base]);
+    expect(() => Base.fromJson({ id: 1, "[fixtures.ext.int_ext]": 5 }, { registry: only })).toThrow(/the type registry has no extension fixtures\.ext\.int_ext/);
   });
 
   test("JSON: a registry without extensions writes none and reads none", () => {

@@ -50,7 +50,9 @@ export function emitReadJsonBody(message: DescMessage, scope: FileScope): string
   }
   p.block(`if (options.ignoreUnknownFields !== true && ${message.fields.length > 0 || extensible ? "seen" : "0"} !== ${count}) {`, `}`, () => {
     const aliases = message.fields.filter((f) => jsonKey(f) !== f.name).map((f) => [jsonKey(f), f.name]);
-    p.line(`throw ${scope.rt("jsonUnknownKeys")}(${typeName}, object, ${JSON.stringify(known)}, ${JSON.stringify(aliases)});`);
+    // With extension ranges, the error must skip the "[pkg.ext]" keys that were read, and say why others were not.
+    const explain = extensible ? `${scope.rt("jsonUnknownExtensionKeys")}(${typeName}, object, ${JSON.stringify(known)}, ${JSON.stringify(aliases)}, options)` : `${scope.rt("jsonUnknownKeys")}(${typeName}, object, ${JSON.stringify(known)}, ${JSON.stringify(aliases)})`;
+    p.line(`throw ${explain};`);
   });
   p.line(`return message;`);
   return p.toString();

@@ -3,25 +3,60 @@ import { Code } from "../protocol/status-code.js";
 import { streamEndedError, TripleError } from "../protocol/triple-error.js";
 import type { CallOptions } from "./call-options.js";
 
-/** An abort signal of the call's own that also follows the caller's; `dispose` unhooks it from the caller's. */
+/** An abort signal of the call's own that also follows the caller's while the call runs. */
 export interface ClientLinkedSignal {
+  /** What the interceptors see as the request's signal; `abort` (the caller's close/cancel) aborts it. */
   readonly signal: AbortSignal;
   abort(reason: unknown): void;
+  /** Stops following the caller's signal (its listener is removed). */
   dispose(): void;
+  /**
+   * The signal the call itself runs with, for the `chosen` one the interceptors passed on. When they
+   * kept {@link signal}: the caller's own signal — the call (and each retry attempt) removes its
+   * listener from it when it ends — with `cancel` run when this link aborts for another reason (the
+   * caller's close/cancel). Otherwise `chosen`.
+   */
+  callSignal(chosen: AbortSignal, cancel: () => void): AbortSignal;
+  /** Disposes the link once `ended` settles (the call ended, however it ended). */
+  disposeWhen(ended: Promise<unknown>): void;
 }
 
 /**
  * A signal a caller's `close()` / `cancel()` can abort for an intercepted streaming call (its chain
- * may not have started the call yet), aborted too when the caller's own `signal` is.
+ * may not have started the call yet), aborted too when the caller's own `signal` is — until the call
+ * ends: no listener stays on a long-lived caller signal after its calls are over, read or not.
  */
 export function clientLinkSignal(outer: AbortSignal | undefined): ClientLinkedSignal {
   const controller = new AbortController();
+  const signal = controller.signal;
   const abort = (reason: unknown): void => controller.abort(reason);
-  if (outer === undefined) return { signal: controller.signal, abort, dispose: () => undefined };
+  if (outer === undefined) {
+    return { signal, abort, dispose: () => undefined, callSignal: (chosen) => chosen, disposeWhen: () => undefined };
+  }
   if (outer.aborted) controller.abort(outer.reason);
   const forward = (): void => controller.abort(outer.reason);
   outer.addEventListener("abort", forward, { once: true });
-  return { signal: controller.signal, abort, dispose: () => outer.removeEventListener("abort", forward) };
+  const dispose = (): void => outer.removeEventListener("abort", forward);
+  return {
+    signal,
+    abort,
+    dispose,
+    callSignal(chosen, cancel) {
+      if (chosen !== signal || signal.aborted) return chosen;
+      // The caller's abort reaches the call directly (with its reason); this link's own aborts by `cancel`.
+      signal.addEventListener(
+        "abort",
+        () => {
+          if (!outer.aborted) cancel();
+        },
+        { once: true },
+      );
+      return outer;
+    },
+    disposeWhen(ended) {
+      void ended.then(dispose, dispose);
+    },
+  };
 }
 
 /**
@@ -128,5 +163,21 @@ export function clientInterceptedResponses<O>(
         return Promise.resolve({ done: true, value: undefined });
       },
     }),
+  };
+}
+
+/** The one response of a client-streaming call as a stream of one. */
+export function clientPromiseStream<O>(single: Promise<O>): AsyncIterable<O> {
+  return {
+    [Symbol.asyncIterator]() {
+      let done = false;
+      return {
+        next: async (): Promise<IteratorResult<O, undefined>> => {
+          if (done) return { done: true, value: undefined };
+          done = true;
+          return { done: false, value: await single };
+        },
+      };
+    },
   };
 }

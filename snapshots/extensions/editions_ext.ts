@@ -2,7 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonUnknownKeys } from "./tristub/json/json-codec.js";
-import { jsonReadExtensions, jsonWriteExtensions } from "./tristub/json/json-extension.js";
+import { jsonReadExtensions, jsonUnknownExtensionKeys, jsonWriteExtensions } from "./tristub/json/json-extension.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadInt32, jsonReadString } from "./tristub/json/json-scalars.js";
 import { jsonTextNumber, jsonTextStringBody } from "./tristub/json/json-text.js";
 import type { Extension } from "./tristub/protobuf/extension.js";
@@ -113,7 +113,7 @@ export const Holder: MessageCodec<Holder> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("fixtures.ext.editions.Holder", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("fixtures.ext.editions.Holder", object, ["id"], []);
+      throw jsonUnknownExtensionKeys("fixtures.ext.editions.Holder", object, ["id"], [], options);
     }
     return message;
   },

@@ -2,7 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonUnknownKeys } from "./tristub/json/json-codec.js";
-import { jsonReadExtensions, jsonWriteExtensions } from "./tristub/json/json-extension.js";
+import { jsonReadExtensions, jsonUnknownExtensionKeys, jsonWriteExtensions } from "./tristub/json/json-extension.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadBytes, jsonReadDouble, jsonReadEnum, jsonReadFloat, jsonReadInt32, jsonReadInt64, jsonReadString, jsonReadUint32, jsonReadUint64, jsonWriteBytes, jsonWriteEnum, jsonWriteFloat } from "./tristub/json/json-scalars.js";
 import { jsonTextNumber, jsonTextStringBody } from "./tristub/json/json-text.js";
 import type { Extension } from "./tristub/protobuf/extension.js";
@@ -302,7 +302,7 @@ export const Base: MessageCodec<Base> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("fixtures.ext.Base", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("fixtures.ext.Base", object, ["id","tags"], []);
+      throw jsonUnknownExtensionKeys("fixtures.ext.Base", object, ["id","tags"], [], options);
     }
     return message;
   },

@@ -2,7 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonOneofTwice, jsonUnknownKeys } from "./tristub/json/json-codec.js";
-import { jsonReadExtensions, jsonWriteExtensions } from "./tristub/json/json-extension.js";
+import { jsonReadExtensions, jsonUnknownExtensionKeys, jsonWriteExtensions } from "./tristub/json/json-extension.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadBytes, jsonReadDouble, jsonReadEnum, jsonReadFloat, jsonReadInt32, jsonReadInt64, jsonReadMapKeyInt, jsonReadMapKeyString, jsonReadString, jsonReadUint32, jsonReadUint64, jsonWriteBytes, jsonWriteEnum, jsonWriteFloat } from "./tristub/json/json-scalars.js";
 import { jsonTextBytes, jsonTextEnum, jsonTextFloat, jsonTextNumber, jsonTextStringBody } from "./tristub/json/json-text.js";
 import { base64Encode } from "./tristub/protobuf/base64.js";
@@ -4108,7 +4108,7 @@ export const Extendable: MessageCodec<Extendable> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("fixtures.proto2.Extendable", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("fixtures.proto2.Extendable", object, ["name"], []);
+      throw jsonUnknownExtensionKeys("fixtures.proto2.Extendable", object, ["name"], [], options);
     }
     return message;
   },

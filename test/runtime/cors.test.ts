@@ -86,11 +86,21 @@ describe("CORS on actual responses", () => {
     expect(exposed).not.toContain("bad name");
   });
 
-  it("adds nothing without an Origin or for a disallowed one (but still varies on Origin)", () => {
-    const policy = corsPolicyCreate({ allowedOrigins: [app] });
-    expect(policy.responseHeaders(undefined)).toEqual({});
-    expect(policy.responseHeaders("https://evil.example.com")).toEqual({ vary: "Origin" });
-    expect(corsPolicyCreate({ allowedOrigins: "*" }).responseHeaders(app)["access-control-allow-origin"]).toBe("*");
+  it("allows nothing without an Origin or for a disallowed one, but still varies on Origin (caches)", () => {
+    for (const policy of [corsPolicyCreate({ allowedOrigins: [app] }), corsPolicyCreate({ allowedOrigins: () => true }), corsPolicyCreate({ allowedOrigins: "*", allowCredentials: true })]) {
+      expect(policy.responseHeaders(undefined)).toEqual({ vary: "Origin" });
+    }
+    expect(corsPolicyCreate({ allowedOrigins: [app] }).responseHeaders("https://evil.example.com")).toEqual({ vary: "Origin" });
+  });
+
+  it('with "*" and no credentials, answers every response alike: Allow-Origin *, no Vary', () => {
+    const policy = corsPolicyCreate({ allowedOrigins: "*" });
+    for (const origin of [app, undefined]) {
+      const headers = policy.responseHeaders(origin, ["x-head"]);
+      expect(headers["access-control-allow-origin"]).toBe("*");
+      expect(headers["access-control-expose-headers"]).toContain("x-head");
+      expect(headers["vary"]).toBeUndefined();
+    }
   });
 });
 

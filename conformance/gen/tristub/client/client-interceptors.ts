@@ -4,7 +4,7 @@
 
 import type { CallOptions, SendOptions } from "./call-options.js";
 import type { BidiStreamingCall, ClientStreamingCall, ServerStreamingCall } from "./call-shapes.js";
-import { clientInterceptedResponses, clientLinkSignal, clientPump } from "./client-intercepted-responses.js";
+import { type ClientInterceptedResponses, clientInterceptedResponses, clientLinkSignal, clientPromiseStream, clientPump } from "./client-intercepted-responses.js";
 import type { ClientConfig } from "./client-options.js";
 import { type InterceptedStreamRequest, type InterceptedStreamResponse, type InterceptedUnaryRequest, type InterceptedUnaryResponse, type InterceptorNext, interceptorsApply, interceptorsCopyHeaders, interceptorsSingle } from "../protocol/interceptor.js";
 import { MessageChannel } from "../protocol/message-channel.js";
@@ -18,14 +18,18 @@ export function clientInterceptUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options: CallOptions | undefined,
-  invoke: (request: I, options: CallOptions) => Promise<O>,
+  invoke: (config: ClientConfig, request: I, options: CallOptions) => Promise<O>,
 ): Promise<O> {
   const signal = options?.signal ?? new AbortController().signal;
+  // The response metadata the call itself delivered (its last attempt's), for a call that fails.
+  let receivedHeader: Headers | undefined;
+  let receivedTrailer: Headers | undefined;
   const next = clientChain(config, async (req): Promise<InterceptedUnaryResponse> => {
     if (req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
-    const message = await invoke(req.message as I, clientAttemptOptions(req, header, trailer));
+    const attempt = clientAttemptOptions(req, req.signal, header, trailer, () => (receivedHeader = header), () => (receivedTrailer = trailer));
+    const message = await invoke(clientChainConfig(config), req.message as I, attempt);
     return { stream: false, header, message, trailer };
   });
   return next(clientInterceptedRequest(config, method, options, signal, false, request) as InterceptedUnaryRequest).then(
@@ -36,8 +40,15 @@ export function clientInterceptUnary<I extends object, O extends object>(
       return response.message as O;
     },
     (error: unknown) => {
-      // As without interceptors, a failed call's trailers (the error's metadata) still reach onTrailer.
-      if (error instanceof TripleError) options?.onTrailer?.(error.metadata);
+      // As without interceptors: a failed call's response headers reach onHeader if any arrived, its
+      // trailers (else the error's metadata, e.g. of an interceptor's own error) reach onTrailer.
+      try {
+        if (receivedHeader !== undefined) options?.onHeader?.(receivedHeader);
+        const trailer = receivedTrailer ?? (error instanceof TripleError ? error.metadata : undefined);
+        if (trailer !== undefined) options?.onTrailer?.(trailer);
+      } catch {
+        // the call's own error is what the caller gets
+      }
       throw error;
     },
   );
@@ -49,7 +60,7 @@ export function clientInterceptServerStream<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options: CallOptions | undefined,
-  start: (request: I, options: CallOptions) => ServerStreamingCall<O>,
+  start: (config: ClientConfig, request: I, options: CallOptions) => ServerStreamingCall<O>,
 ): ServerStreamingCall<O> {
   const link = clientLinkSignal(options?.signal);
   const next = clientChain(config, async (req): Promise<InterceptedStreamResponse> => {
@@ -62,7 +73,9 @@ export function clientInterceptServerStream<I extends object, O extends object>(
     if (first.done === true) throw new TripleError(Code.INTERNAL, `${method.path}: a server-streaming call needs one request message`);
     const header = new Headers();
     const trailer = new Headers();
-    const call = start(first.value as I, clientAttemptOptions(req, header, trailer));
+    const signal = link.callSignal(req.signal, () => call.close());
+    const call = start(clientChainConfig(config), first.value as I, clientAttemptOptions(req, signal, header, trailer));
+    link.disposeWhen(call.trailers);
     await call.headers;
     return { stream: true, header, message: call, trailer };
   });
@@ -82,41 +95,24 @@ export function clientInterceptClientStream<I extends object, O extends object>(
   config: ClientConfig,
   method: MethodInfo<I, O>,
   options: CallOptions | undefined,
-  start: (options: CallOptions) => ClientStreamingCall<I, O>,
+  start: (config: ClientConfig, options: CallOptions) => ClientStreamingCall<I, O>,
 ): ClientStreamingCall<I, O> {
-  const link = clientLinkSignal(options?.signal);
-  const sendOptions = new WeakMap<object, SendOptions>();
-  const next = clientChain(config, async (req): Promise<InterceptedStreamResponse> => {
-    if (!req.stream) throw clientInterceptorMisuse(method);
-    const header = new Headers();
-    const trailer = new Headers();
-    const call = start(clientAttemptOptions(req, header, trailer));
-    const pumped = clientPump(req.message, (m) => call.send(m as I, sendOptions.get(m)), () => call.cancel());
+  const side = clientInterceptRequests<I, O, ClientStreamingCall<I, O>>(config, method, options, start, (call) => call.cancel(), (call, pumped) => {
     const single = pumped.then(() => call.closeAndRecv());
     single.catch(() => undefined); // read through `message`; an interceptor may never read it
-    await call.headers;
-    return { stream: true, header, message: clientPromiseStream(single), trailer };
+    return clientPromiseStream(single);
   });
-  const requests = new MessageChannel<I>();
-  const response = clientStreamResponse(method, next(clientInterceptedRequest(config, method, options, link.signal, true, requests) as InterceptedStreamRequest));
-  response.catch((error: unknown) => requests.abandon(error));
-  const responses = clientInterceptedResponses<O>(response, options, link);
+  const responses = side.responses;
   return {
-    send: (message, sendOpts) => {
-      if (sendOpts !== undefined) sendOptions.set(message, sendOpts);
-      return requests.push(message);
-    },
+    send: side.send,
     closeAndRecv: async () => {
-      requests.close();
+      side.requests.close();
       const step = await responses.next();
       if (step.done === true) throw new TripleError(Code.INTERNAL, `${method.path}: protocol error: missing response message`);
       await responses.next(); // the end: trailers settle
       return step.value;
     },
-    cancel: () => {
-      responses.close();
-      requests.abandon(new TripleError(Code.CANCELLED, "call was cancelled"));
-    },
+    cancel: side.cancel,
     headers: responses.headers,
     trailers: responses.trailers,
   };
@@ -127,42 +123,104 @@ export function clientInterceptBidiStream<I extends object, O extends object>(
   config: ClientConfig,
   method: MethodInfo<I, O>,
   options: CallOptions | undefined,
-  start: (options: CallOptions) => BidiStreamingCall<I, O>,
+  start: (config: ClientConfig, options: CallOptions) => BidiStreamingCall<I, O>,
 ): BidiStreamingCall<I, O> {
-  const link = clientLinkSignal(options?.signal);
-  const sendOptions = new WeakMap<object, SendOptions>();
-  const next = clientChain(config, async (req): Promise<InterceptedStreamResponse> => {
-    if (!req.stream) throw clientInterceptorMisuse(method);
-    const header = new Headers();
-    const trailer = new Headers();
-    const call = start(clientAttemptOptions(req, header, trailer));
-    void clientPump(req.message, (m) => call.send(m as I, sendOptions.get(m)), () => call.closeResponse()).then(() => call.closeRequest());
-    await call.headers;
-    return { stream: true, header, message: call, trailer };
+  const side = clientInterceptRequests<I, O, BidiStreamingCall<I, O>>(config, method, options, start, (call) => call.closeResponse(), (call, pumped) => {
+    void pumped.then(() => call.closeRequest());
+    return call;
   });
-  const requests = new MessageChannel<I>();
-  const response = clientStreamResponse(method, next(clientInterceptedRequest(config, method, options, link.signal, true, requests) as InterceptedStreamRequest));
-  response.catch((error: unknown) => requests.abandon(error));
-  const responses = clientInterceptedResponses<O>(response, options, link);
+  const responses = side.responses;
   return {
-    send: (message, sendOpts) => {
-      if (sendOpts !== undefined) sendOptions.set(message, sendOpts);
-      return requests.push(message);
-    },
-    closeRequest: () => requests.close(),
+    send: side.send,
+    closeRequest: () => side.requests.close(),
     recv: () => responses.recv(),
-    closeResponse: () => {
-      responses.close();
-      requests.abandon(new TripleError(Code.CANCELLED, "call was cancelled"));
-    },
+    closeResponse: side.cancel,
     headers: responses.headers,
     trailers: responses.trailers,
     [Symbol.asyncIterator]: () => responses.iterator(),
   };
 }
 
+/** The part of a client-streaming or bidi call the chain's end drives. */
+interface ClientRequestsCall<I> {
+  send(message: I, options?: SendOptions): Promise<void>;
+  readonly headers: Promise<Headers>;
+  readonly trailers: Promise<Headers>;
+}
+
+/** What client-streaming and bidi calls share: the caller's sends as the chain's request stream. */
+interface ClientInterceptedRequests<I, O> {
+  readonly requests: MessageChannel<I>;
+  readonly responses: ClientInterceptedResponses<O>;
+  send(message: I, options?: SendOptions): Promise<void>;
+  /** The caller's cancel: stops the responses and the requests. */
+  cancel(): void;
+}
+
+/**
+ * Builds a client-streaming or bidi call over the chain: the caller's `send()`s feed the request stream
+ * the interceptors see; at the chain's end `start` starts the call itself, the (intercepted) requests
+ * are pumped into it — a failing request stream cancels it with `cancel` — and `respond` gives the
+ * response stream the chain returns.
+ */
+function clientInterceptRequests<I extends object, O extends object, C extends ClientRequestsCall<I>>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  options: CallOptions | undefined,
+  start: (config: ClientConfig, options: CallOptions) => C,
+  cancel: (call: C) => void,
+  respond: (call: C, pumped: Promise<void>) => AsyncIterable<object>,
+): ClientInterceptedRequests<I, O> {
+  const link = clientLinkSignal(options?.signal);
+  const sendOptions = new WeakMap<object, SendOptions>();
+  const next = clientChain(config, async (req): Promise<InterceptedStreamResponse> => {
+    if (!req.stream) throw clientInterceptorMisuse(method);
+    const header = new Headers();
+    const trailer = new Headers();
+    const signal = link.callSignal(req.signal, () => cancel(call));
+    const call = start(clientChainConfig(config), clientAttemptOptions(req, signal, header, trailer));
+    link.disposeWhen(call.trailers);
+    const message = respond(call, clientPump(req.message, (m) => call.send(m as I, sendOptions.get(m)), () => cancel(call)));
+    await call.headers;
+    return { stream: true, header, message, trailer };
+  });
+  const requests = new MessageChannel<I>();
+  const response = clientStreamResponse(method, next(clientInterceptedRequest(config, method, options, link.signal, true, requests) as InterceptedStreamRequest));
+  response.catch((error: unknown) => requests.abandon(error));
+  const responses = clientInterceptedResponses<O>(response, options, link);
+  return {
+    requests,
+    responses,
+    send: (message, sendOpts) => {
+      if (sendOpts !== undefined) sendOptions.set(message, sendOpts);
+      return requests.push(message);
+    },
+    cancel: () => {
+      responses.close();
+      requests.abandon(new TripleError(Code.CANCELLED, "call was cancelled"));
+    },
+  };
+}
+
 function clientChain(config: ClientConfig, last: InterceptorNext): InterceptorNext {
   return interceptorsApply(config.interceptors ?? [], last);
+}
+
+/** The configs the calls beneath a chain run with (see {@link clientChainConfig}), one per client. */
+const clientChainConfigs = new WeakMap<ClientConfig, ClientConfig>();
+
+/**
+ * The config a call beneath the chain runs with: the client's without its `headers`, which are in the
+ * request's `header` already — where interceptors may have changed or deleted them, and a deleted
+ * header must stay deleted.
+ */
+function clientChainConfig(config: ClientConfig): ClientConfig {
+  let chained = clientChainConfigs.get(config);
+  if (chained === undefined) {
+    chained = { ...config, headers: undefined };
+    clientChainConfigs.set(config, chained);
+  }
+  return chained;
 }
 
 /**
@@ -182,13 +240,30 @@ function clientInterceptedRequest(
   return { stream, method, header, message, signal, timeoutMs: options?.timeoutMs ?? config.timeoutMs, peer: undefined } as InterceptedUnaryRequest | InterceptedStreamRequest;
 }
 
-/** The options the call itself runs with: what the interceptors passed on; response metadata lands in `header` / `trailer`. */
-function clientAttemptOptions(req: InterceptedUnaryRequest | InterceptedStreamRequest, header: Headers, trailer: Headers): CallOptions {
+/**
+ * The options the call itself runs with: what the interceptors passed on (the request's headers are
+ * all it sends), `signal`; response metadata lands in `header` / `trailer` (`onHeader` / `onTrailer`
+ * are told when it does).
+ */
+function clientAttemptOptions(
+  req: InterceptedUnaryRequest | InterceptedStreamRequest,
+  signal: AbortSignal,
+  header: Headers,
+  trailer: Headers,
+  onHeader?: () => void,
+  onTrailer?: () => void,
+): CallOptions {
   const options: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {
-    signal: req.signal,
+    signal,
     headers: req.header,
-    onHeader: (received) => interceptorsCopyHeaders(header, received),
-    onTrailer: (received) => interceptorsCopyHeaders(trailer, received),
+    onHeader: (received) => {
+      interceptorsCopyHeaders(header, received);
+      onHeader?.();
+    },
+    onTrailer: (received) => {
+      interceptorsCopyHeaders(trailer, received);
+      onTrailer?.();
+    },
   };
   if (req.timeoutMs !== undefined) options.timeoutMs = req.timeoutMs;
   return options;
@@ -199,22 +274,6 @@ function clientStreamResponse(method: MethodInfo<object, object>, response: Prom
     if (!r.stream) throw clientInterceptorMisuse(method);
     return r;
   });
-}
-
-/** The one response of a client-streaming call as a stream of one. */
-function clientPromiseStream<O>(single: Promise<O>): AsyncIterable<O> {
-  return {
-    [Symbol.asyncIterator]() {
-      let done = false;
-      return {
-        next: async (): Promise<IteratorResult<O, undefined>> => {
-          if (done) return { done: true, value: undefined };
-          done = true;
-          return { done: false, value: await single };
-        },
-      };
-    },
-  };
 }
 
 function clientInterceptorMisuse(method: MethodInfo<object, object>): TripleError {

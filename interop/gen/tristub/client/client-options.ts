@@ -15,6 +15,12 @@ import { Http2ClientTransport, type Http2TransportOptions } from "../transport/n
 /** Default largest response message, after decompression: 4 MiB, as grpc-go and grpc-java. */
 export const clientDefaultMaxReceiveMessageBytes = 4 * 1024 * 1024;
 
+/**
+ * Default longest Connect GET request target: 4 KiB, what connect-go's docs call safe with most
+ * proxies and CDNs (Apache and nginx take request lines of about 8 KiB, some CDNs and browsers less).
+ */
+export const clientDefaultMaxGetUrlBytes = 4096;
+
 /** Client settings every call of a client shares, as users give them. */
 export interface ClientCallOptions {
   /** Dubbo service group / version, sent as `tri-service-group` / `tri-service-version`. */
@@ -42,6 +48,12 @@ export interface ClientCallOptions {
    * as HTTP GET with the message in the query (cacheable); default false.
    */
   readonly useHttpGet?: boolean;
+  /**
+   * With `useHttpGet`: the longest GET request target (path and query, in bytes) a call sends; a call
+   * whose message would make it longer goes as a POST instead, as connect-go's client falls back
+   * (`WithHTTPGetMaxURLSize`). Default 4096.
+   */
+  readonly maxGetUrlBytes?: number;
   /**
    * With `protocol: "grpc-web"`: send and read `application/grpc-web-text` (the body as base64, for
    * proxies that only pass text) instead of binary; proto codec only. Default false.
@@ -104,6 +116,8 @@ export interface ClientConfig {
   /** Streams go over HTTP/1.1 (Connect or gRPC-Web with `httpVersion: "1.1"`). */
   readonly streamHttp1: boolean;
   readonly useHttpGet: boolean;
+  /** With `useHttpGet`: longer GET request targets are sent as POSTs. */
+  readonly maxGetUrlBytes: number;
   /** gRPC-Web bodies as base64 text (`application/grpc-web-text+proto`). */
   readonly grpcWebText: boolean;
   /** The compression of request messages, if any. */
@@ -145,6 +159,8 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
   }
   const httpVersion = options.httpVersion ?? "2";
   const grpcWebText = options.grpcWebText === true;
+  const maxGetUrlBytes = options.maxGetUrlBytes ?? clientDefaultMaxGetUrlBytes;
+  if (!(maxGetUrlBytes > 0)) throw new TypeError(`maxGetUrlBytes must be a positive number of bytes, got ${String(maxGetUrlBytes)}`);
   if (grpcWebText && (protocol !== "grpc-web" || options.codec === "json")) {
     throw new TypeError("grpcWebText needs protocol grpc-web and the proto codec");
   }
@@ -159,6 +175,7 @@ export function createClientConfig(options: ClientOptions): ClientConfig {
     httpVersion,
     streamHttp1: httpVersion === "1.1" && (protocol === "connect" || protocol === "grpc-web"),
     useHttpGet: options.useHttpGet === true,
+    maxGetUrlBytes,
     grpcWebText,
     requestCompression: options.sendCompression === undefined ? undefined : transport.compressions.get(options.sendCompression),
     acceptEncoding: compressionNames(transport.compressions),

@@ -19,7 +19,7 @@ export function callUnary<I extends object, O extends object>(
   request: I,
   options?: CallOptions,
 ): Promise<O> {
-  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (r, o) => callUnaryPlain(config, method, r, o));
+  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (c, r, o) => callUnaryPlain(c, method, r, o));
   return callUnaryPlain(config, method, request, options);
 }
 
@@ -59,7 +59,7 @@ export function callBidiStream<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   options?: CallOptions,
 ): BidiStreamingCall<I, O> {
-  if (config.interceptors !== undefined) return clientInterceptBidiStream(config, method, options, (o) => callBidiStreamPlain(config, method, o));
+  if (config.interceptors !== undefined) return clientInterceptBidiStream(config, method, options, (c, o) => callBidiStreamPlain(c, method, o));
   return callBidiStreamPlain(config, method, options);
 }
 

@@ -83,9 +83,10 @@ export async function callTripleUnary<I extends object, O extends object>(
   };
   config.calls.add(handle);
   let path = config.pathPrefix + method.path;
-  const get = isConnect && config.useHttpGet && method.idempotency === "no_side_effects";
-  if (get) path = connectGetPath(path, headers, body, json);
-  const httpMethod = get ? "GET" : "POST";
+  // A GET whose request target would exceed maxGetUrlBytes falls back to a POST.
+  const getPath = isConnect && config.useHttpGet && method.idempotency === "no_side_effects" ? connectGetPath(path, headers, body, json, config.maxGetUrlBytes) : undefined;
+  if (getPath !== undefined) path = getPath;
+  const httpMethod = getPath !== undefined ? "GET" : "POST";
   try {
     response =
       config.httpVersion === "1.1"

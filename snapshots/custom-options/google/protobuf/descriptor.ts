@@ -2,7 +2,7 @@
 // Regenerate with `tristub generate`; this module imports only its own siblings and node:*.
 
 import { jsonCheckDepth, jsonDecode, jsonDecodeString, jsonEncodeString, jsonKeyCount, jsonUnknownKeys } from "../../tristub/json/json-codec.js";
-import { jsonReadExtensions, jsonWriteExtensions } from "../../tristub/json/json-extension.js";
+import { jsonReadExtensions, jsonUnknownExtensionKeys, jsonWriteExtensions } from "../../tristub/json/json-extension.js";
 import { jsonError, jsonExpectArray, jsonExpectObject, jsonReadBool, jsonReadBytes, jsonReadDouble, jsonReadEnum, jsonReadInt32, jsonReadInt64, jsonReadString, jsonReadUint64, jsonWriteBytes, jsonWriteEnum, jsonWriteFloat } from "../../tristub/json/json-scalars.js";
 import { jsonTextEnum, jsonTextFloat, jsonTextNumber, jsonTextStringBody } from "../../tristub/json/json-text.js";
 import { base64Encode } from "../../tristub/protobuf/base64.js";
@@ -268,7 +268,7 @@ export const FileDescriptorSet: MessageCodec<FileDescriptorSet> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FileDescriptorSet", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.FileDescriptorSet", object, ["file"], []);
+      throw jsonUnknownExtensionKeys("google.protobuf.FileDescriptorSet", object, ["file"], [], options);
     }
     return message;
   },
@@ -1907,7 +1907,7 @@ export const ExtensionRangeOptions: MessageCodec<ExtensionRangeOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.ExtensionRangeOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.ExtensionRangeOptions", object, ["uninterpretedOption","uninterpreted_option","declaration","features","verification"], [["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.ExtensionRangeOptions", object, ["uninterpretedOption","uninterpreted_option","declaration","features","verification"], [["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -4734,7 +4734,7 @@ export const FileOptions: MessageCodec<FileOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FileOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.FileOptions", object, ["javaPackage","java_package","javaOuterClassname","java_outer_classname","javaMultipleFiles","java_multiple_files","javaGenerateEqualsAndHash","java_generate_equals_and_hash","javaStringCheckUtf8","java_string_check_utf8","optimizeFor","optimize_for","goPackage","go_package","ccGenericServices","cc_generic_services","javaGenericServices","java_generic_services","pyGenericServices","py_generic_services","deprecated","ccEnableArenas","cc_enable_arenas","objcClassPrefix","objc_class_prefix","csharpNamespace","csharp_namespace","swiftPrefix","swift_prefix","phpClassPrefix","php_class_prefix","phpNamespace","php_namespace","phpMetadataNamespace","php_metadata_namespace","rubyPackage","ruby_package","features","uninterpretedOption","uninterpreted_option"], [["javaPackage","java_package"],["javaOuterClassname","java_outer_classname"],["javaMultipleFiles","java_multiple_files"],["javaGenerateEqualsAndHash","java_generate_equals_and_hash"],["javaStringCheckUtf8","java_string_check_utf8"],["optimizeFor","optimize_for"],["goPackage","go_package"],["ccGenericServices","cc_generic_services"],["javaGenericServices","java_generic_services"],["pyGenericServices","py_generic_services"],["ccEnableArenas","cc_enable_arenas"],["objcClassPrefix","objc_class_prefix"],["csharpNamespace","csharp_namespace"],["swiftPrefix","swift_prefix"],["phpClassPrefix","php_class_prefix"],["phpNamespace","php_namespace"],["phpMetadataNamespace","php_metadata_namespace"],["rubyPackage","ruby_package"],["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.FileOptions", object, ["javaPackage","java_package","javaOuterClassname","java_outer_classname","javaMultipleFiles","java_multiple_files","javaGenerateEqualsAndHash","java_generate_equals_and_hash","javaStringCheckUtf8","java_string_check_utf8","optimizeFor","optimize_for","goPackage","go_package","ccGenericServices","cc_generic_services","javaGenericServices","java_generic_services","pyGenericServices","py_generic_services","deprecated","ccEnableArenas","cc_enable_arenas","objcClassPrefix","objc_class_prefix","csharpNamespace","csharp_namespace","swiftPrefix","swift_prefix","phpClassPrefix","php_class_prefix","phpNamespace","php_namespace","phpMetadataNamespace","php_metadata_namespace","rubyPackage","ruby_package","features","uninterpretedOption","uninterpreted_option"], [["javaPackage","java_package"],["javaOuterClassname","java_outer_classname"],["javaMultipleFiles","java_multiple_files"],["javaGenerateEqualsAndHash","java_generate_equals_and_hash"],["javaStringCheckUtf8","java_string_check_utf8"],["optimizeFor","optimize_for"],["goPackage","go_package"],["ccGenericServices","cc_generic_services"],["javaGenericServices","java_generic_services"],["pyGenericServices","py_generic_services"],["ccEnableArenas","cc_enable_arenas"],["objcClassPrefix","objc_class_prefix"],["csharpNamespace","csharp_namespace"],["swiftPrefix","swift_prefix"],["phpClassPrefix","php_class_prefix"],["phpNamespace","php_namespace"],["phpMetadataNamespace","php_metadata_namespace"],["rubyPackage","ruby_package"],["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -5134,7 +5134,7 @@ export const MessageOptions: MessageCodec<MessageOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.MessageOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.MessageOptions", object, ["messageSetWireFormat","message_set_wire_format","noStandardDescriptorAccessor","no_standard_descriptor_accessor","deprecated","mapEntry","map_entry","deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts","features","uninterpretedOption","uninterpreted_option"], [["messageSetWireFormat","message_set_wire_format"],["noStandardDescriptorAccessor","no_standard_descriptor_accessor"],["mapEntry","map_entry"],["deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts"],["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.MessageOptions", object, ["messageSetWireFormat","message_set_wire_format","noStandardDescriptorAccessor","no_standard_descriptor_accessor","deprecated","mapEntry","map_entry","deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts","features","uninterpretedOption","uninterpreted_option"], [["messageSetWireFormat","message_set_wire_format"],["noStandardDescriptorAccessor","no_standard_descriptor_accessor"],["mapEntry","map_entry"],["deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts"],["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -5764,7 +5764,7 @@ export const FieldOptions: MessageCodec<FieldOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FieldOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.FieldOptions", object, ["ctype","packed","jstype","lazy","unverifiedLazy","unverified_lazy","deprecated","weak","debugRedact","debug_redact","retention","targets","editionDefaults","edition_defaults","features","featureSupport","feature_support","uninterpretedOption","uninterpreted_option"], [["unverifiedLazy","unverified_lazy"],["debugRedact","debug_redact"],["editionDefaults","edition_defaults"],["featureSupport","feature_support"],["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.FieldOptions", object, ["ctype","packed","jstype","lazy","unverifiedLazy","unverified_lazy","deprecated","weak","debugRedact","debug_redact","retention","targets","editionDefaults","edition_defaults","features","featureSupport","feature_support","uninterpretedOption","uninterpreted_option"], [["unverifiedLazy","unverified_lazy"],["debugRedact","debug_redact"],["editionDefaults","edition_defaults"],["featureSupport","feature_support"],["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -6493,7 +6493,7 @@ export const OneofOptions: MessageCodec<OneofOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.OneofOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.OneofOptions", object, ["features","uninterpretedOption","uninterpreted_option"], [["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.OneofOptions", object, ["features","uninterpretedOption","uninterpreted_option"], [["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -6753,7 +6753,7 @@ export const EnumOptions: MessageCodec<EnumOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.EnumOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.EnumOptions", object, ["allowAlias","allow_alias","deprecated","deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts","features","uninterpretedOption","uninterpreted_option"], [["allowAlias","allow_alias"],["deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts"],["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.EnumOptions", object, ["allowAlias","allow_alias","deprecated","deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts","features","uninterpretedOption","uninterpreted_option"], [["allowAlias","allow_alias"],["deprecatedLegacyJsonFieldConflicts","deprecated_legacy_json_field_conflicts"],["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -7011,7 +7011,7 @@ export const EnumValueOptions: MessageCodec<EnumValueOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.EnumValueOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.EnumValueOptions", object, ["deprecated","features","debugRedact","debug_redact","featureSupport","feature_support","uninterpretedOption","uninterpreted_option"], [["debugRedact","debug_redact"],["featureSupport","feature_support"],["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.EnumValueOptions", object, ["deprecated","features","debugRedact","debug_redact","featureSupport","feature_support","uninterpretedOption","uninterpreted_option"], [["debugRedact","debug_redact"],["featureSupport","feature_support"],["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -7204,7 +7204,7 @@ export const ServiceOptions: MessageCodec<ServiceOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.ServiceOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.ServiceOptions", object, ["features","deprecated","uninterpretedOption","uninterpreted_option"], [["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.ServiceOptions", object, ["features","deprecated","uninterpretedOption","uninterpreted_option"], [["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -7437,7 +7437,7 @@ export const MethodOptions: MessageCodec<MethodOptions> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.MethodOptions", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.MethodOptions", object, ["deprecated","idempotencyLevel","idempotency_level","features","uninterpretedOption","uninterpreted_option"], [["idempotencyLevel","idempotency_level"],["uninterpretedOption","uninterpreted_option"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.MethodOptions", object, ["deprecated","idempotencyLevel","idempotency_level","features","uninterpretedOption","uninterpreted_option"], [["idempotencyLevel","idempotency_level"],["uninterpretedOption","uninterpreted_option"]], options);
     }
     return message;
   },
@@ -8286,7 +8286,7 @@ export const FeatureSet: MessageCodec<FeatureSet> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.FeatureSet", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.FeatureSet", object, ["fieldPresence","field_presence","enumType","enum_type","repeatedFieldEncoding","repeated_field_encoding","utf8Validation","utf8_validation","messageEncoding","message_encoding","jsonFormat","json_format","enforceNamingStyle","enforce_naming_style","defaultSymbolVisibility","default_symbol_visibility"], [["fieldPresence","field_presence"],["enumType","enum_type"],["repeatedFieldEncoding","repeated_field_encoding"],["utf8Validation","utf8_validation"],["messageEncoding","message_encoding"],["jsonFormat","json_format"],["enforceNamingStyle","enforce_naming_style"],["defaultSymbolVisibility","default_symbol_visibility"]]);
+      throw jsonUnknownExtensionKeys("google.protobuf.FeatureSet", object, ["fieldPresence","field_presence","enumType","enum_type","repeatedFieldEncoding","repeated_field_encoding","utf8Validation","utf8_validation","messageEncoding","message_encoding","jsonFormat","json_format","enforceNamingStyle","enforce_naming_style","defaultSymbolVisibility","default_symbol_visibility"], [["fieldPresence","field_presence"],["enumType","enum_type"],["repeatedFieldEncoding","repeated_field_encoding"],["utf8Validation","utf8_validation"],["messageEncoding","message_encoding"],["jsonFormat","json_format"],["enforceNamingStyle","enforce_naming_style"],["defaultSymbolVisibility","default_symbol_visibility"]], options);
     }
     return message;
   },
@@ -9153,7 +9153,7 @@ export const SourceCodeInfo: MessageCodec<SourceCodeInfo> = {
     }
     if (seen !== jsonKeyCount(object)) seen += jsonReadExtensions("google.protobuf.SourceCodeInfo", object, message, options, depth);
     if (options.ignoreUnknownFields !== true && seen !== jsonKeyCount(object)) {
-      throw jsonUnknownKeys("google.protobuf.SourceCodeInfo", object, ["location"], []);
+      throw jsonUnknownExtensionKeys("google.protobuf.SourceCodeInfo", object, ["location"], [], options);
     }
     return message;
   },

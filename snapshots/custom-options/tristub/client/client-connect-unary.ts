@@ -22,14 +22,17 @@ export function connectUnaryHeaders(headers: OutgoingHeaders, timeoutMs: number 
 
 /**
  * Turns a unary POST into a Connect GET: the message (already compressed, if `content-encoding` is set)
- * goes into the query of `path`; the body headers are dropped. Returns the path with its query.
+ * goes into the query of `path`; the body headers are dropped. Returns the path with its query, or
+ * undefined (headers untouched: the call stays a POST) when that would be longer than `maxBytes`.
  */
-export function connectGetPath(path: string, headers: OutgoingHeaders, body: Uint8Array, json: boolean): string {
+export function connectGetPath(path: string, headers: OutgoingHeaders, body: Uint8Array, json: boolean, maxBytes: number): string | undefined {
   const compression = headers["content-encoding"];
+  const query = connectGetQueryEncode({ codec: json ? "json" : "proto", message: body, compression: compression === undefined ? undefined : String(compression) });
+  // The target is ASCII (the path comes from a URL, the query is base64url or percent-encoded): one byte a character.
+  if (path.length + 1 + query.length > maxBytes) return undefined;
   delete headers["content-type"];
   delete headers["content-encoding"];
   delete headers[connectHeaderProtocolVersion];
-  const query = connectGetQueryEncode({ codec: json ? "json" : "proto", message: body, compression: compression === undefined ? undefined : String(compression) });
   return `${path}?${query}`;
 }
 

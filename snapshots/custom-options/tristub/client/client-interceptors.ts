@@ -15,14 +15,18 @@ export function clientInterceptUnary<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   request: I,
   options: CallOptions | undefined,
-  invoke: (request: I, options: CallOptions) => Promise<O>,
+  invoke: (config: ClientConfig, request: I, options: CallOptions) => Promise<O>,
 ): Promise<O> {
   const signal = options?.signal ?? new AbortController().signal;
+  // The response metadata the call itself delivered (its last attempt's), for a call that fails.
+  let receivedHeader: Headers | undefined;
+  let receivedTrailer: Headers | undefined;
   const next = clientChain(config, async (req): Promise<InterceptedUnaryResponse> => {
     if (req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
-    const message = await invoke(req.message as I, clientAttemptOptions(req, header, trailer));
+    const attempt = clientAttemptOptions(req, req.signal, header, trailer, () => (receivedHeader = header), () => (receivedTrailer = trailer));
+    const message = await invoke(clientChainConfig(config), req.message as I, attempt);
     return { stream: false, header, message, trailer };
   });
   return next(clientInterceptedRequest(config, method, options, signal, false, request) as InterceptedUnaryRequest).then(
@@ -33,8 +37,15 @@ export function clientInterceptUnary<I extends object, O extends object>(
       return response.message as O;
     },
     (error: unknown) => {
-      // As without interceptors, a failed call's trailers (the error's metadata) still reach onTrailer.
-      if (error instanceof TripleError) options?.onTrailer?.(error.metadata);
+      // As without interceptors: a failed call's response headers reach onHeader if any arrived, its
+      // trailers (else the error's metadata, e.g. of an interceptor's own error) reach onTrailer.
+      try {
+        if (receivedHeader !== undefined) options?.onHeader?.(receivedHeader);
+        const trailer = receivedTrailer ?? (error instanceof TripleError ? error.metadata : undefined);
+        if (trailer !== undefined) options?.onTrailer?.(trailer);
+      } catch {
+        // the call's own error is what the caller gets
+      }
       throw error;
     },
   );
@@ -42,6 +53,23 @@ export function clientInterceptUnary<I extends object, O extends object>(
 
 function clientChain(config: ClientConfig, last: InterceptorNext): InterceptorNext {
   return interceptorsApply(config.interceptors ?? [], last);
+}
+
+/** The configs the calls beneath a chain run with (see {@link clientChainConfig}), one per client. */
+const clientChainConfigs = new WeakMap<ClientConfig, ClientConfig>();
+
+/**
+ * The config a call beneath the chain runs with: the client's without its `headers`, which are in the
+ * request's `header` already — where interceptors may have changed or deleted them, and a deleted
+ * header must stay deleted.
+ */
+function clientChainConfig(config: ClientConfig): ClientConfig {
+  let chained = clientChainConfigs.get(config);
+  if (chained === undefined) {
+    chained = { ...config, headers: undefined };
+    clientChainConfigs.set(config, chained);
+  }
+  return chained;
 }
 
 /**
@@ -61,13 +89,30 @@ function clientInterceptedRequest(
   return { stream, method, header, message, signal, timeoutMs: options?.timeoutMs ?? config.timeoutMs, peer: undefined } as InterceptedUnaryRequest | InterceptedStreamRequest;
 }
 
-/** The options the call itself runs with: what the interceptors passed on; response metadata lands in `header` / `trailer`. */
-function clientAttemptOptions(req: InterceptedUnaryRequest | InterceptedStreamRequest, header: Headers, trailer: Headers): CallOptions {
+/**
+ * The options the call itself runs with: what the interceptors passed on (the request's headers are
+ * all it sends), `signal`; response metadata lands in `header` / `trailer` (`onHeader` / `onTrailer`
+ * are told when it does).
+ */
+function clientAttemptOptions(
+  req: InterceptedUnaryRequest | InterceptedStreamRequest,
+  signal: AbortSignal,
+  header: Headers,
+  trailer: Headers,
+  onHeader?: () => void,
+  onTrailer?: () => void,
+): CallOptions {
   const options: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {
-    signal: req.signal,
+    signal,
     headers: req.header,
-    onHeader: (received) => interceptorsCopyHeaders(header, received),
-    onTrailer: (received) => interceptorsCopyHeaders(trailer, received),
+    onHeader: (received) => {
+      interceptorsCopyHeaders(header, received);
+      onHeader?.();
+    },
+    onTrailer: (received) => {
+      interceptorsCopyHeaders(trailer, received);
+      onTrailer?.();
+    },
   };
   if (req.timeoutMs !== undefined) options.timeoutMs = req.timeoutMs;
   return options;

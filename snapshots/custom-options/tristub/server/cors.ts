@@ -77,7 +77,14 @@ export interface CorsPolicy {
    * without CORS headers, so the browser blocks the call with a clear console message.
    */
   preflight(method: string, headers: { readonly [name: string]: string | string[] | undefined }): CorsAnswer | undefined;
-  /** Headers to add to an actual response for a request from `origin` (empty when not allowed). */
+  /**
+   * Headers to add to an actual response for a request from `origin` (undefined: the request had no
+   * `Origin`). Whenever the answer depends on the origin, every response carries `Vary: Origin` —
+   * requests without one and refused origins included — so that a shared cache never serves a
+   * response made for one origin (or for none) to another. With `"*"` and no credentials nothing
+   * depends on it: every response gets `Access-Control-Allow-Origin: *`, as the Fetch standard advises
+   * for a static value ("CORS protocol and HTTP caches").
+   */
   responseHeaders(origin: string | undefined, extraExposed?: readonly string[]): Record<string, string>;
 }
 
@@ -145,10 +152,10 @@ export function corsPolicyCreate(options: CorsOptions): CorsPolicy {
       };
     },
     responseHeaders(origin, extraExposed = []) {
-      if (origin === undefined) return {};
-      if (!isAllowed(origin)) return origins === "*" ? {} : { vary: "Origin" };
+      const anyOrigin = origins === "*" && !credentials;
+      if (!anyOrigin && (origin === undefined || !isAllowed(origin))) return { vary: "Origin" };
       const extra = extraExposed.map((h) => h.toLowerCase()).filter((h) => corsToken.test(h) && !exposed.includes(h));
-      return { ...allowOrigin(origin), "access-control-expose-headers": [...exposed, ...extra].join(", ") };
+      return { ...allowOrigin(origin ?? "*"), "access-control-expose-headers": [...exposed, ...extra].join(", ") };
     },
   };
 }

@@ -18,7 +18,7 @@ export function callUnary<I extends object, O extends object>(
   request: I,
   options?: CallOptions,
 ): Promise<O> {
-  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (r, o) => callUnaryPlain(config, method, r, o));
+  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (c, r, o) => callUnaryPlain(c, method, r, o));
   return callUnaryPlain(config, method, request, options);
 }
 

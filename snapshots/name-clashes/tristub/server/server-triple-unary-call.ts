@@ -13,7 +13,7 @@ import { HandlerContext } from "./server-context.js";
 import { serverDecodeRequest } from "./server-decode.js";
 import type { ServerRoute } from "./server-handlers.js";
 import type { ServerSettings } from "./server-settings.js";
-import { tripleTrailersToHeaders } from "./server-triple-unary.js";
+import { tripleCompressResponse, tripleTrailersToHeaders } from "./server-triple-unary.js";
 import { type ServerStreamLike, http2NoErrorCode } from "../transport/http2-stream.js";
 
 // The lean path of a Connect or Triple unary POST over HTTP/2 — the request the speed target of
@@ -236,20 +236,23 @@ class ServerTripleUnaryCall implements ServerCallControl {
     } catch (error) {
       return this.failed(error);
     }
+    const ctx = this.ctx;
+    // Compressed before the call settles: a compressor that throws is still answered (INTERNAL).
+    const compression = s.disableCompression || payload.length < s.compressMinBytes ? undefined : negotiateEncoding(tripleHeader(this.headers["accept-encoding"]), s.compressions);
+    if (compression !== undefined) {
+      try {
+        payload = tripleCompressResponse(compression, payload, this.lifecycle, ctx);
+      } catch (error) {
+        return this.failed(error);
+      }
+    }
     this.settle();
     const headers: OutgoingHeaders = {};
-    const ctx = this.ctx;
     metadataToHttp2(ctx.peekResponseHeaders(), headers);
     tripleTrailersToHeaders(ctx.peekResponseTrailers(), headers);
     headers["content-type"] = this.codec === "json" ? "application/json" : "application/proto";
     headers["accept-encoding"] = s.acceptEncoding;
-    if (!s.disableCompression && payload.length >= s.compressMinBytes) {
-      const compression = negotiateEncoding(tripleHeader(this.headers["accept-encoding"]), s.compressions);
-      if (compression !== undefined) {
-        payload = compression.compress(payload);
-        headers["content-encoding"] = compression.name;
-      }
-    }
+    if (compression !== undefined) headers["content-encoding"] = compression.name;
     tripleRespondHttp2(this.stream, 200, headers, payload, this.requestEnded);
   }
 

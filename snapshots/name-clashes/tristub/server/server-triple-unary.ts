@@ -2,7 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { negotiateEncoding } from "../protocol/compression.js";
+import { type Compressor, negotiateEncoding } from "../protocol/compression.js";
 import { type IncomingHeaders, type OutgoingHeaders, metadataToHttp2 } from "../protocol/metadata.js";
 import { Code } from "../protocol/status-code.js";
 import { TripleError, toTripleError } from "../protocol/triple-error.js";
@@ -84,7 +84,8 @@ export function serveTripleUnary(
   if (codec === undefined) {
     // An empty body, as connect-go answers: every client (gRPC ones too) reads the status alone.
     const accept = exchange.http1 ? "application/json, application/proto" : "application/grpc, application/grpc+proto, application/grpc+json, application/json, application/proto";
-    exchange.respond(415, { "accept-post": accept }, "", true);
+    // A GET has no body to leave unread: its HTTP/1.1 connection stays usable.
+    exchange.respond(415, { "accept-post": accept }, "", !get);
     return;
   }
   let timeoutMs: number | undefined;
@@ -216,7 +217,7 @@ function tripleUnaryRun(
   }
   const respond = (response: object): void => {
     try {
-      tripleUnaryRespond(exchange, method, codec, response, ctx, settle, settings, dialect);
+      tripleUnaryRespond(exchange, method, codec, response, ctx, settle, settings, lifecycle, dialect);
     } catch (error) {
       failed(error);
     }
@@ -226,7 +227,10 @@ function tripleUnaryRun(
   } else respond(result);
 }
 
-/** Sends a successful Triple/Connect unary response (encoding errors throw before anything is sent). */
+/**
+ * Sends a successful Triple/Connect unary response. Encoding and compression errors throw before the
+ * call is settled, so the caller still answers them instead of leaving the request hanging.
+ */
 function tripleUnaryRespond(
   exchange: TripleUnaryExchange,
   method: ServerRoute["method"],
@@ -235,25 +239,37 @@ function tripleUnaryRespond(
   ctx: HandlerContext,
   settle: () => boolean,
   settings: ServerSettings,
+  lifecycle: ServerCallLifecycle,
   dialect: ConnectUnaryDialect | undefined,
 ): void {
   let payload: Uint8Array =
     codec === "json"
       ? new TextEncoder().encode(method.output.toJsonString(response, dialect === undefined ? settings.tripleJsonWrite : settings.jsonWrite))
       : method.output.encode(response);
+  const accept = tripleHeader(exchange.headers["accept-encoding"]);
+  const compression = settings.disableCompression || payload.length < settings.compressMinBytes ? undefined : negotiateEncoding(accept, settings.compressions);
+  if (compression !== undefined) payload = tripleCompressResponse(compression, payload, lifecycle, ctx);
   if (!settle()) return;
   const headers: OutgoingHeaders = {};
   metadataToHttp2(ctx.peekResponseHeaders(), headers);
   tripleTrailersToHeaders(ctx.peekResponseTrailers(), headers);
   headers["content-type"] = codec === "json" ? "application/json" : "application/proto";
   headers["accept-encoding"] = settings.acceptEncoding;
-  const accept = tripleHeader(exchange.headers["accept-encoding"]);
-  const compression = settings.disableCompression || payload.length < settings.compressMinBytes ? undefined : negotiateEncoding(accept, settings.compressions);
-  if (compression !== undefined) {
-    payload = compression.compress(payload);
-    headers["content-encoding"] = compression.name;
-  }
+  if (compression !== undefined) headers["content-encoding"] = compression.name;
   exchange.respond(200, headers, payload);
+}
+
+/**
+ * Compresses a unary response. A compressor that throws is the server's fault, not the handler's:
+ * reported to `onError`, then INTERNAL — thrown before the call settles, so the request is answered.
+ */
+export function tripleCompressResponse(compression: Compressor, payload: Uint8Array, lifecycle: ServerCallLifecycle, ctx: HandlerContext): Uint8Array {
+  try {
+    return compression.compress(payload);
+  } catch (cause) {
+    lifecycle.report(cause, ctx);
+    throw new TripleError(Code.INTERNAL, `could not compress the response (${compression.name})`, { cause });
+  }
 }
 
 /** Folds response trailers into headers with the `trailer-` prefix, as Triple-unary carries them. */

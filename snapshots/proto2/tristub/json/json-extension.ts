@@ -2,9 +2,11 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { jsonUnknownKey, jsonUnknownKeys } from "./json-codec.js";
 import { getDefaultTypeRegistry } from "./json-registry.js";
 import { extensionNumbers, extensionRead, extensionStore } from "../protobuf/extension.js";
 import type { JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions, MessageWithUnknown } from "../protobuf/message-type.js";
+import { ProtobufError } from "../protobuf/protobuf-error.js";
 
 /**
  * Writes the extensions a message carries (as records in `$unknown`) into its JSON object, each under
@@ -47,5 +49,37 @@ export function jsonReadExtensions(
     read++;
   }
   return read;
+}
+
+/**
+ * `jsonUnknownKeys` for a message with extension ranges: names the key that was really not taken —
+ * never a `"[pkg.ext]"` key `jsonReadExtensions` read — and, for an extension key, why: no such
+ * extension in the type registry (`options.registry`, else the output's default), or one of another
+ * message.
+ */
+export function jsonUnknownExtensionKeys(
+  typeName: string,
+  object: { readonly [key: string]: JsonValue },
+  known: readonly string[],
+  aliases: readonly (readonly [string, string])[],
+  options: JsonReadOptions,
+): ProtobufError {
+  const registry = options.registry ?? getDefaultTypeRegistry();
+  const taken = [...known];
+  for (const key in object) {
+    if (known.includes(key)) continue;
+    if (key.charCodeAt(0) !== 91 || key.charCodeAt(key.length - 1) !== 93) return jsonUnknownKey(typeName, key);
+    const name = key.slice(1, -1);
+    const extension = registry?.getExtension?.(name);
+    if (extension === undefined) {
+      return new ProtobufError(`${typeName}: unknown field "${key}" in JSON: the type registry has no extension ${name} (pass one that has it as the registry option)`);
+    }
+    if (extension.extendee !== typeName) {
+      return new ProtobufError(`${typeName}: unknown field "${key}" in JSON: extension ${name} extends ${extension.extendee}, not ${typeName}`);
+    }
+    taken.push(key);
+  }
+  // Every key was taken: a field under both of its names.
+  return jsonUnknownKeys(typeName, object, taken, aliases);
 }
 

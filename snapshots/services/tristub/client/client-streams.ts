@@ -19,7 +19,7 @@ export function callUnary<I extends object, O extends object>(
   request: I,
   options?: CallOptions,
 ): Promise<O> {
-  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (r, o) => callUnaryPlain(config, method, r, o));
+  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (c, r, o) => callUnaryPlain(c, method, r, o));
   return callUnaryPlain(config, method, request, options);
 }
 
@@ -61,7 +61,7 @@ export function callServerStream<I extends object, O extends object>(
   options?: CallOptions,
 ): ServerStreamingCall<O> {
   if (config.interceptors !== undefined) {
-    return clientInterceptServerStream(config, method, request, options, (r, o) => callServerStreamPlain(config, method, r, o));
+    return clientInterceptServerStream(config, method, request, options, (c, r, o) => callServerStreamPlain(c, method, r, o));
   }
   return callServerStreamPlain(config, method, request, options);
 }
@@ -106,7 +106,7 @@ export function callClientStream<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   options?: CallOptions,
 ): ClientStreamingCall<I, O> {
-  if (config.interceptors !== undefined) return clientInterceptClientStream(config, method, options, (o) => callClientStreamPlain(config, method, o));
+  if (config.interceptors !== undefined) return clientInterceptClientStream(config, method, options, (c, o) => callClientStreamPlain(c, method, o));
   return callClientStreamPlain(config, method, options);
 }
 
@@ -138,7 +138,7 @@ export function callBidiStream<I extends object, O extends object>(
   method: MethodInfo<I, O>,
   options?: CallOptions,
 ): BidiStreamingCall<I, O> {
-  if (config.interceptors !== undefined) return clientInterceptBidiStream(config, method, options, (o) => callBidiStreamPlain(config, method, o));
+  if (config.interceptors !== undefined) return clientInterceptBidiStream(config, method, options, (c, o) => callBidiStreamPlain(c, method, o));
   return callBidiStreamPlain(config, method, options);
 }
 

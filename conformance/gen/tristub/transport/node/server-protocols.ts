@@ -27,7 +27,7 @@ function corsExtraExposed(headers: Record<string, unknown> | undefined): string[
 /** Serves one HTTP/2 request (after the header-size check). */
 export function nodeServeHttp2(dispatcher: ServerDispatcher, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   const cors = dispatcher.settings.cors;
-  if (cors !== undefined && headers.origin !== undefined && nodeCorsHttp2(cors, stream, headers)) return;
+  if (cors !== undefined && nodeCorsHttp2(cors, stream, headers)) return;
   if (dispatcher.isGrpc(headers)) return dispatcher.serveStream(stream, headers);
   const body = serverBodyProtocol(headers["content-type"]);
   if (body !== undefined) return dispatcher.serveBody(stream, headers, body, false);
@@ -37,7 +37,7 @@ export function nodeServeHttp2(dispatcher: ServerDispatcher, stream: ServerHttp2
 /** Serves one HTTP/1.1 request; `expectContinue`: it carried `Expect: 100-continue`. */
 export function nodeServeHttp1(dispatcher: ServerDispatcher, request: IncomingMessage, response: ServerResponse, expectContinue = false): void {
   const cors = dispatcher.settings.cors;
-  if (cors !== undefined && request.headers.origin !== undefined && nodeCorsHttp1(cors, request, response)) return;
+  if (cors !== undefined && nodeCorsHttp1(cors, request, response)) return;
   const body = serverBodyProtocol(request.headers["content-type"]);
   if (body !== undefined) {
     if (expectContinue && request.method === "POST") response.writeContinue();
@@ -47,8 +47,9 @@ export function nodeServeHttp1(dispatcher: ServerDispatcher, request: IncomingMe
 }
 
 /**
- * CORS on an HTTP/2 request with an `Origin`: answers a preflight (returns true), or makes the
- * response carry the CORS headers, exposing every header it sends besides the standard ones.
+ * CORS on an HTTP/2 request: answers a preflight (returns true), or makes the response carry the CORS
+ * headers, exposing every header it sends besides the standard ones. Requests without an `Origin` go
+ * through it too: their responses still say `Vary: Origin` when the answer depends on it.
  */
 function nodeCorsHttp2(cors: CorsPolicy, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean {
   const preflight = cors.preflight(headers[":method"] ?? "", headers);
@@ -64,7 +65,7 @@ function nodeCorsHttp2(cors: CorsPolicy, stream: ServerHttp2Stream, headers: Inc
   return false;
 }
 
-/** CORS on an HTTP/1.1 request with an `Origin` (see {@link nodeCorsHttp2}). */
+/** CORS on an HTTP/1.1 request (see {@link nodeCorsHttp2}). */
 function nodeCorsHttp1(cors: CorsPolicy, request: IncomingMessage, response: ServerResponse): boolean {
   const preflight = cors.preflight(request.method ?? "", request.headers);
   if (preflight !== undefined) {
