@@ -4,12 +4,16 @@
 //   1. Connect unary server: h2load posting the Connect unary request (application/proto,
 //      connect-protocol-version: 1) to tristub and to a raw node:http2 floor that answers the same
 //      request with the same bytes — target tristub ≥ 0.8× the floor.
-//   2. Server streaming msgs/s of one stream of N messages, read by a raw node:http2 client that only
+//   2. Per-call cost of the enveloped web protocols (ServerCall with a ServerWire): h2load calling
+//      gRPC-Web unary (application/grpc-web+proto, Greet) and Connect server streams of one message
+//      each (application/connect+proto, GreetServerStream "1") on tristub — calls/s, no target.
+//   3. Server streaming msgs/s of one stream of N messages, read by a raw node:http2 client that only
 //      splits envelopes (so the client costs the same for every protocol): gRPC, Connect
 //      (application/connect+proto) and gRPC-Web (application/grpc-web+proto) against the same tristub
 //      server — target Connect and gRPC-Web ≥ 0.9× gRPC.
 //
-//   npx tsx bench/rpc-connect.ts [--quick] [--runs 3] [--no-generate]      (npm run bench:connect)
+//   npx tsx bench/rpc-connect.ts [--quick] [--runs 3] [--no-generate] [--only LIST]   (npm run bench:connect)
+//   --only: comma-separated cases to run, of connect-unary, web-calls, streams (default all three).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
@@ -24,6 +28,11 @@ const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const runsAt = argv.indexOf("--runs");
 const runs = runsAt >= 0 ? Math.max(1, Number(argv[runsAt + 1])) : 3;
+const onlyAt = argv.indexOf("--only");
+const only = new Set(onlyAt >= 0 ? String(argv[onlyAt + 1]).split(",") : ["connect-unary", "web-calls", "streams"]);
+for (const name of only) {
+  if (!["connect-unary", "web-calls", "streams"].includes(name)) throw new Error(`--only: unknown case ${name} (connect-unary, web-calls, streams)`);
+}
 const log = (s: string): void => void process.stderr.write(s + "\n");
 
 /** A protobuf message with one string in field 1 (GreetRequest, GreetServerStreamRequest). */
@@ -111,35 +120,64 @@ async function main(): Promise<void> {
   const unary: { tristub: number[]; floor: number[]; ratio: number[] } = { tristub: [], floor: [], ratio: [] };
   const streams: Record<StreamProtocol, number[]> = { grpc: [], connect: [], "grpc-web": [] };
   const streamRatios: Record<"connect" | "grpc-web", number[]> = { connect: [], "grpc-web": [] };
+  const webCalls: Record<"grpc-web unary" | "Connect 1-message stream", number[]> = { "grpc-web unary": [], "Connect 1-message stream": [] };
+  // Server CPU µs per call: steadier than calls/s when other processes share the CPU.
+  const webCpu: Record<"grpc-web unary" | "Connect 1-message stream", number[]> = { "grpc-web unary": [], "Connect 1-message stream": [] };
+  const webUnaryBody = join(rpcGenDir, "grpc-web-unary-request.bin");
+  writeFileSync(webUnaryBody, envelope(named("triple")));
+  const oneStreamBody = join(rpcGenDir, "connect-stream-1-request.bin");
+  writeFileSync(oneStreamBody, envelope(named("1")));
   for (let round = 1; round <= runs; round++) {
-    log(`bench: Connect unary server, round ${round}/${runs}`);
-    const perSec: Record<"tristub" | "floor", number> = { tristub: NaN, floor: NaN };
-    for (const which of ["floor", "tristub"] as const) {
-      const server = which === "floor" ? await startFloor() : await startServer("tristub");
+    if (only.has("web-calls")) {
+      log(`bench: gRPC-Web unary and one-message Connect streams, round ${round}/${runs}`);
+      const server = await startServer("tristub");
       try {
-        const r = await runH2load(server, body, logFile, h2, connectHeaders);
-        if (r.failed > 0 || r.succeeded === 0) throw new Error(`${which}: h2load ${r.failed} failed, ${r.succeeded} succeeded`);
-        perSec[which] = r.perSec;
+        const cases = [
+          ["grpc-web unary", webUnaryBody, ["content-type: application/grpc-web+proto", "x-grpc-web: 1"], "/greet.GreetService/Greet"],
+          ["Connect 1-message stream", oneStreamBody, ["content-type: application/connect+proto"], "/greet.GreetService/GreetServerStream"],
+        ] as const;
+        for (const [name, file, headers, path] of cases) {
+          const r = await runH2load(server, file, logFile, h2, headers, path);
+          if (r.failed > 0 || r.succeeded === 0) throw new Error(`${name}: h2load ${r.failed} failed, ${r.succeeded} succeeded`);
+          webCalls[name].push(r.perSec);
+          webCpu[name].push(r.serverCpuUsPerRequest);
+        }
       } finally {
         await server.stop();
       }
     }
-    unary.tristub.push(perSec.tristub);
-    unary.floor.push(perSec.floor);
-    unary.ratio.push(perSec.tristub / perSec.floor);
-    log(`bench: server streaming, round ${round}/${runs}`);
-    const server = await startServer("tristub");
-    try {
-      await streamOnce(server.baseUrl, "grpc", Math.min(20_000, streamMessages)); // warm-up
-      const round: Partial<Record<StreamProtocol, number>> = {};
-      for (const protocol of ["grpc", "connect", "grpc-web"] as const) {
-        round[protocol] = await streamOnce(server.baseUrl, protocol, streamMessages);
-        streams[protocol].push(round[protocol] as number);
+    if (only.has("connect-unary")) {
+      log(`bench: Connect unary server, round ${round}/${runs}`);
+      const perSec: Record<"tristub" | "floor", number> = { tristub: NaN, floor: NaN };
+      for (const which of ["floor", "tristub"] as const) {
+        const server = which === "floor" ? await startFloor() : await startServer("tristub");
+        try {
+          const r = await runH2load(server, body, logFile, h2, connectHeaders);
+          if (r.failed > 0 || r.succeeded === 0) throw new Error(`${which}: h2load ${r.failed} failed, ${r.succeeded} succeeded`);
+          perSec[which] = r.perSec;
+        } finally {
+          await server.stop();
+        }
       }
-      streamRatios.connect.push((round.connect as number) / (round.grpc as number));
-      streamRatios["grpc-web"].push((round["grpc-web"] as number) / (round.grpc as number));
-    } finally {
-      await server.stop();
+      unary.tristub.push(perSec.tristub);
+      unary.floor.push(perSec.floor);
+      unary.ratio.push(perSec.tristub / perSec.floor);
+    }
+    if (only.has("streams")) {
+      log(`bench: server streaming, round ${round}/${runs}`);
+      const server = await startServer("tristub");
+      try {
+        await streamOnce(server.baseUrl, "grpc", Math.min(20_000, streamMessages)); // warm-up
+        const round: Partial<Record<StreamProtocol, number>> = {};
+        for (const protocol of ["grpc", "connect", "grpc-web"] as const) {
+          round[protocol] = await streamOnce(server.baseUrl, protocol, streamMessages);
+          streams[protocol].push(round[protocol] as number);
+        }
+        streamRatios.connect.push((round.connect as number) / (round.grpc as number));
+        streamRatios["grpc-web"].push((round["grpc-web"] as number) / (round.grpc as number));
+      } finally {
+        await server.stop();
+      }
     }
   }
   const f = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -149,11 +187,25 @@ async function main(): Promise<void> {
     "",
     "| case | req/s or msgs/s | × reference | target |",
     "| --- | ---: | ---: | ---: |",
-    `| Connect unary, raw node:http2 floor | ${f(median(unary.floor))} req/s | 1.00 | |`,
-    `| Connect unary, tristub | ${f(median(unary.tristub))} req/s | ${r(median(unary.ratio))} × floor | ≥ 0.80 |`,
-    `| server streaming, tristub gRPC | ${f(median(streams.grpc))} msgs/s | 1.00 | |`,
-    `| server streaming, tristub Connect | ${f(median(streams.connect))} msgs/s | ${r(median(streamRatios.connect))} × gRPC | ≥ 0.90 |`,
-    `| server streaming, tristub gRPC-Web | ${f(median(streams["grpc-web"]))} msgs/s | ${r(median(streamRatios["grpc-web"]))} × gRPC | ≥ 0.90 |`,
+    ...(only.has("connect-unary")
+      ? [
+          `| Connect unary, raw node:http2 floor | ${f(median(unary.floor))} req/s | 1.00 | |`,
+          `| Connect unary, tristub | ${f(median(unary.tristub))} req/s | ${r(median(unary.ratio))} × floor | ≥ 0.80 |`,
+        ]
+      : []),
+    ...(only.has("web-calls")
+      ? [
+          `| gRPC-Web unary, tristub | ${f(median(webCalls["grpc-web unary"]))} req/s (${median(webCpu["grpc-web unary"]).toFixed(1)} µs server CPU/call) | | |`,
+          `| Connect 1-message server streams, tristub | ${f(median(webCalls["Connect 1-message stream"]))} calls/s (${median(webCpu["Connect 1-message stream"]).toFixed(1)} µs server CPU/call) | | |`,
+        ]
+      : []),
+    ...(only.has("streams")
+      ? [
+          `| server streaming, tristub gRPC | ${f(median(streams.grpc))} msgs/s | 1.00 | |`,
+          `| server streaming, tristub Connect | ${f(median(streams.connect))} msgs/s | ${r(median(streamRatios.connect))} × gRPC | ≥ 0.90 |`,
+          `| server streaming, tristub gRPC-Web | ${f(median(streams["grpc-web"]))} msgs/s | ${r(median(streamRatios["grpc-web"]))} × gRPC | ≥ 0.90 |`,
+        ]
+      : []),
   ];
   process.stdout.write(lines.join("\n") + "\n");
 }

@@ -126,13 +126,15 @@ export async function runH2load(
   o: { clients: number; streams: number; warmupS: number; durationS: number },
   /** Request headers (default gRPC's) — bench/rpc-connect.ts sends a Connect unary request. */
   headers: readonly string[] = ["content-type: application/grpc", "te: trailers"],
+  /** The method called (default the unary Greet). */
+  path = "/greet.GreetService/Greet",
 ): Promise<H2loadResult & { command: string }> {
   const args = [
     "-c", String(o.clients), "-m", String(o.streams), "-t", "1",
     "-D", `${Math.round(o.durationS * 1000)}ms`, "--warm-up-time", `${Math.round(o.warmupS * 1000)}ms`,
     "-d", body, ...headers.flatMap((h) => ["-H", h]),
     `--log-file=${logFile}`,
-    `${server.baseUrl}/greet.GreetService/Greet`,
+    `${server.baseUrl}${path}`,
   ];
   const child = spawn("h2load", args, { stdio: ["ignore", "pipe", "pipe"] });
   let cpuStart = NaN;

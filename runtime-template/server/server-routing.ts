@@ -1,8 +1,7 @@
 import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
 import type { ServerStreamLike } from "../transport/http2-stream.js";
 import { grpcPercentEncode, grpcStatusDetailsEncode } from "../protocol/grpc-status.js";
-import type { ServerCallSettings, ServerSettings } from "./server-settings.js";
-import { negotiateEncoding } from "../protocol/compression.js";
+import { serverCallSettingsResolve, serverGrpcEncodingHeaders, type ServerCallSettings, type ServerSettings } from "./server-settings.js";
 import type { ServerRoute } from "./server-handlers.js";
 import { http2InternalErrorCode, http2ResetStream } from "../transport/http2-stream.js";
 import { Code } from "../protocol/status-code.js";
@@ -82,28 +81,16 @@ export function serverRoutesResolve(
     serverRespondError(stream, responseType, new TripleError(Code.UNIMPLEMENTED, match));
     return undefined;
   }
-  const encoding = serverHeader(headers["grpc-encoding"]);
-  const requestCompression = encoding === "" || encoding === "identity" ? undefined : settings.compressions.get(encoding);
-  if (encoding !== "" && encoding !== "identity" && requestCompression === undefined) {
-    const error = new TripleError(Code.UNIMPLEMENTED, `unsupported grpc-encoding ${encoding}: supported encodings are ${settings.acceptEncoding}`);
-    serverRespondError(stream, responseType, error, { "grpc-accept-encoding": settings.acceptEncoding });
+  const accept = headers["grpc-accept-encoding"];
+  let callSettings: ServerCallSettings;
+  try {
+    const encoding = serverHeader(headers["grpc-encoding"]);
+    callSettings = serverCallSettingsResolve(settings, subtype, responseType, serverGrpcEncodingHeaders, encoding, accept === undefined ? undefined : serverHeader(accept));
+  } catch (error) {
+    serverRespondError(stream, responseType, error as TripleError, { "grpc-accept-encoding": settings.acceptEncoding });
     return undefined;
   }
-  const accept = headers["grpc-accept-encoding"];
-  return [
-    match.route,
-    {
-      maxReceiveMessageBytes: settings.maxReceiveMessageBytes,
-      maxMessageDepth: settings.maxMessageDepth,
-      jsonRead: subtype === "json" ? settings.jsonRead : undefined,
-      jsonWrite: subtype === "json" ? settings.jsonWrite : undefined,
-      contentType: responseType,
-      requestCompression,
-      responseCompression: settings.disableCompression || accept === undefined ? undefined : negotiateEncoding(serverHeader(accept), settings.compressions),
-      compressMinBytes: settings.compressMinBytes,
-      acceptEncoding: settings.acceptEncoding,
-    },
-  ];
+  return [match.route, callSettings];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { tripleConcat } from "../protocol/body-collector.js";
 import { negotiateEncoding, type Compressor } from "../protocol/compression.js";
 import { metadataToHttp2, type IncomingHeaders, type OutgoingHeaders } from "../protocol/metadata.js";
 import type { PeerSocketLike } from "../transport/http2-stream.js";
@@ -11,7 +12,6 @@ import { Code } from "../protocol/status-code.js";
 import { toTripleError, TripleError } from "../protocol/triple-error.js";
 import {
   tripleCheckProtocolVersion,
-  tripleConcat,
   tripleCodeToHttp,
   tripleErrorBody,
   tripleHeader,

@@ -21,7 +21,15 @@ export interface ConnectErrorJson {
 
 /** The JSON form of `error` (code name, message when not empty, details). */
 export function connectErrorToJson(error: TripleError): ConnectErrorJson {
-  const json: ConnectErrorJson = { code: connectCodeToName(error.code) };
+  return connectErrorJsonFill({ code: connectCodeToName(error.code) }, error);
+}
+
+/**
+ * Adds what follows the code in every Connect-style error body to `json`: `message` when not empty,
+ * `details` as Any with the bare type name and unpadded base64. `json` holds the dialect's code
+ * fields (Connect's `code`; Triple-unary's `code` and numeric `status`), which come first in the text.
+ */
+export function connectErrorJsonFill<T extends ConnectErrorJson>(json: T, error: TripleError): T {
   if (error.rawMessage.length > 0) json.message = error.rawMessage;
   if (error.details.length > 0) {
     json.details = error.details.map((detail) => ({
@@ -32,12 +40,21 @@ export function connectErrorToJson(error: TripleError): ConnectErrorJson {
   return json;
 }
 
+/** The JSON value of an error response body, or undefined when the body is not JSON (a proxy's page). */
+export function connectErrorBodyParse(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Reads the details of a Connect error: entries with a string `type` and base64 `value` (padded or
  * not, standard or URL-safe) become `type.googleapis.com/<type>` Any; malformed entries are dropped
  * (the code and message still stand, as connect-go and connect-es do).
  */
-function connectDetailsFromJson(value: unknown): ErrorDetail[] {
+export function connectDetailsFromJson(value: unknown): ErrorDetail[] {
   if (!Array.isArray(value)) return [];
   const details: ErrorDetail[] = [];
   for (const entry of value as unknown[]) {
@@ -76,13 +93,7 @@ export function connectErrorBody(error: TripleError): string {
  * malformed body) the HTTP status mapped to a code with "HTTP status N" as the message.
  */
 export function connectErrorFromBody(httpStatus: number, body: string, metadata: Headers): TripleError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  return connectErrorFromJson(parsed, metadata) ?? new TripleError(connectHttpStatusToCode(httpStatus), `HTTP status ${httpStatus}`, { metadata });
+  return connectErrorFromJson(connectErrorBodyParse(body), metadata) ?? new TripleError(connectHttpStatusToCode(httpStatus), `HTTP status ${httpStatus}`, { metadata });
 }
 
 /** What a Connect end-stream message says: the call's error (undefined: OK) and its trailers. */

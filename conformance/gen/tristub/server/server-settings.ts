@@ -4,8 +4,10 @@
 
 import { protobufDefaultMaxDepth } from "../protobuf/limits.js";
 import type { JsonReadOptions, JsonWriteOptions, TypeRegistry } from "../protobuf/message-type.js";
-import { type Compressor, type CompressorTable, compressionNames } from "../protocol/compression.js";
+import { type Compressor, type CompressorTable, compressionNames, negotiateEncoding } from "../protocol/compression.js";
 import type { Interceptor } from "../protocol/interceptor.js";
+import { Code } from "../protocol/status-code.js";
+import { TripleError } from "../protocol/triple-error.js";
 import { type CorsOptions, type CorsPolicy, corsPolicyCreate } from "./cors.js";
 import { HandlerContext } from "./server-context.js";
 import { type ServerLimitOptions, type ServerLimits, serverLimitsResolve } from "./server-limits.js";
@@ -150,5 +152,52 @@ export interface ServerCallSettings {
   readonly compressMinBytes: number;
   /** `grpc-accept-encoding` of the responses. */
   readonly acceptEncoding: string;
+}
+
+/**
+ * The header names a protocol carries message compression in: gRPC and gRPC-Web use `grpc-encoding` /
+ * `grpc-accept-encoding`, Connect streaming `connect-content-encoding` / `connect-accept-encoding`.
+ * Requests and responses use the same pair.
+ */
+export interface ServerEncodingHeaders {
+  /** The compression of the messages (request: how to read them; response: how they are written). */
+  readonly content: string;
+  /** The compressions the sender can read (a comma-separated list). */
+  readonly accept: string;
+}
+
+/** gRPC's (and gRPC-Web's) encoding headers. */
+export const serverGrpcEncodingHeaders: ServerEncodingHeaders = { content: "grpc-encoding", accept: "grpc-accept-encoding" };
+
+/**
+ * The settings of one enveloped call (gRPC, gRPC-Web, Connect streaming), the one place they are
+ * derived from a request: `codec` picks the JSON options, `contentType` is the response's, `encoding`
+ * the request's message compression as read from its `names.content` header ("" or `identity`: none),
+ * `accept` what the client reads (undefined: responses stay uncompressed). An encoding the server
+ * lacks throws UNIMPLEMENTED, which the caller answers in its protocol's shape.
+ */
+export function serverCallSettingsResolve(
+  settings: ServerSettings,
+  codec: "proto" | "json",
+  contentType: string,
+  names: ServerEncodingHeaders,
+  encoding: string,
+  accept: string | undefined,
+): ServerCallSettings {
+  const requestCompression = encoding === "" || encoding === "identity" ? undefined : settings.compressions.get(encoding);
+  if (requestCompression === undefined && encoding !== "" && encoding !== "identity") {
+    throw new TripleError(Code.UNIMPLEMENTED, `unsupported ${names.content} ${encoding}: supported encodings are ${settings.acceptEncoding}`);
+  }
+  return {
+    maxReceiveMessageBytes: settings.maxReceiveMessageBytes,
+    maxMessageDepth: settings.maxMessageDepth,
+    jsonRead: codec === "json" ? settings.jsonRead : undefined,
+    jsonWrite: codec === "json" ? settings.jsonWrite : undefined,
+    contentType,
+    requestCompression,
+    responseCompression: settings.disableCompression || accept === undefined ? undefined : negotiateEncoding(accept, settings.compressions),
+    compressMinBytes: settings.compressMinBytes,
+    acceptEncoding: settings.acceptEncoding,
+  };
 }
 

@@ -2,6 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { tripleConcat } from "../protocol/body-collector.js";
 import { type Compressor, negotiateEncoding } from "../protocol/compression.js";
 import { type IncomingHeaders, type OutgoingHeaders, metadataToHttp2 } from "../protocol/metadata.js";
 import { Code } from "../protocol/status-code.js";
@@ -177,18 +178,8 @@ class ServerTripleUnaryCall implements ServerCallControl {
     this.requestEnded = true;
     // A reset stream also ends its readable side: that is no half-close, and "close" reports it.
     if (this.settled || this.stream.aborted) return;
-    let body = this.body ?? new Uint8Array(0);
-    const more = this.more;
-    if (more !== undefined) {
-      const joined = new Uint8Array(this.size);
-      joined.set(body, 0);
-      let offset = body.length;
-      for (const chunk of more) {
-        joined.set(chunk, offset);
-        offset += chunk.length;
-      }
-      body = joined;
-    }
+    const first = this.body ?? new Uint8Array(0);
+    let body = this.more === undefined ? first : tripleConcat([first, ...this.more], this.size);
     this.body = this.more = undefined;
     try {
       if (this.compression !== undefined) body = this.compression.decompress(body, this.settings.maxReceiveMessageBytes);

@@ -7,7 +7,7 @@ import type { BidiStreamingCall } from "./call-shapes.js";
 import { ClientCall } from "./client-call.js";
 import { clientInterceptBidiStream, clientInterceptUnary } from "./client-interceptors.js";
 import type { ClientConfig } from "./client-options.js";
-import { clientRetryUnary } from "./client-retry.js";
+import { type ClientRetry, clientRetryUnary } from "./client-retry.js";
 import { callTripleUnary } from "./client-triple-unary.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { TripleError } from "../protocol/triple-error.js";
@@ -19,21 +19,7 @@ export function callUnary<I extends object, O extends object>(
   request: I,
   options?: CallOptions,
 ): Promise<O> {
-  if (config.interceptors !== undefined) return clientInterceptUnary(config, method, request, options, (c, r, o) => callUnaryPlain(c, method, r, o));
-  return callUnaryPlain(config, method, request, options);
-}
-
-function callUnaryPlain<I extends object, O extends object>(
-  config: ClientConfig,
-  method: MethodInfo<I, O>,
-  request: I,
-  options: CallOptions | undefined,
-): Promise<O> {
-  const retry = config.retry;
-  if (retry !== undefined) {
-    return clientRetryUnary(retry, options?.timeoutMs ?? config.timeoutMs, options, (o) => callUnaryOnce(config, method, request, o));
-  }
-  return callUnaryOnce(config, method, request, options);
+  return callLayered<I, O, Promise<O>>(config, method, request, options, clientInterceptUnary, clientRetryUnary, callUnaryOnce);
 }
 
 function callUnaryOnce<I extends object, O extends object>(
@@ -51,6 +37,40 @@ function callUnaryOnce<I extends object, O extends object>(
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * The layers of a call with one request (unary, server streaming), outermost first: the interceptors
+ * (when configured; they call the layers below as `next`), the retry policy (when configured), one
+ * attempt. `R` is what the call returns. Nothing is allocated here for a call without interceptors.
+ */
+function callLayered<I extends object, O extends object, R>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
+  intercept: (config: ClientConfig, method: MethodInfo<I, O>, request: I, options: CallOptions | undefined, next: (config: ClientConfig, request: I, options: CallOptions) => R) => R,
+  retry: (policy: ClientRetry, timeoutMs: number | undefined, options: CallOptions | undefined, attempt: (options: CallOptions | undefined) => R) => R,
+  once: (config: ClientConfig, method: MethodInfo<I, O>, request: I, options: CallOptions | undefined) => R,
+): R {
+  // Beneath the chain the call runs on the config the interceptors hand down (without the client's
+  // `headers`, so that a header an interceptor deleted stays deleted).
+  if (config.interceptors !== undefined) return intercept(config, method, request, options, (c, r, o) => callRetried(c, method, r, o, retry, once));
+  return callRetried(config, method, request, options, retry, once);
+}
+
+/** The retry layer of {@link callLayered}: every attempt under the client's policy, or the one attempt. */
+function callRetried<I extends object, O extends object, R>(
+  config: ClientConfig,
+  method: MethodInfo<I, O>,
+  request: I,
+  options: CallOptions | undefined,
+  retry: (policy: ClientRetry, timeoutMs: number | undefined, options: CallOptions | undefined, attempt: (options: CallOptions | undefined) => R) => R,
+  once: (config: ClientConfig, method: MethodInfo<I, O>, request: I, options: CallOptions | undefined) => R,
+): R {
+  const policy = config.retry;
+  if (policy === undefined) return once(config, method, request, options);
+  return retry(policy, options?.timeoutMs ?? config.timeoutMs, options, (o) => once(config, method, request, o));
 }
 
 /** Starts a bidirectional-streaming call. */

@@ -6,24 +6,30 @@ import { grpcPercentEncode, grpcStatusDetailsEncode } from "../protocol/grpc-sta
 import { type OutgoingHeaders, metadataToHttp2 } from "../protocol/metadata.js";
 import { TripleError } from "../protocol/triple-error.js";
 import { HandlerContext } from "./server-context.js";
-import type { ServerCallSettings } from "./server-settings.js";
+import { type ServerCallSettings, type ServerEncodingHeaders, serverGrpcEncodingHeaders } from "./server-settings.js";
 import { type ServerStreamLike, http2InternalErrorCode, http2NoErrorCode, http2ResetStream } from "../transport/http2-stream.js";
 
-/** The response headers of a gRPC call: the handler's headers, then status, content type and encodings. */
-export function serverResponseHeaders(ctx: HandlerContext, settings: ServerCallSettings): OutgoingHeaders {
+/**
+ * The response headers of an enveloped call: the handler's headers, then status, content type and the
+ * encodings under the protocol's header names (`names`; gRPC's by default).
+ */
+export function serverResponseHeaders(ctx: HandlerContext, settings: ServerCallSettings, names: ServerEncodingHeaders = serverGrpcEncodingHeaders): OutgoingHeaders {
   const headers: OutgoingHeaders = {};
   metadataToHttp2(ctx.peekResponseHeaders(), headers);
   headers[":status"] = 200;
   headers["content-type"] = settings.contentType;
-  headers["grpc-accept-encoding"] = settings.acceptEncoding;
-  if (settings.responseCompression !== undefined) headers["grpc-encoding"] = settings.responseCompression.name;
+  headers[names.accept] = settings.acceptEncoding;
+  if (settings.responseCompression !== undefined) headers[names.content] = settings.responseCompression.name;
   return headers;
 }
 
-/** The trailers that end a call: the handler's trailers, the error's metadata, then the status. */
-export function serverStatusTrailers(ctx: HandlerContext, error: TripleError | undefined): OutgoingHeaders {
+/**
+ * The trailers that end a call: the handler's trailers, the error's metadata, then the status. `ctx`
+ * undefined: a call refused before it had a handler context, so without handler trailers.
+ */
+export function serverStatusTrailers(ctx: HandlerContext | undefined, error: TripleError | undefined): OutgoingHeaders {
   const trailers: OutgoingHeaders = {};
-  metadataToHttp2(ctx.peekResponseTrailers(), trailers);
+  metadataToHttp2(ctx?.peekResponseTrailers(), trailers);
   if (error === undefined) {
     trailers["grpc-status"] = "0";
     return trailers;

@@ -6,10 +6,10 @@ import { connectEndStreamEnvelope } from "../protocol/connect/connect-error.js";
 import { connectHeaderAcceptEncoding, connectHeaderContentEncoding } from "../protocol/connect/connect-protocol.js";
 import { grpcWebTrailerFrame } from "../protocol/grpc-web/grpcweb-protocol.js";
 import { GrpcWebTextDecoder, grpcWebTextEncode } from "../protocol/grpc-web/grpcweb-text.js";
-import { type OutgoingHeaders, metadataToHttp2 } from "../protocol/metadata.js";
+import type { OutgoingHeaders } from "../protocol/metadata.js";
 import { TripleError } from "../protocol/triple-error.js";
 import { HandlerContext } from "./server-context.js";
-import type { ServerCallSettings } from "./server-settings.js";
+import { type ServerCallSettings, type ServerEncodingHeaders, serverGrpcEncodingHeaders } from "./server-settings.js";
 import { serverResponseHeaders, serverStatusTrailers } from "./server-status.js";
 
 // How a streamed call's response starts and ends, for the protocols whose status travels in the body
@@ -19,10 +19,13 @@ import { serverResponseHeaders, serverStatusTrailers } from "./server-status.js"
 // `ServerCall` path is the default and stays as it was. Messages are the same 5-byte envelopes in all
 // three, so the call classes are shared and only these few steps differ.
 
-/** The per-call strategy of a body-status protocol (one object per call: grpc-web-text decodes with state). */
+/**
+ * How a body-status protocol starts and ends a call. Stateless strategies are shared by every call
+ * (Connect, binary gRPC-Web); grpc-web-text gets one per call, as its decoder keeps state.
+ */
 export interface ServerWire {
-  /** `connect` or `grpc-web` (for logs and tests). */
-  readonly protocol: "connect" | "grpc-web";
+  /** The header names of the message encodings, in requests and responses alike. */
+  readonly encodingHeaders: ServerEncodingHeaders;
   /** The response headers: status 200, content type, encodings, and the handler's headers. */
   responseHeaders(ctx: HandlerContext, settings: ServerCallSettings): OutgoingHeaders;
   /** The last bytes of the body, which carry the status (`error` undefined: OK) and the trailers. */
@@ -35,59 +38,78 @@ export interface ServerWire {
   decodeEnd(): void;
 }
 
+/** Connect streaming's encoding headers (Connect unary uses HTTP's `content-encoding` instead). */
+export const serverConnectEncodingHeaders: ServerEncodingHeaders = { content: connectHeaderContentEncoding, accept: connectHeaderAcceptEncoding };
+
+/** `encode`/`decode` of the wires that send and read envelopes as they are. */
 function identity(chunk: Uint8Array): Uint8Array {
   return chunk;
 }
 
-/**
- * The Connect streaming strategy (`application/connect+proto|json`). `dubbo`: the client is dubbo-js
- * (its "Triple" streams are Connect streams; it sends `tri-protocol-version`), whose end-stream reader
- * wants the error code as a number too.
- */
-export function serverConnectWire(dubbo = false): ServerWire {
+/** `decodeEnd` of the wires whose request bytes are the envelopes themselves: nothing to check. */
+function nothing(): void {
+  // no state, nothing left over
+}
+
+function serverConnectWireCreate(dubbo: boolean): ServerWire {
   return {
-    protocol: "connect",
-    responseHeaders(ctx, settings) {
-      const headers: OutgoingHeaders = {};
-      metadataToHttp2(ctx.peekResponseHeaders(), headers);
-      headers[":status"] = 200;
-      headers["content-type"] = settings.contentType;
-      headers[connectHeaderAcceptEncoding] = settings.acceptEncoding;
-      if (settings.responseCompression !== undefined) headers[connectHeaderContentEncoding] = settings.responseCompression.name;
-      return headers;
-    },
-    endFrame(ctx, error) {
-      return connectEndStreamEnvelope(error, ctx?.peekResponseTrailers(), dubbo);
-    },
+    encodingHeaders: serverConnectEncodingHeaders,
+    responseHeaders: (ctx, settings) => serverResponseHeaders(ctx, settings, serverConnectEncodingHeaders),
+    endFrame: (ctx, error) => connectEndStreamEnvelope(error, ctx?.peekResponseTrailers(), dubbo),
     encode: identity,
     decode: identity,
-    decodeEnd: () => undefined,
+    decodeEnd: nothing,
   };
 }
 
-/** The gRPC-Web strategy (`application/grpc-web[+proto|+json]`, `text`: `application/grpc-web-text`). */
+const serverConnectWirePlain = serverConnectWireCreate(false);
+
+const serverConnectWireDubbo = serverConnectWireCreate(true);
+
+/**
+ * The Connect streaming strategy (`application/connect+proto|json`), shared by every call. `dubbo`: the
+ * client is dubbo-js (its "Triple" streams are Connect streams; it sends `tri-protocol-version`), whose
+ * end-stream reader wants the error code as a number too.
+ */
+export function serverConnectWire(dubbo = false): ServerWire {
+  return dubbo ? serverConnectWireDubbo : serverConnectWirePlain;
+}
+
+const serverWireTextEncoder = new TextEncoder();
+
+/** The gRPC-Web trailer frame of a call's status (gRPC's trailers as HTTP/1-style lines, flag 0x80). */
+function serverGrpcWebEndFrame(ctx: HandlerContext | undefined, error: TripleError | undefined): Uint8Array {
+  const trailers = serverStatusTrailers(ctx, error);
+  const plain: Record<string, string> = {};
+  for (const name of Object.keys(trailers)) plain[name] = String(trailers[name]);
+  return grpcWebTrailerFrame(plain);
+}
+
+/** Binary gRPC-Web: stateless, one object for every call. */
+const serverGrpcWebWireBinary: ServerWire = {
+  encodingHeaders: serverGrpcEncodingHeaders,
+  // gRPC-Web's response headers are gRPC's (grpc-accept-encoding, grpc-encoding).
+  responseHeaders: serverResponseHeaders,
+  endFrame: serverGrpcWebEndFrame,
+  encode: identity,
+  decode: identity,
+  decodeEnd: nothing,
+};
+
+/**
+ * The gRPC-Web strategy (`application/grpc-web[+proto|+json]`; `text`: `application/grpc-web-text`,
+ * base64 both ways, a new object per call for its decoder's state).
+ */
 export function serverGrpcWebWire(text: boolean): ServerWire {
-  const decoder = text ? new GrpcWebTextDecoder() : undefined;
+  if (!text) return serverGrpcWebWireBinary;
+  const decoder = new GrpcWebTextDecoder();
   return {
-    protocol: "grpc-web",
-    // gRPC-Web's response headers are gRPC's (grpc-accept-encoding, grpc-encoding).
+    encodingHeaders: serverGrpcEncodingHeaders,
     responseHeaders: serverResponseHeaders,
-    endFrame(ctx, error) {
-      const trailers = ctx === undefined ? serverStatusTrailersBare(error) : serverStatusTrailers(ctx, error);
-      const plain: Record<string, string> = {};
-      for (const name of Object.keys(trailers)) plain[name] = String(trailers[name]);
-      const frame = grpcWebTrailerFrame(plain);
-      return text ? new TextEncoder().encode(grpcWebTextEncode(frame)) : frame;
-    },
-    encode: text ? (chunk) => new TextEncoder().encode(grpcWebTextEncode(chunk)) : identity,
-    decode: decoder === undefined ? identity : (chunk) => decoder.push(chunk),
-    decodeEnd: decoder === undefined ? () => undefined : () => decoder.end(),
+    endFrame: (ctx, error) => serverWireTextEncoder.encode(grpcWebTextEncode(serverGrpcWebEndFrame(ctx, error))),
+    encode: (chunk) => serverWireTextEncoder.encode(grpcWebTextEncode(chunk)),
+    decode: (chunk) => decoder.push(chunk),
+    decodeEnd: () => decoder.end(),
   };
-}
-
-/** The status trailers of a call refused before it had a context (no handler trailers). */
-function serverStatusTrailersBare(error: TripleError | undefined): OutgoingHeaders {
-  const bare = { peekResponseTrailers: () => undefined } as unknown as HandlerContext;
-  return serverStatusTrailers(bare, error);
 }
 

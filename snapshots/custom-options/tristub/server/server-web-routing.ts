@@ -2,8 +2,7 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { negotiateEncoding } from "../protocol/compression.js";
-import { connectHeaderAcceptEncoding, connectHeaderContentEncoding, connectParseContentType, connectTimeoutParse } from "../protocol/connect/connect-protocol.js";
+import { connectParseContentType, connectTimeoutParse } from "../protocol/connect/connect-protocol.js";
 import { grpcTimeoutParse } from "../protocol/grpc-timeout.js";
 import { grpcWebContentType, grpcWebParseContentType } from "../protocol/grpc-web/grpcweb-protocol.js";
 import type { IncomingHeaders } from "../protocol/metadata.js";
@@ -11,7 +10,7 @@ import { Code } from "../protocol/status-code.js";
 import { TripleError, toTripleError } from "../protocol/triple-error.js";
 import type { ServerRoute } from "./server-handlers.js";
 import { type ServerRouteTable, serverRespond, serverRouteLookup } from "./server-routing.js";
-import type { ServerCallSettings, ServerSettings } from "./server-settings.js";
+import { type ServerCallSettings, type ServerSettings, serverCallSettingsResolve } from "./server-settings.js";
 import { type ServerWire, serverConnectWire, serverGrpcWebWire } from "./server-wire.js";
 import type { ServerStreamLike } from "../transport/http2-stream.js";
 
@@ -78,62 +77,39 @@ export function serverWebResolve(
     wire = serverGrpcWebWire(parsed.text);
     contentType = grpcWebContentType(parsed.text, codec);
   }
-  const encodingHeader = protocol === "connect" ? connectHeaderContentEncoding : "grpc-encoding";
-  const acceptHeader = protocol === "connect" ? connectHeaderAcceptEncoding : "grpc-accept-encoding";
-  const base: ServerCallSettings = {
-    maxReceiveMessageBytes: settings.maxReceiveMessageBytes,
-    maxMessageDepth: settings.maxMessageDepth,
-    jsonRead: codec === "json" ? settings.jsonRead : undefined,
-    jsonWrite: codec === "json" ? settings.jsonWrite : undefined,
-    contentType,
-    requestCompression: undefined,
-    responseCompression: undefined,
-    compressMinBytes: settings.compressMinBytes,
-    acceptEncoding: settings.acceptEncoding,
-  };
-  /** Answers with 200 and the status frame alone (or `status` and no body, for HTTP-level refusals). */
-  const refuse = (error: TripleError, status = 200): undefined => {
-    if (status !== 200) serverRespond(stream, { ":status": status, "content-type": contentType });
-    else serverRespond(stream, { ":status": 200, "content-type": contentType, [acceptHeader]: settings.acceptEncoding }, wire.endFrame(undefined, error));
-    return undefined;
-  };
+  const names = wire.encodingHeaders;
   const path = String(headers[":path"] ?? "").split("?")[0] ?? "";
   const match = serverRouteLookup(table, settings.versionFallback, path, headers);
-  if (typeof match === "string") return refuse(new TripleError(Code.UNIMPLEMENTED, match));
+  if (typeof match === "string") return serverWebRefuse(stream, wire, contentType, settings, new TripleError(Code.UNIMPLEMENTED, match));
   const route = match.route;
   if (protocol === "connect" && route.method.kind === "unary") {
     serverRespond(stream, { ":status": 415, "accept-post": "application/json, application/proto" });
     return undefined;
   }
   if (http1 && route.method.kind === "bidi_streaming") {
-    return refuse(new TripleError(Code.UNIMPLEMENTED, `${route.method.path} is a bidi stream: it needs HTTP/2`), 505);
+    return serverWebRefuse(stream, wire, contentType, settings, new TripleError(Code.UNIMPLEMENTED, `${route.method.path} is a bidi stream: it needs HTTP/2`), 505);
   }
-  const encoding = String(headers[encodingHeader] ?? "").toLowerCase();
-  const requestCompression = encoding === "" || encoding === "identity" ? undefined : settings.compressions.get(encoding);
-  if (encoding !== "" && encoding !== "identity" && requestCompression === undefined) {
-    return refuse(new TripleError(Code.UNIMPLEMENTED, `unsupported ${encodingHeader} ${encoding}: supported encodings are ${settings.acceptEncoding}`));
-  }
+  let callSettings: ServerCallSettings;
   let timeoutMs: number | undefined;
   try {
+    const accept = headers[names.accept];
+    const acceptText = Array.isArray(accept) ? accept.join(",") : accept;
+    callSettings = serverCallSettingsResolve(settings, codec, contentType, names, String(headers[names.content] ?? "").toLowerCase(), acceptText);
     timeoutMs =
       protocol === "connect"
         ? connectTimeoutParse(headers["connect-timeout-ms"])
         : grpcTimeoutParse(headers["grpc-timeout"] as string | undefined);
   } catch (error) {
-    return refuse(toTripleError(error));
+    return serverWebRefuse(stream, wire, contentType, settings, toTripleError(error));
   }
-  const accept = headers[acceptHeader];
-  const acceptText = Array.isArray(accept) ? accept.join(",") : accept;
-  return {
-    route,
-    wire,
-    timeoutMs,
-    settings: {
-      ...base,
-      requestCompression,
-      responseCompression: settings.disableCompression || acceptText === undefined ? undefined : negotiateEncoding(acceptText, settings.compressions),
-    },
-  };
+  return { route, wire, timeoutMs, settings: callSettings };
+}
+
+/** Answers with 200 and the status frame alone (or `status` and no body, for HTTP-level refusals). */
+function serverWebRefuse(stream: ServerStreamLike, wire: ServerWire, contentType: string, settings: ServerSettings, error: TripleError, status = 200): undefined {
+  if (status !== 200) serverRespond(stream, { ":status": status, "content-type": contentType });
+  else serverRespond(stream, { ":status": 200, "content-type": contentType, [wire.encodingHeaders.accept]: settings.acceptEncoding }, wire.endFrame(undefined, error));
+  return undefined;
 }
 
 /** 415 with an empty body and the types that would do, as connect-go answers an unknown codec. */

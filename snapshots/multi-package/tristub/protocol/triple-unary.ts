@@ -2,48 +2,31 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { base64Decode, base64Encode } from "../protobuf/base64.js";
+import { connectDetailsFromJson, connectErrorBodyParse, connectErrorJsonFill } from "./connect/connect-error.js";
+import { connectCodeFromName, connectCodeToHttpStatus, connectCodeToName } from "./connect/connect-protocol.js";
 import type { IncomingHeaders } from "./metadata.js";
 import { Code } from "./status-code.js";
-import { type ErrorDetail, TripleError } from "./triple-error.js";
+import { TripleError } from "./triple-error.js";
 
 // Triple-unary ("HTTP RPC"): a unary call as a plain POST with a bare message body. The Dubbo
 // implementations disagree on header names and error bodies; these helpers speak all dialects.
 
-/** Code names in Triple-unary JSON errors (dubbo-go and Connect spelling: `canceled`, one L). */
-const tripleCodeNames: readonly string[] = [
-  "ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists",
-  "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range",
-  "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated",
-];
-
-/** HTTP status of a Triple-unary error with `code` (the table dubbo-go and dubbo-js share). */
+/**
+ * HTTP status of a Triple-unary error with `code`: the table dubbo-go and dubbo-js share, which is
+ * Connect's before its 2024 revision — these four rows, then Connect's table (`connectCodeToHttpStatus`)
+ * for the rest, which the revision left alone.
+ */
 export function tripleCodeToHttp(code: number): number {
   switch (code) {
-    case Code.CANCELLED:
-    case Code.DEADLINE_EXCEEDED:
+    case Code.CANCELLED: // Connect since 2024: 499
+    case Code.DEADLINE_EXCEEDED: // 504
       return 408;
-    case Code.INVALID_ARGUMENT:
-    case Code.OUT_OF_RANGE:
-      return 400;
-    case Code.NOT_FOUND:
-    case Code.UNIMPLEMENTED:
-      return 404;
-    case Code.ALREADY_EXISTS:
-    case Code.ABORTED:
-      return 409;
-    case Code.PERMISSION_DENIED:
-      return 403;
-    case Code.RESOURCE_EXHAUSTED:
-      return 429;
-    case Code.FAILED_PRECONDITION:
+    case Code.FAILED_PRECONDITION: // 400
       return 412;
-    case Code.UNAVAILABLE:
-      return 503;
-    case Code.UNAUTHENTICATED:
-      return 401;
+    case Code.UNIMPLEMENTED: // 501
+      return 404;
     default:
-      return 500;
+      return connectCodeToHttpStatus(code);
   }
 }
 
@@ -80,57 +63,29 @@ export function tripleHttpToCode(status: number): Code {
 }
 
 /**
- * The JSON error body tristub servers send: both `code` (dubbo-go reads the name) and `status`
- * (dubbo-js reads the number), plus `message` and `details` (Any, base64 without padding).
+ * The JSON error body tristub servers send: Connect's error JSON (`code` by name — dubbo-go reads it —,
+ * `message`, `details`) plus the code as a number, `status`, right after the name (dubbo-js reads it).
  */
 export function tripleErrorBody(error: TripleError): string {
-  const body: { code: string; status: number; message?: string; details?: { type: string; value: string }[] } = {
-    code: tripleCodeNames[error.code] ?? "unknown",
-    status: error.code,
-  };
-  if (error.rawMessage.length > 0) body.message = error.rawMessage;
-  if (error.details.length > 0) {
-    body.details = error.details.map((d) => ({
-      type: d.typeUrl.slice(d.typeUrl.lastIndexOf("/") + 1),
-      value: base64Encode(d.value).replace(/=+$/, ""),
-    }));
-  }
-  return JSON.stringify(body);
+  // dubbo-go names code 0 `ok`; Connect has no name for it (it is no error) and says `unknown`.
+  const code = error.code === Code.OK ? "ok" : connectCodeToName(error.code);
+  return JSON.stringify(connectErrorJsonFill({ code, status: error.code }, error));
 }
 
 /**
  * Reads a Triple-unary error response in any of the three dialects: dubbo-go's `{"code":"not_found"}`,
  * dubbo-js's `{"status":5}`, dubbo-java's `{"status":"404","message":…}`; falls back to the HTTP status.
+ * Details are read as Connect's (dubbo-go and dubbo-js write them so).
  */
 export function tripleErrorFromBody(httpStatus: number, body: string, metadata: Headers): TripleError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = connectErrorBodyParse(body);
   const json = parsed !== null && typeof parsed === "object" ? (parsed as Record<string, unknown>) : {};
-  let code: number = tripleHttpToCode(httpStatus);
-  const named = typeof json["code"] === "string" ? tripleCodeNames.indexOf(json["code"]) : -1;
-  if (named > 0) code = named;
-  else if (Number.isInteger(json["status"]) && (json["status"] as number) >= 1 && (json["status"] as number) <= 16) {
-    code = json["status"] as number;
-  }
+  const status = json["status"];
+  const code =
+    (typeof json["code"] === "string" ? connectCodeFromName(json["code"]) : undefined) ??
+    (Number.isInteger(status) && (status as number) >= 1 && (status as number) <= 16 ? (status as Code) : tripleHttpToCode(httpStatus));
   const message = typeof json["message"] === "string" ? json["message"] : `HTTP status ${httpStatus}`;
-  const details: ErrorDetail[] = [];
-  if (Array.isArray(json["details"])) {
-    for (const d of json["details"] as unknown[]) {
-      if (d === null || typeof d !== "object") continue;
-      const detail = d as { type?: unknown; value?: unknown };
-      if (typeof detail.type !== "string" || typeof detail.value !== "string") continue;
-      try {
-        details.push({ typeUrl: `type.googleapis.com/${detail.type}`, value: base64Decode(detail.value) });
-      } catch {
-        // An undecodable detail is dropped; the code and message still stand.
-      }
-    }
-  }
-  return new TripleError(code as Code, message, { metadata, details });
+  return new TripleError(code, message, { metadata, details: connectDetailsFromJson(json["details"]) });
 }
 
 /** The codec a Triple-unary content type asks for (`application/proto`, `application/json[; charset=utf-8]`). */
@@ -176,16 +131,4 @@ export function tripleHeader(value: string | string[] | undefined): string | und
 
 /** Response-trailer prefix of Triple-unary: trailers travel as `trailer-<name>` headers. */
 export const tripleTrailerPrefix = "trailer-";
-
-/** Joins received body chunks into one array (no copy for a single chunk). */
-export function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
 

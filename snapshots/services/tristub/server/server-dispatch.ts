@@ -10,7 +10,7 @@ import { tripleErrorBody } from "../protocol/triple-unary.js";
 import { ServerCallLifecycle } from "./call-lifecycle.js";
 import { ServerCall } from "./server-call.js";
 import { HandlerContext } from "./server-context.js";
-import { type ServerRoute, serverUnaryAsStream } from "./server-handlers.js";
+import { type ServerRoute, serverRunRoute } from "./server-handlers.js";
 import { serverInterceptRoute } from "./server-interceptors.js";
 import { type ServerRegistration, type ServerRouteTable, serverGrpcSubtype, serverIsGrpcContentType, serverRefuseHeaders, serverRespondError, serverRouteLookup, serverRoutes, serverRoutesResolve } from "./server-routing.js";
 import type { ServerSettings } from "./server-settings.js";
@@ -69,12 +69,11 @@ export class ServerDispatcher {
       return serverRespondError(stream, callSettings.contentType, new TripleError(Code.INVALID_ARGUMENT, (error as Error).message));
     }
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
-    const run = route.run;
-    if (run === undefined) {
+    if (route.run === undefined) {
       if (route.unary !== undefined) new ServerUnaryCall(route.method, route.unary, stream, ctx, callSettings, this.lifecycle, timeoutMs);
       return;
     }
-    this.serveCall(stream, run, new ServerCall(route.method, stream, ctx, callSettings), timeoutMs);
+    this.serveCall(stream, route, new ServerCall(route.method, stream, ctx, callSettings), timeoutMs);
   }
 
   /**
@@ -88,13 +87,13 @@ export class ServerDispatcher {
     const { route, timeoutMs } = target;
     const ctx = new HandlerContext(route.method, stream.session?.socket, headers, timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
     const call = new ServerCall(route.method, stream, ctx, target.settings, target.wire);
-    this.serveCall(stream, route.run ?? serverUnaryAsStream(route), call, timeoutMs);
+    this.serveCall(stream, route, call, timeoutMs);
   }
 
   /** Runs a streamed call in the lifecycle: tracked, its deadline armed, client resets abort it. */
   private serveCall(
     stream: ServerStreamLike,
-    run: NonNullable<ServerRoute["run"]>,
+    route: ServerRoute,
     call: ServerCall<object, object>,
     timeoutMs: number | undefined,
   ): void {
@@ -109,7 +108,7 @@ export class ServerDispatcher {
       lifecycle.untrack(call);
       lifecycle.cancelled(call);
     });
-    run(call).then(
+    serverRunRoute(route, call).then(
       () => call.finish(),
       (error: unknown) => lifecycle.fail(call, error),
     );

@@ -4,7 +4,6 @@
 
 import { Code } from "./status-code.js";
 import { TripleError } from "./triple-error.js";
-import { tripleConcat } from "./triple-unary.js";
 
 /** A body read chunk by chunk, up to a limit. */
 export interface BodyCollector {
@@ -30,5 +29,20 @@ export function tripleCollector(maxBytes: number, reject: (e: unknown) => void, 
     },
     bytes: (): Uint8Array => tripleConcat(chunks, size),
   };
+}
+
+/**
+ * Joins received body chunks of `size` bytes in all into one array (no copy for a single chunk): the
+ * one concatenation of request and response bodies, grpc-web-text parts included.
+ */
+export function tripleConcat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 

@@ -2,11 +2,12 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
+import { tripleConcat } from "../protocol/body-collector.js";
 import { type Compressor, negotiateEncoding } from "../protocol/compression.js";
 import { type IncomingHeaders, type OutgoingHeaders, metadataToHttp2 } from "../protocol/metadata.js";
 import { Code } from "../protocol/status-code.js";
 import { TripleError, toTripleError } from "../protocol/triple-error.js";
-import { tripleCheckProtocolVersion, tripleCodeToHttp, tripleConcat, tripleErrorBody, tripleHeader, tripleTimeoutParse, tripleTrailerPrefix, tripleUnaryCodec } from "../protocol/triple-unary.js";
+import { tripleCheckProtocolVersion, tripleCodeToHttp, tripleErrorBody, tripleHeader, tripleTimeoutParse, tripleTrailerPrefix, tripleUnaryCodec } from "../protocol/triple-unary.js";
 import { type ServerCallControl, ServerCallLifecycle } from "./call-lifecycle.js";
 import { type ConnectUnaryDialect, connectUnaryDialect, connectUnaryGet } from "./server-connect-unary.js";
 import { HandlerContext } from "./server-context.js";

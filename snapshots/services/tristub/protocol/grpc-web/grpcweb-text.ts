@@ -3,6 +3,7 @@
 // Internal: import the runtime's public API from tristub-runtime.js.
 
 import { base64Decode, base64Encode } from "../../protobuf/base64.js";
+import { tripleConcat } from "../body-collector.js";
 import { Code } from "../status-code.js";
 import { TripleError } from "../triple-error.js";
 
@@ -51,14 +52,7 @@ export class GrpcWebTextDecoder {
       pad = body.indexOf("=", start);
     }
     if (start < usable) parts.push(this.decode(body.slice(start)));
-    const size = parts.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(size);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return tripleConcat(parts, parts.reduce((n, p) => n + p.length, 0));
   }
 
   /** Ends the body: throws when it stopped inside a 4-character group. */
