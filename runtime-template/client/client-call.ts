@@ -11,6 +11,7 @@ import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcDeadlineTimer } from "../protocol/grpc-timeout.js";
 import { http2CancelCode, http2Drained, http2FlagEndStream, http2NoErrorCode, http2RefusedStreamCode, http2ResetStream, http2TakeChunk } from "../transport/http2-stream.js";
 import type { ClientCallHandle } from "./client-calls.js";
+import { clientResponseDecoder } from "./client-decode.js";
 import { ClientMetadata } from "./client-metadata.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import type { IncomingHeaders, OutgoingHeaders } from "../protocol/metadata.js";
@@ -79,12 +80,9 @@ export class ClientCall<I extends object, O extends object> implements EnvelopeI
     const textIn = config.grpcWebText ? new GrpcWebTextDecoder(Code.INTERNAL) : undefined;
     this.webText = textIn !== undefined;
     this.inbox = new EnvelopeInbox(this, {
-      codec: method.output,
-      json: config.jsonRead,
-      maxDepth: config.maxMessageDepth,
+      decode: clientResponseDecoder(method.output, config.jsonRead, config.maxMessageDepth),
       maxMessageBytes: config.maxReceiveMessageBytes,
       endFlag: this.wire.endFlag,
-      decodeErrorCode: Code.INTERNAL,
       decodeChunk: textIn === undefined ? undefined : (chunk) => textIn.push(chunk),
     });
     const signal = options?.signal;

@@ -4,6 +4,7 @@ import type { ServerStreamLike } from "../transport/http2-stream.js";
 import { http2Drained, http2TakeChunk } from "../transport/http2-stream.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import type { HandlerContext } from "./server-context.js";
+import { serverDecodeRequest } from "./server-decode.js";
 import type { ServerCallControl } from "./call-lifecycle.js";
 import type { ServerCallSettings } from "./server-settings.js";
 import { serverResponseHeaders, serverSafely, serverStatusTrailers, serverStopRequest, serverTrailersOnly } from "./server-status.js";
@@ -49,12 +50,9 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
       if (!this.headersSent && !this.finished && !this.stream.closed && !this.stream.destroyed) this.sendHeaders();
     });
     this.inbox = new EnvelopeInbox(this, {
-      codec: method.input,
-      json: settings.jsonRead,
-      maxDepth: settings.maxMessageDepth,
+      decode: (buf, start, end) => serverDecodeRequest(method.input, buf.subarray(start, end), settings.jsonRead, settings.maxMessageDepth),
       maxMessageBytes: settings.maxReceiveMessageBytes,
       endFlag: 0,
-      decodeErrorCode: Code.INVALID_ARGUMENT,
       decodeChunk: wire === undefined ? undefined : (chunk) => wire.decode(chunk),
       compressedTarget: ctx,
     });

@@ -1,39 +1,28 @@
 // The receive side shared by ServerCall and ClientCall (runtime-template/protocol/envelope-inbox.ts), in
-// memory: envelopes cut anywhere by chunks, the queue and its reads, ends and errors, limits,
+// memory: envelopes cut anywhere by chunks, the queue and its reads (decode is the owner's), ends and errors, limits,
 // compression, the end envelope of body-status protocols, flow-control hooks and unary `single()`.
 import { describe, expect, it } from "vitest";
 import { EnvelopeInbox, envelopeInboxHighWater, type EnvelopeInboxOptions, type EnvelopeInboxOwner } from "../../runtime-template/protocol/envelope-inbox.js";
 import { GrpcWebTextDecoder, grpcWebTextEncode } from "../../runtime-template/protocol/grpc-web/grpcweb-text.js";
 import { Code } from "../../runtime-template/protocol/status-code.js";
 import { isEnded, TripleError } from "../../runtime-template/protocol/triple-error.js";
-import type { MessageCodec } from "../../runtime-template/protobuf/message-type.js";
-import { ProtobufError } from "../../runtime-template/protobuf/protobuf-error.js";
-import type { BinaryReader } from "../../runtime-template/protobuf/wire-reader.js";
 import { nodeGzip } from "../../runtime-template/transport/node/gzip.js";
 
 interface Text {
   text: string;
 }
 
-/** A one-field message (`string text = 1`), coded by hand: the inbox only calls `read` and `fromJsonString`. */
-const TextCodec = {
-  typeName: "test.Text",
-  read(reader: BinaryReader, end: number): Text {
-    const message = { text: "" };
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      if (tag !== 10) throw new ProtobufError(`test.Text: unexpected tag ${tag}`);
-      message.text = reader.string();
-    }
-    return message;
-  },
-  fromJsonString(json: string): Text {
-    const value = JSON.parse(json) as { text?: string };
-    return { text: value.text ?? "" };
-  },
-} as unknown as MessageCodec<Text>;
-
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** Decodes a one-field message (`string text = 1`) by hand, as an owner's `decode` would: a bad one is a TripleError. */
+function decodeText(buf: Uint8Array, start: number, end: number): Text {
+  const bytes = buf.subarray(start, end);
+  if (bytes.length === 0) return { text: "" };
+  if (bytes[0] !== 10 || bytes[1] !== bytes.length - 2) throw new TripleError(Code.INTERNAL, `failed to decode test.Text: unexpected tag ${bytes[0]}`);
+  return { text: utf8Decoder.decode(bytes.subarray(2)) };
+}
+
 
 function payloadOf(text: string): Uint8Array {
   const bytes = utf8.encode(text);
@@ -88,12 +77,9 @@ class Owner implements EnvelopeInboxOwner {
 function inbox(options: Partial<EnvelopeInboxOptions<Text>> = {}): { inbox: EnvelopeInbox<Text>; owner: Owner } {
   const owner = new Owner();
   const box = new EnvelopeInbox<Text>(owner, {
-    codec: TextCodec,
-    json: undefined,
-    maxDepth: 100,
+    decode: decodeText,
     maxMessageBytes: 1024,
     endFlag: 0,
-    decodeErrorCode: Code.INTERNAL,
     ...options,
   });
   return { inbox: box, owner };
@@ -202,24 +188,28 @@ describe("EnvelopeInbox: messages", () => {
     expect(await drain(box)).toEqual(["3"]);
   });
 
-  it("reads proto3 JSON payloads; an empty one is the empty message", async () => {
-    const { inbox: box } = inbox({ json: { ignoreUnknownFields: true } });
-    box.receive(concat([envelope(utf8.encode('{"text":"json"}')), envelope(new Uint8Array(0))]));
+  it("hands decode the exact range of each payload, without copying payloads that sit in one chunk", async () => {
+    const seen: [Uint8Array, number, number][] = [];
+    const { inbox: box } = inbox({ decode: (buf, start, end) => (seen.push([buf, start, end]), decodeText(buf, start, end)) });
+    const chunk = concat([envelope(payloadOf("one")), envelope(payloadOf("two"))]);
+    box.receive(chunk);
     box.end();
-    expect(await drain(box)).toEqual(["json", ""]);
+    expect(await drain(box)).toEqual(["one", "two"]);
+    expect(seen.map(([buf, start, end]) => [buf === chunk, start, end])).toEqual([
+      [true, 5, 10],
+      [true, 15, 20],
+    ]);
   });
 });
 
 describe("EnvelopeInbox: bad input", () => {
-  it("reports undecodable messages with the configured code and fails that read", async () => {
-    for (const code of [Code.INVALID_ARGUMENT, Code.INTERNAL]) {
-      const { inbox: box, owner } = inbox({ decodeErrorCode: code });
-      box.receive(concat([envelope(new Uint8Array([8, 1])), envelope(payloadOf("after"))]));
-      const error = await rejection(box.recv());
-      expect(error.code).toBe(code);
-      expect(error.rawMessage).toMatch(/^failed to decode test\.Text: test\.Text: unexpected tag 8/);
-      expect(owner.badMessages).toEqual([error]);
-    }
+  it("reports a message that does not decode to the owner with decode's error, and fails that read", async () => {
+    const { inbox: box, owner } = inbox();
+    box.receive(concat([envelope(new Uint8Array([8, 1])), envelope(payloadOf("after"))]));
+    const error = await rejection(box.recv());
+    expect(error.code).toBe(Code.INTERNAL);
+    expect(error.rawMessage).toBe("failed to decode test.Text: unexpected tag 8");
+    expect(owner.badMessages).toEqual([error]);
   });
 
   it("refuses unknown flags (INTERNAL) and keeps the messages that came before", async () => {
