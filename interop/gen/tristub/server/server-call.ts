@@ -2,13 +2,12 @@
 // Part of the Triple/protobuf runtime this output carries: only the declarations the output uses.
 // Internal: import the runtime's public API from tristub-runtime.js.
 
-import { protobufEmptyBytes } from "../protobuf/message-codec.js";
 import { BinaryWriter } from "../protobuf/wire-writer.js";
-import { EnvelopeReader, envelopeFlagCompressed, envelopePayload, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
+import { EnvelopeInbox, type EnvelopeInboxOwner } from "../protocol/envelope-inbox.js";
+import { envelopeWrite } from "../protocol/envelope.js";
 import type { MethodInfo } from "../protocol/method-info.js";
 import { Code } from "../protocol/status-code.js";
-import { streamLastStep, streamStep } from "../protocol/stream-steps.js";
-import { TripleError, isEnded, streamEndedError } from "../protocol/triple-error.js";
+import { TripleError, isEnded } from "../protocol/triple-error.js";
 import type { ServerCallControl } from "./call-lifecycle.js";
 import { HandlerContext } from "./server-context.js";
 import { serverDecodeRequest } from "./server-decode.js";
@@ -21,32 +20,25 @@ const serverCallResolved: Promise<void> = Promise.resolve();
 
 const serverCallFlushBytes = 16 * 1024;
 
-const serverCallQueueHigh = 64;
-
 /** How long a Connect/gRPC-Web call whose status went out waits for the client's half-close before a reset. */
 const serverCallBodyLingerMs = 1_000;
 
 /**
- * The server side of one gRPC call: request envelopes parsed as they arrive (`recv()`, with HTTP/2
- * flow control pausing a client that sends faster than the handler reads), responses coalesced into
- * few DATA writes, and the final status as trailers — or as a trailers-only response when nothing
- * was sent yet. With a `wire` (Connect streaming, gRPC-Web) the status ends the body instead, as that
+ * The server side of one gRPC call: request envelopes parsed as they arrive (`EnvelopeInbox`, read with
+ * `recv()`; HTTP/2 flow control pauses a client that sends faster than the handler reads), responses
+ * coalesced into few DATA writes, and the final status as trailers — or as a trailers-only response
+ * when nothing was sent yet. With a `wire` (Connect streaming, gRPC-Web) the status ends the body instead, as that
  * protocol's last frame; everything else is the same code.
  */
-export class ServerCall<I extends object, O extends object> implements ServerCallControl {
+export class ServerCall<I extends object, O extends object> implements ServerCallControl, EnvelopeInboxOwner {
   readonly ctx: HandlerContext;
   private readonly method: MethodInfo<I, O>;
   private readonly stream: ServerStreamLike;
   private readonly settings: ServerCallSettings;
-  private readonly reader: EnvelopeReader;
+  /** The request messages: parsed, queued and handed to the handler's reads. */
+  private readonly inbox: EnvelopeInbox<I>;
   private readonly out = new BinaryWriter(64);
-  private readonly queue: Uint8Array[] = [];
-  /** Whether each queued request message arrived compressed (parallel to `queue`). */
-  private readonly queueCompressed: boolean[] = [];
-  private queueHead = 0;
-  private waiter: { resolve: (m: I) => void; reject: (e: unknown) => void } | undefined;
   private requestEnded = false;
-  private failure: TripleError | undefined;
   private headersSent = false;
   private finished = false;
   private flushScheduled = false;
@@ -62,8 +54,15 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     ctx.onSendHeaders(() => {
       if (!this.headersSent && !this.finished && !this.stream.closed && !this.stream.destroyed) this.sendHeaders();
     });
-    this.reader = new EnvelopeReader(settings.maxReceiveMessageBytes);
-    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    this.inbox = new EnvelopeInbox(this, {
+      decode: (buf, start, end) => serverDecodeRequest(method.input, buf.subarray(start, end), settings.jsonRead, settings.maxMessageDepth),
+      maxMessageBytes: settings.maxReceiveMessageBytes,
+      endFlag: 0,
+      decodeChunk: wire === undefined ? undefined : (chunk) => wire.decode(chunk),
+      compressedTarget: ctx,
+    });
+    this.inbox.compression = settings.requestCompression;
+    stream.on("data", (chunk: Uint8Array) => this.inbox.receive(chunk));
     stream.on("end", () => this.onEnd());
   }
 
@@ -74,37 +73,20 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
 
   /** The next request message; rejects with the ended error ({@link isEnded}) when the client half-closed. */
   recv(): Promise<I> {
-    if (this.waiter !== undefined) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "recv() is already pending"));
-    if (this.queueHead < this.queue.length) {
-      try {
-        return Promise.resolve(this.take());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.requestEnded) return Promise.reject(streamEndedError());
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    return this.inbox.recv();
   }
 
   /** `recv()` as an async iterator step; a message already received costs one resolved promise. */
   next(): Promise<IteratorResult<I, undefined>> {
-    if (this.waiter === undefined && this.queueHead < this.queue.length) {
-      try {
-        return Promise.resolve(streamStep(this.take()));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.recv().then(streamStep, streamLastStep);
+    return this.inbox.next();
   }
 
   /** Sends a response message; resolves when the stream can take more (HTTP/2 flow control). */
   send(message: O): Promise<void> {
-    if (this.finished) return Promise.reject(this.failure ?? new TripleError(Code.FAILED_PRECONDITION, "call already finished"));
+    if (this.finished) return Promise.reject(this.inbox.failure ?? new TripleError(Code.FAILED_PRECONDITION, "call already finished"));
     // The client reset the stream (cancel, deadline): nothing sent now would arrive.
     if (this.stream.closed || this.stream.destroyed) {
-      return Promise.reject(this.failure ?? new TripleError(Code.CANCELLED, "client cancelled the call"));
+      return Promise.reject(this.inbox.failure ?? new TripleError(Code.CANCELLED, "client cancelled the call"));
     }
     if (!this.headersSent && !this.sendHeaders()) {
       return Promise.reject(new TripleError(Code.INTERNAL, "response headers could not be sent"));
@@ -184,13 +166,7 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
 
   /** Fails pending and future `recv()` calls (client gone, deadline, bad input). */
   abortReceive(error: TripleError): void {
-    if (this.failure === undefined) this.failure = error;
-    this.queue.length = 0;
-    this.queueCompressed.length = 0;
-    this.queueHead = 0;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.reject(error);
+    this.inbox.abort(error);
   }
 
   private sendHeaders(): boolean {
@@ -215,73 +191,49 @@ export class ServerCall<I extends object, O extends object> implements ServerCal
     }
   }
 
-  private take(): I {
-    const data = this.queue[this.queueHead] as Uint8Array;
-    this.ctx.requestCompressed = this.queueCompressed[this.queueHead] === true;
-    this.queue[this.queueHead++] = protobufEmptyBytes;
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueCompressed.length = 0;
-      this.queueHead = 0;
-      if (!this.requestEnded && this.stream.isPaused()) this.stream.resume();
-    }
-    try {
-      return serverDecodeRequest(this.method.input, data, this.settings.jsonRead, this.settings.maxMessageDepth);
-    } catch (error) {
-      this.abortReceive(error as TripleError);
-      throw error;
-    }
+  /** {@link EnvelopeInboxOwner}: requests carry no end envelope (the reader refuses its flag). */
+  inboxEnd(): void {}
+
+  /** {@link EnvelopeInboxOwner}: a broken request body fails the call at once. */
+  inboxBadBody(error: unknown): void {
+    const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error });
+    this.abortReceive(failure);
+    this.finish(failure);
   }
 
-  private onData(chunk: Uint8Array): void {
-    if (this.failure !== undefined) return;
-    try {
-      this.reader.push(this.wire === undefined ? chunk : this.wire.decode(chunk));
-      const reader = this.reader;
-      for (let data = reader.next(); data !== undefined; data = reader.next()) {
-        this.queue.push(envelopePayload(data, reader.flags, this.settings.requestCompression, this.settings.maxReceiveMessageBytes));
-        this.queueCompressed.push((reader.flags & envelopeFlagCompressed) !== 0);
-      }
-    } catch (error) {
-      const failure = error instanceof TripleError ? error : new TripleError(Code.INTERNAL, "internal error", { cause: error });
-      this.abortReceive(failure);
-      this.finish(failure);
-      return;
-    }
-    const waiter = this.waiter;
-    if (waiter !== undefined && this.queueHead < this.queue.length) {
-      this.waiter = undefined;
-      try {
-        waiter.resolve(this.take());
-      } catch (error) {
-        waiter.reject(error);
-      }
-    }
-    if (this.queue.length - this.queueHead >= serverCallQueueHigh) this.stream.pause();
+  /** {@link EnvelopeInboxOwner}: a request that does not decode fails the reads; the handler's error ends the call. */
+  inboxBadMessage(error: TripleError): void {
+    this.abortReceive(error);
+  }
+
+  /** {@link EnvelopeInboxOwner}: the handler reads slower than the client sends. */
+  inboxFull(): void {
+    this.stream.pause();
+  }
+
+  /** {@link EnvelopeInboxOwner}: every request was read. */
+  inboxDrained(): void {
+    if (!this.requestEnded && this.stream.isPaused()) this.stream.resume();
   }
 
   private onEnd(): void {
     this.requestEnded = true;
-    if (this.wire !== undefined && this.failure === undefined) {
+    const inbox = this.inbox;
+    if (inbox.failure === undefined) {
+      let failure: TripleError | undefined;
       try {
-        this.wire.decodeEnd();
+        this.wire?.decodeEnd();
+        failure = inbox.truncation();
       } catch (error) {
-        this.abortReceive(error as TripleError);
-        this.finish(error as TripleError);
+        failure = error as TripleError;
+      }
+      if (failure !== undefined) {
+        this.abortReceive(failure);
+        this.finish(failure);
         return;
       }
     }
-    if (this.reader.pendingBytes > 0 && this.failure === undefined) {
-      const failure = envelopeTruncatedError(this.reader.pendingBytes);
-      this.abortReceive(failure);
-      this.finish(failure);
-      return;
-    }
-    const waiter = this.waiter;
-    if (waiter !== undefined && this.queueHead >= this.queue.length) {
-      this.waiter = undefined;
-      waiter.reject(streamEndedError());
-    }
+    inbox.end();
   }
 }
 

@@ -155,9 +155,3 @@ export function protobufUnknownBytes(message: MessageWithUnknown, tag: number, p
   message.$unknown = out;
 }
 
-/**
- * The value of unset `bytes` fields: one shared empty array instead of an allocation per message
- * (a zero-length array has nothing to mutate).
- */
-export const protobufEmptyBytes: Uint8Array = new Uint8Array(0);
-

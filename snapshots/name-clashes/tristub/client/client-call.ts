@@ -4,14 +4,14 @@
 
 import type { CallOptions, SendOptions } from "./call-options.js";
 import type { ClientCallHandle } from "./client-calls.js";
+import { clientResponseDecoder } from "./client-decode.js";
 import { ClientMetadata } from "./client-metadata.js";
 import type { ClientConfig } from "./client-options.js";
 import { type ClientWire, clientWebTextChunk, clientWireFor } from "./client-protocol.js";
-import { ClientResponses, type ClientResponsesCall } from "./client-responses.js";
 import { clientResponseError } from "./client-wire.js";
 import { BinaryWriter } from "../protobuf/wire-writer.js";
-import type { Compressor } from "../protocol/compression.js";
-import { EnvelopeReader, envelopeFlagCompressed, envelopePayload, envelopeTruncatedError, envelopeWrite } from "../protocol/envelope.js";
+import { EnvelopeInbox, type EnvelopeInboxOwner } from "../protocol/envelope-inbox.js";
+import { envelopeWrite } from "../protocol/envelope.js";
 import { grpcStatusFromTrailers } from "../protocol/grpc-status.js";
 import { grpcDeadlineTimer } from "../protocol/grpc-timeout.js";
 import { GrpcWebTextDecoder } from "../protocol/grpc-web/grpcweb-text.js";
@@ -24,8 +24,6 @@ import { type ClientStreamLike, http2CancelCode, http2Drained, http2FlagEndStrea
 const clientCallResolved: Promise<void> = Promise.resolve();
 
 const clientCallFlushBytes = 16 * 1024;
-
-const clientCallQueueHigh = 64;
 
 /**
  * Request bytes kept (until the response starts) for replaying a refused stream: a call that sent
@@ -41,13 +39,13 @@ const clientCallSharedWriter = new BinaryWriter(256);
  * into one DATA write per tick, `send()` waits for HTTP/2 flow control), parses the response body as
  * it arrives and settles with the status from trailers, HTTP status or RST_STREAM.
  */
-export class ClientCall<I extends object, O extends object> implements ClientResponsesCall, ClientCallHandle {
+export class ClientCall<I extends object, O extends object> implements EnvelopeInboxOwner, ClientCallHandle {
   private readonly method: MethodInfo<I, O>;
   private readonly config: ClientConfig;
   /** The protocol's request headers and response ending (gRPC, Connect or gRPC-Web). */
   private readonly wire: ClientWire;
-  /** grpc-web-text: decodes the base64 response body (undefined for binary protocols). */
-  private readonly textIn: GrpcWebTextDecoder | undefined;
+  /** grpc-web-text: the request body is base64 too. */
+  private readonly webText: boolean;
   private stream: ClientStreamLike;
   private session: { readonly destroyed: boolean } | undefined;
   private readonly requestHeaders: OutgoingHeaders;
@@ -55,13 +53,11 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private replay: Uint8Array[] | undefined = [];
   private replayBytes = 0;
   private retries = 0;
-  private readonly reader: EnvelopeReader;
-  private readonly maxBytes: number;
   private readonly options: CallOptions | undefined;
   /** Request messages not yet written to the stream (created with the first `send()`). */
   private out: BinaryWriter | undefined;
-  private readonly responses: ClientResponses<O>;
-  private compression: Compressor | undefined;
+  /** The response messages: parsed, queued, decoded when read. */
+  private readonly inbox: EnvelopeInbox<O>;
   private status: TripleError | undefined; // Code.OK once the call ended normally
   private closed = false;
   private requestClosed = false;
@@ -83,12 +79,15 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.config = config;
     this.method = method;
     this.options = options;
-    this.maxBytes = config.maxReceiveMessageBytes;
     this.wire = clientWireFor(config.protocol, config.grpcWebText);
-    this.textIn = config.grpcWebText ? new GrpcWebTextDecoder(Code.INTERNAL) : undefined;
-    this.reader = new EnvelopeReader(this.maxBytes);
-    this.reader.allowedFlags |= this.wire.endFlag;
-    this.responses = new ClientResponses(this, method.output, config.jsonRead, config.maxMessageDepth);
+    const textIn = config.grpcWebText ? new GrpcWebTextDecoder(Code.INTERNAL) : undefined;
+    this.webText = textIn !== undefined;
+    this.inbox = new EnvelopeInbox(this, {
+      decode: clientResponseDecoder(method.output, config.jsonRead, config.maxMessageDepth),
+      maxMessageBytes: config.maxReceiveMessageBytes,
+      endFlag: this.wire.endFlag,
+      decodeChunk: textIn === undefined ? undefined : (chunk) => textIn.push(chunk),
+    });
     const signal = options?.signal;
     if (signal?.aborted === true) {
       throw new TripleError(Code.CANCELLED, "call was aborted before it started", { cause: signal.reason });
@@ -197,33 +196,23 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
 
   /** The next response message; rejects with the ended error ({@link isEnded}) or the call's error. */
   recv(): Promise<O> {
-    return this.responses.recv();
+    return this.inbox.recv();
   }
 
-  /** `recv()` as an async iterator step (see `ClientResponses.next`). */
+  /** `recv()` as an async iterator step (see `EnvelopeInbox.next`). */
   next(): Promise<IteratorResult<O, undefined>> {
-    return this.responses.next();
+    return this.inbox.next();
   }
 
-  /** The one response of a unary or client-streaming call, settled when the call ends (see `ClientResponses.single`). */
+  /** The one response of a unary or client-streaming call, settled when the call ends (see `EnvelopeInbox.single`). */
   single(): Promise<O> {
-    return this.responses.single();
-  }
-
-  /** The final status once the call has ended (code OK for a normal end); undefined while it runs. */
-  get endStatus(): TripleError | undefined {
-    return this.closed ? this.status : undefined;
-  }
-
-  /** Every queued response was read: lets a paused response stream flow again. */
-  drained(): void {
-    if (!this.closed && this.stream.isPaused()) this.stream.resume();
+    return this.inbox.single();
   }
 
   /** Cancels the call (RST_STREAM CANCEL) unless it already ended; pending `recv()` rejects with `reason`. */
   cancel(reason: TripleError = new TripleError(Code.CANCELLED, "call was cancelled")): void {
     if (this.closed || (this.status !== undefined && this.status.code !== Code.OK)) return;
-    this.responses.clear();
+    this.inbox.clear();
     this.fail(reason);
   }
 
@@ -249,7 +238,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private takeChunk(writer: BinaryWriter | undefined): Uint8Array | undefined {
     if (writer === undefined) return undefined;
     let chunk = http2TakeChunk(this.stream, writer);
-    if (chunk !== undefined && this.textIn !== undefined) chunk = clientWebTextChunk(chunk);
+    if (chunk !== undefined && this.webText) chunk = clientWebTextChunk(chunk);
     if (chunk !== undefined && this.replay !== undefined) {
       this.replayBytes += chunk.length;
       if (this.replayBytes > clientCallReplayBytes) this.replay = undefined;
@@ -263,7 +252,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     this.replay = undefined;
     this.responseHeaders.settle(headers);
     const head = this.wire.responseHead(headers, this.config, () => this.responseHeaders.get(), endStream);
-    this.compression = head.compression;
+    this.inbox.compression = head.compression;
     if (this.wire.statusInHeaders && !head.trailersOnly && headers["grpc-status"] !== undefined) this.headStatus = headers;
     if (head.trailersOnly) this.finish(head.error);
     else if (head.error !== undefined) this.fail(head.error);
@@ -278,28 +267,38 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
   private onData(chunk: Uint8Array): void {
     if (this.status !== undefined) return;
     this.bodyReceived = true;
-    try {
-      this.reader.push(this.textIn === undefined ? chunk : this.textIn.push(chunk));
-      const reader = this.reader;
-      for (let buf = reader.nextRange(); buf !== undefined; buf = reader.nextRange()) {
-        const flags = reader.flags;
-        if (flags === 0) {
-          this.responses.push(buf, reader.payloadStart, reader.payloadEnd);
-        } else {
-          const data = envelopePayload(buf.subarray(reader.payloadStart, reader.payloadEnd), flags & envelopeFlagCompressed, this.compression, this.maxBytes);
-          if ((flags & this.wire.endFlag) !== 0) {
-            this.onEndMessage(data);
-            break;
-          }
-          this.responses.push(data, 0, data.length);
-        }
-      }
-    } catch (error) {
-      // Messages that arrived before the bad one are still delivered, then this error.
-      this.fail(clientResponseError(error));
-    }
-    this.responses.arrived();
-    if (this.responses.size >= clientCallQueueHigh) this.stream.pause();
+    this.inbox.receive(chunk);
+  }
+
+  /** {@link EnvelopeInboxOwner}: the body's last envelope (Connect end-stream, gRPC-Web trailers): the status and the trailers. */
+  inboxEnd(payload: Uint8Array): void {
+    const end = this.wire.readEnd(payload, (trailers) => {
+      this.responseTrailers.settle(trailers);
+      return this.allMetadata();
+    });
+    this.responseTrailers.settle(end.trailers);
+    this.finish(end.error);
+    this.notify(this.options?.onTrailer, this.responseTrailers);
+  }
+
+  /** {@link EnvelopeInboxOwner}: a broken response body fails the call; messages that arrived before it are still delivered, then this error. */
+  inboxBadBody(error: unknown): void {
+    this.fail(clientResponseError(error));
+  }
+
+  /** {@link EnvelopeInboxOwner}: a response that does not decode, or a unary call's second one, cancels the call. */
+  inboxBadMessage(error: TripleError): void {
+    this.cancel(error);
+  }
+
+  /** {@link EnvelopeInboxOwner}: the application reads slower than the server sends. */
+  inboxFull(): void {
+    this.stream.pause();
+  }
+
+  /** {@link EnvelopeInboxOwner}: every queued response was read: a paused response stream flows again. */
+  inboxDrained(): void {
+    if (!this.closed && this.stream.isPaused()) this.stream.resume();
   }
 
   private onTrailers(trailers: IncomingHeaders): void {
@@ -315,17 +314,6 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
     const metadata = new Headers(this.responseHeaders.get());
     this.responseTrailers.get().forEach((value, name) => metadata.append(name, value));
     return metadata;
-  }
-
-  /** The body's last envelope (Connect end-stream, gRPC-Web trailers): the status and the trailers. */
-  private onEndMessage(payload: Uint8Array): void {
-    const end = this.wire.readEnd(payload, (trailers) => {
-      this.responseTrailers.settle(trailers);
-      return this.allMetadata();
-    });
-    this.responseTrailers.settle(end.trailers);
-    this.finish(end.error);
-    this.notify(this.options?.onTrailer, this.responseTrailers);
   }
 
   /** Runs an onHeader/onTrailer callback; one that throws fails the call rather than the process. */
@@ -397,6 +385,7 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
       this.responseTrailers.settle(this.headStatus);
       this.finish(grpcStatusFromTrailers(this.headStatus, () => this.responseHeaders.get()));
     }
+    const truncation = this.inbox.truncation();
     if (this.status === undefined) {
       const rst = this.stream.rstCode ?? 0;
       this.status =
@@ -406,15 +395,15 @@ export class ClientCall<I extends object, O extends object> implements ClientRes
             new TripleError(Code.UNAVAILABLE, "connection closed before the call ended")
           : rst !== 0
             ? this.resetStatus(rst)
-            : this.wire.endFlag !== 0 && this.reader.pendingBytes > 0
-              ? clientResponseError(envelopeTruncatedError(this.reader.pendingBytes))
+            : this.wire.endFlag !== 0 && truncation !== undefined
+              ? clientResponseError(truncation)
               : new TripleError(Code.INTERNAL, this.wire.missingEnd);
-    } else if (this.status.code === Code.OK && this.reader.pendingBytes > 0) {
-      this.status = clientResponseError(envelopeTruncatedError(this.reader.pendingBytes));
+    } else if (this.status.code === Code.OK && truncation !== undefined) {
+      this.status = clientResponseError(truncation);
     }
     this.responseHeaders.settle(undefined);
     this.responseTrailers.settle(undefined);
-    this.responses.ended();
+    this.inbox.end(this.status.code === Code.OK ? undefined : this.status);
   }
 }
 

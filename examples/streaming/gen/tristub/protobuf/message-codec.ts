@@ -160,9 +160,3 @@ export function protobufMapSet<V>(map: { [key: string]: V }, key: string, value:
   }
 }
 
-/**
- * The value of unset `bytes` fields: one shared empty array instead of an allocation per message
- * (a zero-length array has nothing to mutate).
- */
-export const protobufEmptyBytes: Uint8Array = new Uint8Array(0);
-
