@@ -3,7 +3,7 @@
 // client has no timer of its own.
 import { describe, expect, it } from "vitest";
 import { GreetRequest, GreetServerStreamResponse } from "../../snapshots/services/greet.js";
-import { Code, TripleError, type HandlerContext } from "../../snapshots/services/tristub-runtime.js";
+import { Code, TripleError, type HandlerContext, type ServerOptions } from "../../snapshots/services/tristub-runtime.js";
 import { deferred, envelope, expectCode, grpcHeaders, rawRequest, unframe, useE2E } from "../support/e2e.js";
 
 const e2e = useE2E();
@@ -185,9 +185,14 @@ describe("server-side deadline (grpc-timeout, no client timer)", () => {
 });
 
 describe("deadlines in bulk", () => {
-  it("a burst of 400 calls timing out on one connection does not cost that connection (rapid-reset guard)", async () => {
+  /**
+   * Times out `count` calls of `timeoutMs` each on one connection, beside a witness bidi call on that
+   * connection: a GOAWAY for "too many resets" would close the connection under the witness
+   * (closeGraceMs later) and fail it.
+   */
+  async function timeoutBurstKeepsConnection(count: number, timeoutMs: number, options: ServerOptions): Promise<void> {
     const target = await e2e.start({
-      options: { closeGraceMs: 300 },
+      options: { closeGraceMs: 300, ...options },
       handler: {
         async greet(request, ctx) {
           await sleepOrAbort(5_000, ctx.signal);
@@ -196,41 +201,26 @@ describe("deadlines in bulk", () => {
       },
     });
     const client = e2e.client(target);
-    // A witness call on the same connection: a GOAWAY for "too many resets" would close the
-    // connection under it (closeGraceMs later) and fail it.
     const witness = client.greetStream();
     await witness.send({ name: "before" });
     expect((await witness.recv()).greeting).toBe("before");
-    // Every expired call resets its stream (RST_STREAM CANCEL): 400 resets within a moment, above
-    // the former 200-reset burst that answered them with GOAWAY ENHANCE_YOUR_CALM.
-    await Promise.all(Array.from({ length: 400 }, (_, i) => expectCode(client.greet({ name: `t${i}` }, { timeoutMs: 50 }), Code.DEADLINE_EXCEEDED)));
+    await Promise.all(Array.from({ length: count }, (_, i) => expectCode(client.greet({ name: `t${i}` }, { timeoutMs }), Code.DEADLINE_EXCEEDED)));
     await new Promise((resolve) => setTimeout(resolve, 600));
     await witness.send({ name: "after" });
     expect((await witness.recv()).greeting).toBe("after");
     witness.closeRequest();
+  }
+
+  it("a burst of 400 calls timing out on one connection does not cost that connection (rapid-reset guard)", async () => {
+    // Every expired call resets its stream (RST_STREAM CANCEL): 400 resets within a moment, above
+    // the former 200-reset burst that answered them with GOAWAY ENHANCE_YOUR_CALM.
+    await timeoutBurstKeepsConnection(400, 50, {});
   });
 
   it("calls cancelled after running a while do not count as rapid resets (700 deadline resets on one connection, burst lowered to 100)", async () => {
-    const target = await e2e.start({
-      options: { closeGraceMs: 300, streamResetBurst: 100 },
-      handler: {
-        async greet(request, ctx) {
-          await sleepOrAbort(5_000, ctx.signal);
-          return { greeting: request.name };
-        },
-      },
-    });
-    const client = e2e.client(target);
-    const witness = client.greetStream();
-    await witness.send({ name: "before" });
-    expect((await witness.recv()).greeting).toBe("before");
     // Each call runs 250 ms (past the 100 ms rapid-reset window) before its deadline resets it: the
     // attack resets streams as it opens them, a client giving up on calls that ran is not one. Before
     // the window, these resets drained the (lowered) burst and the connection got GOAWAY.
-    await Promise.all(Array.from({ length: 700 }, (_, i) => expectCode(client.greet({ name: `t${i}` }, { timeoutMs: 250 }), Code.DEADLINE_EXCEEDED)));
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await witness.send({ name: "after" });
-    expect((await witness.recv()).greeting).toBe("after");
-    witness.closeRequest();
+    await timeoutBurstKeepsConnection(700, 250, { streamResetBurst: 100 });
   });
 });
