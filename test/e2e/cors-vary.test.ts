@@ -76,3 +76,21 @@ describe('CORS with "*" and no credentials', () => {
     }
   });
 });
+
+describe("CORS and a handler's own Vary", () => {
+  it("adds Origin to the Vary the handler set instead of replacing it (HTTP/1.1 and HTTP/2)", async () => {
+    const server = await e2e.start({
+      options: { cors: { allowedOrigins: [app] } },
+      handler: {
+        greet: (request, ctx) => {
+          ctx.responseHeaders.set("vary", "accept-language");
+          return { greeting: request.name };
+        },
+      },
+    });
+    for (const headers of [{}, { origin: app }]) {
+      expect((await h1(server, headers)).headers["vary"]).toBe("accept-language, Origin");
+      expect((await h2(server, headers))["vary"]).toBe("accept-language, Origin");
+    }
+  });
+});

@@ -144,4 +144,39 @@ describe("client interceptors", () => {
     await sleep(600);
     expect(attempts).toBe(1);
   });
+
+  it("let a stream whose call cannot start fail cleanly when the caller closes it at once (bidi over HTTP/1.1)", async () => {
+    const server = await e2e.start({});
+    const client = e2e.client(server, { protocol: "connect", httpVersion: "1.1", interceptors: [passThrough] });
+    const controller = new AbortController();
+    const bidi = client.greetStream({ signal: controller.signal });
+    // The call itself throws while the chain starts it; closing then must not touch the call that
+    // never was (it threw "Cannot access 'call' before initialization" out of an abort listener).
+    bidi.closeResponse();
+    controller.abort();
+    await expectCode(bidi.recv(), Code.UNIMPLEMENTED);
+  });
+
+  it("keep following the caller's signal in a retried attempt when an interceptor wraps the signal", async () => {
+    let attempts = 0;
+    const server = await e2e.start({
+      handler: {
+        async greetServerStream(_request, stream, ctx) {
+          attempts++;
+          if (attempts === 1) throw new TripleError(Code.UNAVAILABLE, "try again");
+          await stream.send({ greeting: "second" });
+          await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+        },
+      },
+    });
+    const own = new AbortController();
+    const wrap: Interceptor = (next) => (request) => next({ ...request, signal: AbortSignal.any([request.signal, own.signal]) });
+    const client = e2e.client(server, { interceptors: [wrap], retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 10 } });
+    const controller = new AbortController();
+    const stream = client.greetServerStream({ name: "r" }, { signal: controller.signal });
+    expect((await stream.recv()).greeting).toBe("second");
+    expect(attempts).toBe(2);
+    controller.abort();
+    await expectCode(stream.recv(), Code.CANCELLED);
+  });
 });

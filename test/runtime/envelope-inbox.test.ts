@@ -321,4 +321,21 @@ describe("EnvelopeInbox: end envelopes, flow control, single()", () => {
     two.inbox.end(failure);
     expect(await rejection(refused)).toBe(failure);
   });
+
+  it("abort() settles a pending single() with its error (no waiter left hanging)", async () => {
+    const box = inbox();
+    const answer = box.inbox.single();
+    const failure = new TripleError(Code.DEADLINE_EXCEEDED, "deadline");
+    box.inbox.abort(failure);
+    expect(await rejection(answer)).toBe(failure);
+  });
+
+  it("holds thousands of messages from one chunk, in order (the queue grows as deep as it must)", async () => {
+    const box = inbox();
+    const texts = Array.from({ length: 3_000 }, (_, i) => `m${i}`);
+    box.inbox.receive(concat(texts.map((t) => envelope(payloadOf(t)))));
+    box.inbox.end();
+    expect(await drain(box.inbox)).toEqual(texts);
+  });
 });
+
