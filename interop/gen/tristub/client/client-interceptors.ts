@@ -73,9 +73,13 @@ export function clientInterceptServerStream<I extends object, O extends object>(
     if (first.done === true) throw new TripleError(Code.INTERNAL, `${method.path}: a server-streaming call needs one request message`);
     const header = new Headers();
     const trailer = new Headers();
-    const signal = link.callSignal(req.signal, () => call.close());
-    const call = start(clientChainConfig(config), first.value as I, clientAttemptOptions(req, signal, header, trailer));
-    link.disposeWhen(call.trailers);
+    // `call` is unset while `start` runs: a start that throws leaves nothing to close.
+    let call: ServerStreamingCall<O> | undefined;
+    const signal = link.callSignal(req.signal, () => call?.close());
+    call = start(clientChainConfig(config), first.value as I, clientAttemptOptions(req, signal, header, trailer));
+    // Under a retry policy `trailers` is the current attempt's, and a later attempt (started when the
+    // stream is read) must still follow the caller's signal: the link then lives until the responses end.
+    if (config.retry === undefined) link.disposeWhen(call.trailers);
     await call.headers;
     return { stream: true, header, message: call, trailer };
   });
@@ -177,8 +181,11 @@ function clientInterceptRequests<I extends object, O extends object, C extends C
     if (!req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
-    const signal = link.callSignal(req.signal, () => cancel(call));
+    // `started` is unset while `start` runs: a start that throws leaves nothing to cancel.
+    let started: C | undefined;
+    const signal = link.callSignal(req.signal, () => started !== undefined && cancel(started));
     const call = start(clientChainConfig(config), clientAttemptOptions(req, signal, header, trailer));
+    started = call;
     link.disposeWhen(call.trailers);
     const message = respond(call, clientPump(req.message, (m) => call.send(m as I, sendOptions.get(m)), () => cancel(call)));
     await call.headers;

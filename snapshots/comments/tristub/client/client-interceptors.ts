@@ -113,8 +113,11 @@ function clientInterceptRequests<I extends object, O extends object, C extends C
     if (!req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
-    const signal = link.callSignal(req.signal, () => cancel(call));
+    // `started` is unset while `start` runs: a start that throws leaves nothing to cancel.
+    let started: C | undefined;
+    const signal = link.callSignal(req.signal, () => started !== undefined && cancel(started));
     const call = start(clientChainConfig(config), clientAttemptOptions(req, signal, header, trailer));
+    started = call;
     link.disposeWhen(call.trailers);
     const message = respond(call, clientPump(req.message, (m) => call.send(m as I, sendOptions.get(m)), () => cancel(call)));
     await call.headers;

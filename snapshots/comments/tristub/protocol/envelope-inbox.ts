@@ -6,7 +6,7 @@ import type { Compressor } from "./compression.js";
 import { EnvelopeReader, envelopeFlagCompressed, envelopePayload, envelopeTruncatedError } from "./envelope.js";
 import { Code } from "./status-code.js";
 import { streamLastStep, streamStep } from "./stream-steps.js";
-import { TripleError, isEnded, streamEndedError } from "./triple-error.js";
+import { TripleError, streamEndedError } from "./triple-error.js";
 
 /** Messages queued before the owner is told to pause the stream (HTTP/2 flow control does the rest). */
 export const envelopeInboxHighWater = 64;
@@ -172,6 +172,7 @@ export class EnvelopeInbox<T extends object> {
     const waiter = this.waiter;
     this.waiter = undefined;
     waiter?.reject(this.endError);
+    this.settleSingle();
   }
 
   /** Drops every message not read yet. */
@@ -180,7 +181,7 @@ export class EnvelopeInbox<T extends object> {
     this.head = 0;
   }
 
-  /** The next message; rejects with the ended error ({@link isEnded}) or the stream's error. */
+  /** The next message; rejects with the ended error (`isEnded` in triple-error.ts tells it) or the stream's error. */
   recv(): Promise<T> {
     if (this.waiter !== undefined) return Promise.reject(new TripleError(Code.FAILED_PRECONDITION, "recv() is already pending"));
     if (this.bufs.length > this.head) {
@@ -227,9 +228,10 @@ export class EnvelopeInbox<T extends object> {
     let ranges = this.ranges;
     if (at === ranges.length) {
       // Room for 4 messages first (small enough for V8 to keep on the JS heap: a unary call's one),
-      // then for 2,048 (a 16 KiB chunk of the smallest messages), then doubling: few allocations off
-      // the heap per call, which V8 counts towards its next garbage collection.
-      ranges = new Int32Array(at === 0 ? 12 : Math.max(2 * at, 3 * 2048));
+      // then four times as much each time: few allocations per call (off the heap, which V8 counts
+      // towards its next garbage collection), and a long-lived stream keeps only what its deepest
+      // queue needed (12 bytes a message), not a fixed block.
+      ranges = new Int32Array(at === 0 ? 12 : 4 * at);
       ranges.set(this.ranges);
       this.ranges = ranges;
     }

@@ -24,6 +24,16 @@ function corsExtraExposed(headers: Record<string, unknown> | undefined): string[
   return Object.keys(headers).filter((name) => name.charCodeAt(0) !== 58 && !corsNotExposed.has(name.toLowerCase()) && !name.toLowerCase().startsWith("access-control-"));
 }
 
+/**
+ * The CORS headers for a response that already has `vary` (a handler's) or not: CORS's `Vary: Origin`
+ * is added to the response's own list, never replacing it (a cache needs both).
+ */
+function corsHeadersFor(cors: CorsPolicy, origin: string | undefined, exposed: string[], vary: unknown): Record<string, string> {
+  const headers = cors.responseHeaders(origin, exposed);
+  if (headers.vary !== undefined && vary !== undefined && vary !== "") headers.vary = `${String(vary)}, ${headers.vary}`;
+  return headers;
+}
+
 /** Serves one HTTP/2 request (after the header-size check). */
 export function nodeServeHttp2(dispatcher: ServerDispatcher, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   const cors = dispatcher.settings.cors;
@@ -60,7 +70,7 @@ function nodeCorsHttp2(cors: CorsPolicy, stream: ServerHttp2Stream, headers: Inc
   const origin = headers.origin;
   const respond = stream.respond;
   stream.respond = function corsRespond(this: ServerHttp2Stream, out?: OutgoingHttpHeaders, options?: Parameters<ServerHttp2Stream["respond"]>[1]) {
-    return respond.call(this, { ...out, ...cors.responseHeaders(origin, corsExtraExposed(out)) }, options);
+    return respond.call(this, { ...out, ...corsHeadersFor(cors, origin, corsExtraExposed(out), out?.vary) }, options);
   };
   return false;
 }
@@ -81,7 +91,14 @@ function nodeCorsHttp1(cors: CorsPolicy, request: IncomingMessage, response: Ser
     const last = rest[rest.length - 1];
     const given = last !== null && typeof last === "object" && !Array.isArray(last) ? (last as Record<string, unknown>) : undefined;
     const names = [...corsExtraExposed(given), ...corsExtraExposed(Object.fromEntries(this.getHeaderNames().map((n) => [n, 1])))];
-    for (const [name, value] of Object.entries(cors.responseHeaders(origin, names))) this.setHeader(name, value);
+    const vary = (given === undefined ? undefined : (given.vary ?? given.Vary)) ?? this.getHeader("vary");
+    const headers = corsHeadersFor(cors, origin, names, vary);
+    // writeHead's own headers win over setHeader's: a handler's `vary` there gets the merged value.
+    if (given !== undefined && headers.vary !== undefined) {
+      delete given.Vary;
+      given.vary = headers.vary;
+    }
+    for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
     return (writeHead as (...args: unknown[]) => ServerResponse).call(this, status, ...rest);
   } as ServerResponse["writeHead"];
   return false;
