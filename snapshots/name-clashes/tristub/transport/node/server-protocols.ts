@@ -30,7 +30,8 @@ function corsExtraExposed(headers: Record<string, unknown> | undefined): string[
  */
 function corsHeadersFor(cors: CorsPolicy, origin: string | undefined, exposed: string[], vary: unknown): Record<string, string> {
   const headers = cors.responseHeaders(origin, exposed);
-  if (headers.vary !== undefined && vary !== undefined && vary !== "") headers.vary = `${String(vary)}, ${headers.vary}`;
+  const own = headers["vary"];
+  if (own !== undefined && vary !== undefined && vary !== "") headers["vary"] = `${String(vary)}, ${own}`;
   return headers;
 }
 
@@ -70,7 +71,7 @@ function nodeCorsHttp2(cors: CorsPolicy, stream: ServerHttp2Stream, headers: Inc
   const origin = headers.origin;
   const respond = stream.respond;
   stream.respond = function corsRespond(this: ServerHttp2Stream, out?: OutgoingHttpHeaders, options?: Parameters<ServerHttp2Stream["respond"]>[1]) {
-    return respond.call(this, { ...out, ...corsHeadersFor(cors, origin, corsExtraExposed(out), out?.vary) }, options);
+    return respond.call(this, { ...out, ...corsHeadersFor(cors, origin, corsExtraExposed(out), out?.["vary"]) }, options);
   };
   return false;
 }
@@ -91,12 +92,13 @@ function nodeCorsHttp1(cors: CorsPolicy, request: IncomingMessage, response: Ser
     const last = rest[rest.length - 1];
     const given = last !== null && typeof last === "object" && !Array.isArray(last) ? (last as Record<string, unknown>) : undefined;
     const names = [...corsExtraExposed(given), ...corsExtraExposed(Object.fromEntries(this.getHeaderNames().map((n) => [n, 1])))];
-    const vary = (given === undefined ? undefined : (given.vary ?? given.Vary)) ?? this.getHeader("vary");
+    const vary = (given === undefined ? undefined : (given["vary"] ?? given["Vary"])) ?? this.getHeader("vary");
     const headers = corsHeadersFor(cors, origin, names, vary);
     // writeHead's own headers win over setHeader's: a handler's `vary` there gets the merged value.
-    if (given !== undefined && headers.vary !== undefined) {
-      delete given.Vary;
-      given.vary = headers.vary;
+    const merged = headers["vary"];
+    if (given !== undefined && merged !== undefined) {
+      delete given["Vary"];
+      given["vary"] = merged;
     }
     for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
     return (writeHead as (...args: unknown[]) => ServerResponse).call(this, status, ...rest);
