@@ -228,10 +228,10 @@ export class EnvelopeInbox<T extends object> {
     let ranges = this.ranges;
     if (at === ranges.length) {
       // Room for 4 messages first (small enough for V8 to keep on the JS heap: a unary call's one),
-      // then four times as much each time: few allocations per call (off the heap, which V8 counts
-      // towards its next garbage collection), and a long-lived stream keeps only what its deepest
-      // queue needed (12 bytes a message), not a fixed block.
-      ranges = new Int32Array(at === 0 ? 12 : 4 * at);
+      // then for 64 (the pause mark), then eight times as much each time: few allocations per call
+      // (off the heap, which V8 counts towards its next garbage collection), and a long-lived stream
+      // keeps about what its deepest queue needed (12 bytes a message), not a fixed 24 KiB block.
+      ranges = new Int32Array(at === 0 ? 12 : at < 3 * 64 ? 3 * 64 : 8 * at);
       ranges.set(this.ranges);
       this.ranges = ranges;
     }

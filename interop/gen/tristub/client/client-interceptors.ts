@@ -73,12 +73,11 @@ export function clientInterceptServerStream<I extends object, O extends object>(
     if (first.done === true) throw new TripleError(Code.INTERNAL, `${method.path}: a server-streaming call needs one request message`);
     const header = new Headers();
     const trailer = new Headers();
-    // `call` is unset while `start` runs: a start that throws leaves nothing to close.
-    let call: ServerStreamingCall<O> | undefined;
+    let call: ServerStreamingCall<O> | undefined; // unset while `start` runs: one that throws leaves nothing to close
     const signal = link.callSignal(req.signal, () => call?.close());
     call = start(clientChainConfig(config), first.value as I, clientAttemptOptions(req, signal, header, trailer));
-    // Under a retry policy `trailers` is the current attempt's, and a later attempt (started when the
-    // stream is read) must still follow the caller's signal: the link then lives until the responses end.
+    // Under a retry policy `trailers` is the current attempt's; a later attempt must still follow the
+    // caller's signal, so the link then lives until the responses end.
     if (config.retry === undefined) link.disposeWhen(call.trailers);
     await call.headers;
     return { stream: true, header, message: call, trailer };
@@ -181,8 +180,7 @@ function clientInterceptRequests<I extends object, O extends object, C extends C
     if (!req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
-    // `started` is unset while `start` runs: a start that throws leaves nothing to cancel.
-    let started: C | undefined;
+    let started: C | undefined; // unset while `start` runs: one that throws leaves nothing to cancel
     const signal = link.callSignal(req.signal, () => started !== undefined && cancel(started));
     const call = start(clientChainConfig(config), clientAttemptOptions(req, signal, header, trailer));
     started = call;

@@ -113,8 +113,7 @@ function clientInterceptRequests<I extends object, O extends object, C extends C
     if (!req.stream) throw clientInterceptorMisuse(method);
     const header = new Headers();
     const trailer = new Headers();
-    // `started` is unset while `start` runs: a start that throws leaves nothing to cancel.
-    let started: C | undefined;
+    let started: C | undefined; // unset while `start` runs: one that throws leaves nothing to cancel
     const signal = link.callSignal(req.signal, () => started !== undefined && cancel(started));
     const call = start(clientChainConfig(config), clientAttemptOptions(req, signal, header, trailer));
     started = call;
