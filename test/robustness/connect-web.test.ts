@@ -5,10 +5,9 @@
 import { request as http1Request } from "node:http";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { envelope, rawRequest, unframe, useE2E, type E2EServer } from "../support/e2e.js";
+import { envelope, greetLookupMethod, rawRequest, unframe, useE2E, type E2EServer } from "../support/e2e.js";
 import { GreetRequest, GreetServerStreamRequest, GreetServerStreamResponse } from "../../snapshots/services/greet.js";
 import { serveUnary } from "../../snapshots/services/tristub/server/server-handlers.js";
-import type { MethodInfo } from "../../snapshots/services/tristub-runtime.js";
 
 const e2e = useE2E();
 
@@ -142,15 +141,7 @@ describe("Connect streaming and gRPC-Web refuse bad input in their own shape", (
 });
 
 describe("Connect unary POST and GET", () => {
-  const idempotent = {
-    service: "greet.GreetService",
-    name: "Lookup",
-    path: "/greet.GreetService/Lookup",
-    kind: "unary",
-    idempotency: "no_side_effects",
-    input: GreetRequest,
-    output: GreetRequest,
-  } as unknown as MethodInfo<GreetRequest, GreetRequest>;
+  const idempotent = greetLookupMethod;
   const start = async (): Promise<E2EServer> => {
     const server = await e2e.start({ options: { maxReceiveMessageBytes: 1024 } });
     server.server.register([serveUnary(idempotent, (request, ctx) => ({ name: `${request.name} via ${ctx.requestHeaders.get("x-via") ?? "?"}` }))]);

@@ -9,9 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { GreetRequest } from "../../snapshots/services/greet.js";
 import { serveUnary } from "../../snapshots/services/tristub/server/server-handlers.js";
 import { nodeGzip } from "../../snapshots/services/tristub/transport/node/gzip.js";
-import type { MethodInfo } from "../../snapshots/services/tristub-runtime.js";
 import { Code } from "../../snapshots/services/tristub-runtime.js";
-import { expectCode, rawRequest, useE2E, withTimeout, type E2EServer, type StartOptions } from "../support/e2e.js";
+import { expectCode, greetLookupMethod, rawRequest, useE2E, withTimeout, type E2EServer, type StartOptions } from "../support/e2e.js";
 
 const e2e = useE2E();
 
@@ -36,15 +35,7 @@ function h1(server: E2EServer, method: string, path: string, headers: Record<str
 }
 
 /** A NO_SIDE_EFFECTS unary method (GET allowed), echoing the request. */
-const lookup = {
-  service: "greet.GreetService",
-  name: "Lookup",
-  path: "/greet.GreetService/Lookup",
-  kind: "unary",
-  idempotency: "no_side_effects",
-  input: GreetRequest,
-  output: GreetRequest,
-} as unknown as MethodInfo<GreetRequest, GreetRequest>;
+const lookup = greetLookupMethod;
 
 const getQuery = (name: string, encoding = "proto"): string =>
   `/greet.GreetService/Lookup?connect=v1&encoding=${encoding}&base64=1&message=${Buffer.from(GreetRequest.encode({ name })).toString("base64url")}`;

@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, expect } from "vitest";
 import {
   createGreetServiceClient,
+  GreetRequest,
   registerGreetService,
   type GreetServiceClient,
   type GreetServiceHandler,
@@ -24,6 +25,7 @@ import {
   isEnded,
   TripleError,
   type ClientOptions,
+  type MethodInfo,
   type ServerOptions,
   type ServerRegistration,
   type TripleServer,
@@ -131,6 +133,20 @@ export interface StartOptions {
   /** Listen on this port (restart tests); default 0. */
   readonly port?: number;
 }
+
+/**
+ * A unary method the generated GreetService does not have, with `idempotency_level = NO_SIDE_EFFECTS`
+ * (so Connect GET is allowed): tests register it by hand with `serveUnary` to exercise GET.
+ */
+export const greetLookupMethod = {
+  service: "greet.GreetService",
+  name: "Lookup",
+  path: "/greet.GreetService/Lookup",
+  kind: "unary",
+  idempotency: "no_side_effects",
+  input: GreetRequest,
+  output: GreetRequest,
+} as unknown as MethodInfo<GreetRequest, GreetRequest>;
 
 /** A raw node:http2 server a test answers by hand. */
 export interface RawServer {
