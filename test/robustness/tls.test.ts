@@ -1,9 +1,11 @@
 // TLS and mutual TLS with certificates made by the openssl CLI at test time: all four call kinds over
 // https, the client certificate in ctx.peer, and refusals (no client certificate, a certificate of
 // another CA, a server the client does not trust) as UNAVAILABLE — never a hang or a crash.
+import { constants as http2Constants } from "node:http2";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Code, type ClientTlsOptions, type HandlerContext, type ServerTlsOptions } from "../../snapshots/services/tristub-runtime.js";
-import { collect, expectCode, useE2E } from "../support/e2e.js";
+import { collect, expectCode, sleep, useE2E } from "../support/e2e.js";
+import { grpcRequestBlock, headersFrame, rawH2, rstStreamFrame } from "../support/h2-frames.js";
 import { makeTlsMaterial, type TlsMaterial } from "../support/robustness.js";
 
 const e2e = useE2E();
@@ -100,5 +102,74 @@ describe("mutual TLS", () => {
     expect((await e2e.client(target, { tls: { ca: pem.ca } }).greet({ name: "x" })).greeting).toBe("x:anonymous");
     const tls: ClientTlsOptions = { ca: pem.ca, cert: pem.clientCert, key: pem.clientKey };
     expect((await e2e.client(target, { tls }).greet({ name: "y" })).greeting).toBe("y:tristub-client");
+  });
+});
+
+// The connection guard (slowloris, idle, probe, rapid-reset) tracks the TCP socket it accepted; over TLS
+// node:http2 and node:http see the TLS socket on top of it. Until 2026-12 the guard did not find the
+// connection under a TLS socket: every TLS connection counted as never established and was cut
+// `headersTimeoutMs` after it opened, calls in flight included (the Connect conformance suite's rare
+// TLS "unexpected EOF"), and no TLS session had the rapid-reset guard.
+describe("TLS connections under the connection guard", () => {
+  const serverTls = (): ServerTlsOptions => ({ cert: pem.serverCert, key: pem.serverKey });
+
+  it("keeps a TLS HTTP/2 connection and the call running on it past headersTimeoutMs", async () => {
+    const ports: number[] = [];
+    const target = await e2e.start({
+      options: { tls: serverTls(), headersTimeoutMs: 300 },
+      handler: {
+        greet(request, ctx) {
+          ports.push(ctx.peer.port ?? -1);
+          return { greeting: request.name };
+        },
+      },
+    });
+    const client = e2e.client({ ...target, baseUrl: `https://127.0.0.1:${target.port}` }, { tls: { ca: pem.ca } });
+    expect((await client.greet({ name: "first" })).greeting).toBe("first");
+    const bidi = client.greetStream();
+    await bidi.send({ name: "before" });
+    expect((await bidi.recv()).greeting).toBe("before");
+    await sleep(1_000); // the guard's sweep ran many times past 300 ms
+    await bidi.send({ name: "after" });
+    expect((await bidi.recv()).greeting).toBe("after");
+    bidi.closeRequest();
+    expect(await collect(bidi)).toEqual([]);
+    expect((await client.greet({ name: "second" })).greeting).toBe("second");
+    expect(ports).toHaveLength(2);
+    expect(ports[1]).toBe(ports[0]); // one connection throughout
+  });
+
+  it("keeps a TLS HTTP/1.1 keep-alive connection past headersTimeoutMs", async () => {
+    const ports: number[] = [];
+    const target = await e2e.start({
+      options: { tls: serverTls(), headersTimeoutMs: 300 },
+      handler: {
+        greet(request, ctx) {
+          ports.push(ctx.peer.port ?? -1);
+          return { greeting: request.name };
+        },
+      },
+    });
+    const client = e2e.client({ ...target, baseUrl: `https://127.0.0.1:${target.port}` }, { tls: { ca: pem.ca }, protocol: "triple", httpVersion: "1.1" });
+    expect((await client.greet({ name: "one" })).greeting).toBe("one");
+    await sleep(1_000);
+    expect((await client.greet({ name: "two" })).greeting).toBe("two");
+    expect(ports[1]).toBe(ports[0]);
+  });
+
+  it("answers rapid resets over TLS with GOAWAY ENHANCE_YOUR_CALM", async () => {
+    const target = await e2e.start({ options: { tls: serverTls(), streamResetBurst: 20 } });
+    const attacker = await rawH2(target.port, { tlsCa: pem.ca });
+    e2e.defer(() => attacker.socket.destroy());
+    const block = grpcRequestBlock("Greet");
+    let id = 1;
+    for (let batch = 0; batch < 20 && !attacker.socket.destroyed; batch++) {
+      const frames: Buffer[] = [];
+      for (let k = 0; k < 10; k++, id += 2) frames.push(headersFrame(id, block), rstStreamFrame(id));
+      attacker.write(Buffer.concat(frames));
+      await sleep(1);
+    }
+    expect(await attacker.closedWithin(5_000)).toBe(true);
+    expect(attacker.goawayCode()).toBe(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM);
   });
 });

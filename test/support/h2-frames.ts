@@ -1,8 +1,9 @@
 // A raw HTTP/2 frame writer for attack tests: frames built by hand (RFC 9113 §4, §6) and written on a
-// plain net.Socket, so a test can send what node:http2's client never would (a HEADERS block with
+// plain net.Socket (or a TLS socket speaking h2 by ALPN), so a test can send what node:http2's client never would (a HEADERS block with
 // endless CONTINUATIONs, PINGs without reading the ACKs, RST_STREAM right after HEADERS…). Header
 // blocks use HPACK literals without indexing and without Huffman coding (RFC 7541 §6.2.2).
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 
 /** Frame types (RFC 9113 §6). */
 export const FrameType = {
@@ -127,8 +128,9 @@ export interface RawH2 {
  * is false. `read: false` never reads (a peer that lets the server's output pile up): the socket is
  * paused from the start.
  */
-export async function rawH2(port: number, options: { preface?: boolean; read?: boolean; ackPings?: boolean } = {}): Promise<RawH2> {
-  const socket = connect(port, "127.0.0.1");
+export async function rawH2(port: number, options: { preface?: boolean; read?: boolean; ackPings?: boolean; tlsCa?: string } = {}): Promise<RawH2> {
+  const socket: Socket =
+    options.tlsCa === undefined ? connect(port, "127.0.0.1") : tlsConnect({ port, host: "127.0.0.1", ca: options.tlsCa, ALPNProtocols: ["h2"] });
   socket.on("error", () => undefined);
   let buffer = Buffer.alloc(0);
   let total = 0;
@@ -160,7 +162,7 @@ export async function rawH2(port: number, options: { preface?: boolean; read?: b
     });
   }
   await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
+    socket.once(options.tlsCa === undefined ? "connect" : "secureConnect", resolve);
     socket.once("error", reject);
   });
   if (options.preface !== false) socket.write(Buffer.concat([h2Preface, settingsFrame()]));
