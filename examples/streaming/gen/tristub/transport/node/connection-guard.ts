@@ -189,8 +189,23 @@ export class NodeConnectionGuard {
     clearInterval(this.timer);
   }
 
+  /**
+   * The connection under `socket`: the accepted socket itself or, over TLS, the TCP socket the TLS
+   * socket wraps (node:tls's server keeps it as `_parent`; matched by address and ports should that
+   * ever go). A TLS connection not found here would never count as established and be cut after
+   * `headersTimeoutMs`, with its calls.
+   */
   private find(socket: Socket): GuardedConnection | undefined {
-    return this.connections.get(socket) ?? this.connections.get((socket as unknown as { _parentWrap?: Socket })._parentWrap as Socket);
+    const direct = this.connections.get(socket);
+    if (direct !== undefined) return direct;
+    const parent = (socket as unknown as { _parent?: unknown })._parent;
+    const wrapped = parent instanceof Object ? this.connections.get(parent as Socket) : undefined;
+    if (wrapped !== undefined || socket.remotePort === undefined) return wrapped;
+    for (const connection of this.connections.values()) {
+      const tcp = connection.socket;
+      if (tcp.remotePort === socket.remotePort && tcp.localPort === socket.localPort && tcp.remoteAddress === socket.remoteAddress) return connection;
+    }
+    return undefined;
   }
 
   private bySession(session: Http2Session): GuardedConnection | undefined {
@@ -267,36 +282,5 @@ export class NodeConnectionGuard {
       this.destroy(connection); // too many pings in flight, or the session is already gone
     }
   }
-}
-
-/**
- * Refuses a connection the server has no room for, in the peer's own protocol where it can tell:
- * HTTP/2 (the preface's first bytes) gets SETTINGS and GOAWAY ENHANCE_YOUR_CALM, HTTP/1.x a 503 with
- * a Triple JSON `unavailable` body; then the socket is ended, and destroyed `graceMs` later.
- */
-export function nodeRefuseConnection(socket: Socket, tls: boolean, graceMs: number): void {
-  socket.on("error", () => undefined);
-  const timer = setTimeout(() => socket.destroy(), graceMs);
-  timer.unref();
-  socket.once("close", () => clearTimeout(timer));
-  if (tls) {
-    socket.destroy(); // nothing can be said before a TLS handshake
-    return;
-  }
-  socket.once("data", (chunk: Buffer) => {
-    socket.pause();
-    if (chunk.subarray(0, 3).toString("latin1") === "PRI") {
-      const debug = Buffer.from("too many connections");
-      const goaway = Buffer.alloc(9 + 8 + debug.length);
-      goaway.writeUIntBE(8 + debug.length, 0, 3);
-      goaway[3] = 0x7; // GOAWAY, stream 0, last stream id 0
-      goaway.writeUInt32BE(http2Constants.NGHTTP2_ENHANCE_YOUR_CALM, 13);
-      debug.copy(goaway, 17);
-      socket.end(Buffer.concat([Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]), goaway]));
-    } else {
-      const body = '{"code":"unavailable","message":"too many connections"}';
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
-    }
-  });
 }
 
