@@ -2,7 +2,8 @@
 // throws is answered with INTERNAL in the protocol's own shape on every unary path (HTTP/1.1 POST and
 // GET through `serveTripleUnary`, HTTP/2 GET through it too, HTTP/2 POST through the lean
 // `ServerTripleUnaryCall`), reported to `onError`, and the server keeps serving; a Connect GET with an
-// unknown `encoding=` is refused (415) without closing the HTTP/1.1 keep-alive connection.
+// unknown `encoding=` is refused (415) without closing the HTTP/1.1 keep-alive connection; a response
+// that comes after the call was already answered (deadline) is neither encoded nor compressed.
 import { Agent, request as http1Request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import { GreetRequest } from "../../snapshots/services/greet.js";
 import { serveUnary } from "../../snapshots/services/tristub/server/server-handlers.js";
 import { nodeGzip } from "../../snapshots/services/tristub/transport/node/gzip.js";
 import { Code } from "../../snapshots/services/tristub-runtime.js";
-import { expectCode, greetLookupMethod, rawRequest, useE2E, withTimeout, type E2EServer, type StartOptions } from "../support/e2e.js";
+import { expectCode, greetLookupMethod, rawRequest, sleep, useE2E, withTimeout, type E2EServer, type StartOptions } from "../support/e2e.js";
 
 const e2e = useE2E();
 
@@ -97,6 +98,42 @@ describe("a response compressor that throws", () => {
     expect(ok.status).toBe(200);
     expect(ok.headers["content-encoding"]).toBe("gzip");
     expect(GreetRequest.decode(gunzipSync(ok.body)).name).toBe("seen again");
+  });
+});
+
+describe("a handler that answers after its deadline", () => {
+  const original = nodeGzip.compress;
+  afterEach(() => {
+    nodeGzip.compress = original;
+  });
+
+  it("is not compressed (nor reported) once the deadline answered the call, on the HTTP/1.1 and HTTP/2 paths", async () => {
+    const reported: unknown[] = [];
+    let compressed = 0;
+    nodeGzip.compress = (payload) => {
+      compressed++;
+      return original(payload);
+    };
+    const server = await e2e.start({ options: { compressMinBytes: 0, onError: (error) => reported.push(error) } });
+    let returned = 0;
+    server.server.register([
+      serveUnary(lookup, async (request) => {
+        await sleep(300);
+        returned++;
+        return { name: request.name.repeat(100) };
+      }),
+    ]);
+    const headers = { "content-type": "application/proto", "connect-protocol-version": "1", "connect-timeout-ms": "50", "accept-encoding": "gzip" };
+    const body = GreetRequest.encode({ name: "late" });
+    const http1 = await withTimeout(h1(server, "POST", "/greet.GreetService/Lookup", headers, body), 3_000, "Connect POST over HTTP/1.1");
+    expect(http1.status).toBe(504);
+    expect(JSON.parse(http1.body.toString())).toMatchObject({ code: "deadline_exceeded" });
+    const http2 = await withTimeout(rawRequest(e2e.connect(server), { ":method": "POST", ":path": "/greet.GreetService/Lookup", ...headers }, body), 3_000, "Connect POST over HTTP/2");
+    expect(http2.headers[":status"]).toBe(504);
+    await sleep(400);
+    expect(returned).toBe(2); // both handlers did return their (large) responses
+    expect(compressed).toBe(0);
+    expect(reported).toEqual([]);
   });
 });
 
