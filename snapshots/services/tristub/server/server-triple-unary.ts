@@ -217,6 +217,7 @@ function tripleUnaryRun(
     return failed(error);
   }
   const respond = (response: object): void => {
+    if (call.done) return; // answered meanwhile (deadline, shutdown, client gone): nothing to encode or compress
     try {
       tripleUnaryRespond(exchange, method, codec, response, ctx, settle, settings, lifecycle, dialect);
     } catch (error) {
