@@ -118,6 +118,16 @@ describe("strict type-check", () => {
     expect(result.stdout + result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
+
+  // The template modules themselves, under the very settings the output is checked with: a template
+  // edit that only the output's stricter flags reject fails here, by name, and in `npm run typecheck`.
+  test("runtime-template/tsconfig.json has the output's settings, and tsc -p it passes", async () => {
+    const settings = (dir: string): unknown => (JSON.parse(readFileSync(join(dir, "tsconfig.json"), "utf8")) as { compilerOptions: unknown }).compilerOptions;
+    expect(settings(join(repoRoot, "runtime-template"))).toEqual(settings(snapshotsDir));
+    const result = await run(join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", join(repoRoot, "runtime-template", "tsconfig.json")], repoRoot);
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
 });
 
 /** Every module specifier of a file: static imports/exports, `import("…")` calls and `import("…")` types. */
