@@ -1,10 +1,12 @@
 // gzip both ways: the client compresses requests with `sendCompression: "gzip"`; the server gzips
-// responses of at least compressMinBytes for clients that accept gzip — checked on the wire too.
+// responses of at least compressMinBytes for clients that accept gzip — checked on the wire too. A
+// response compressor that throws mid-stream fails the call with INTERNAL; what was sent stays intact.
 import { gunzipSync, gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { GreetRequest, GreetResponse } from "../../snapshots/services/greet.js";
+import { nodeGzip } from "../../snapshots/services/tristub/transport/node/gzip.js";
 import { Code } from "../../snapshots/services/tristub-runtime.js";
-import { deferred, envelope, grpcHeaders, rawRequest, unframe, useE2E } from "../support/e2e.js";
+import { collect, deferred, envelope, expectCode, grpcHeaders, rawRequest, unframe, useE2E } from "../support/e2e.js";
 
 const e2e = useE2E();
 
@@ -115,5 +117,42 @@ describe("server → client", () => {
     const replies: string[] = [];
     for await (const reply of client.greetServerStream({ name: "s" })) replies.push(reply.greeting);
     expect(replies).toEqual(["s-0", "s-1", "s-2", "s-3", "s-4"]);
+  });
+});
+
+describe("a response compressor that throws mid-stream (gRPC)", () => {
+  const original = nodeGzip.compress;
+  afterEach(() => {
+    nodeGzip.compress = original;
+  });
+
+  it("fails the call with INTERNAL after the messages sent before it, which arrive intact; the server keeps serving", async () => {
+    const boom = new Error("compressor exploded");
+    nodeGzip.compress = () => {
+      throw boom;
+    };
+    const sendErrors: unknown[] = [];
+    const target = await e2e.start({
+      options: { compressMinBytes: 100 },
+      handler: {
+        async greetServerStream(request, stream) {
+          await stream.send({ greeting: "small" }); // under compressMinBytes: sent as is
+          try {
+            await stream.send({ greeting: big }); // compressed: the compressor throws
+          } catch (error) {
+            sendErrors.push(error);
+            throw error;
+          }
+        },
+      },
+    });
+    const client = e2e.client(target);
+    const call = client.greetServerStream({ name: "x" });
+    expect((await call.recv()).greeting).toBe("small");
+    const failure = await expectCode(collect(call), Code.INTERNAL);
+    expect(failure.message).toContain("could not compress");
+    expect(sendErrors).toHaveLength(1);
+    nodeGzip.compress = original;
+    expect((await collect(client.greetServerStream({ name: "again" }))).map((r) => r.greeting)).toEqual(["small", big]);
   });
 });
