@@ -157,7 +157,9 @@ export function envelopePayload(data: Uint8Array, flags: number, compression: Co
  * Appends one message as an envelope to `writer`: the header is reserved, the message encoded straight
  * after it, then the length filled in — no intermediate buffer. With a `compression`, the payload is
  * compressed when it is at least `compressMinBytes` long. With `json` (its write options), the
- * payload is proto3 JSON text (`application/grpc+json`).
+ * payload is proto3 JSON text (`application/grpc+json`). A message that fails to encode or compress
+ * leaves `writer` as it was (envelopes queued before it stay whole); a compressor's failure is
+ * INTERNAL, with the compressor's error as its cause.
  */
 export function envelopeWrite<T extends object>(
   writer: BinaryWriter,
@@ -170,16 +172,22 @@ export function envelopeWrite<T extends object>(
   const start = writer.pos;
   writer.ensure(5);
   writer.pos += 5;
-  if (json !== undefined) writer.raw(envelopeTextEncoder.encode(codec.toJsonString(message, json)));
-  else codec.write(message, writer);
-  let length = writer.pos - start - 5;
+  let length: number;
   let flags = 0;
-  if (compression !== undefined && length >= compressMinBytes) {
-    const compressed = compression.compress(writer.buf.subarray(start + 5, writer.pos));
-    writer.pos = start + 5;
-    writer.raw(compressed);
-    length = compressed.length;
-    flags = envelopeFlagCompressed;
+  try {
+    if (json !== undefined) writer.raw(envelopeTextEncoder.encode(codec.toJsonString(message, json)));
+    else codec.write(message, writer);
+    length = writer.pos - start - 5;
+    if (compression !== undefined && length >= compressMinBytes) {
+      const compressed = envelopeCompress(compression, writer.buf.subarray(start + 5, writer.pos));
+      writer.pos = start + 5;
+      writer.raw(compressed);
+      length = compressed.length;
+      flags = envelopeFlagCompressed;
+    }
+  } catch (error) {
+    writer.pos = start;
+    throw error;
   }
   const buf = writer.buf;
   buf[start] = flags;
@@ -187,5 +195,13 @@ export function envelopeWrite<T extends object>(
   buf[start + 2] = (length >>> 16) & 0xff;
   buf[start + 3] = (length >>> 8) & 0xff;
   buf[start + 4] = length & 0xff;
+}
+
+function envelopeCompress(compression: Compressor, payload: Uint8Array): Uint8Array {
+  try {
+    return compression.compress(payload);
+  } catch (cause) {
+    throw new TripleError(Code.INTERNAL, `could not compress the message (${compression.name})`, { cause });
+  }
 }
 
