@@ -2,8 +2,9 @@
 // throws is answered with INTERNAL in the protocol's own shape on every unary path (HTTP/1.1 POST and
 // GET through `serveTripleUnary`, HTTP/2 GET through it too, HTTP/2 POST through the lean
 // `ServerTripleUnaryCall`), reported to `onError`, and the server keeps serving; a Connect GET with an
-// unknown `encoding=` is refused (415) without closing the HTTP/1.1 keep-alive connection; a response
-// that comes after the call was already answered (deadline) is neither encoded nor compressed.
+// unknown `encoding=` (415) or of a streaming method (505) is refused without closing the HTTP/1.1
+// keep-alive connection; a response that comes after the call was already answered (deadline) is
+// neither encoded nor compressed.
 import { Agent, request as http1Request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
@@ -137,8 +138,8 @@ describe("a handler that answers after its deadline", () => {
   });
 });
 
-describe("Connect GET with an unknown encoding", () => {
-  it("is refused with 415 and keeps the HTTP/1.1 keep-alive connection for the next request", async () => {
+describe("Connect GET with an unknown encoding, or of a streaming method", () => {
+  it("is refused (415, 505) and keeps the HTTP/1.1 keep-alive connection for the next request", async () => {
     const server = await startLookup();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     e2e.defer(() => agent.destroy());
@@ -149,6 +150,13 @@ describe("Connect GET with an unknown encoding", () => {
     expect(next.status).toBe(200);
     expect(GreetRequest.decode(next.body).name).toBe("seen y");
     expect(next.reusedSocket).toBe(true);
+    // So is a GET of a streaming method (505: streams need HTTP/2).
+    const streaming = await h1(server, "GET", getQuery("s").replace("/Lookup?", "/GreetServerStream?"), {}, undefined, agent);
+    expect(streaming.status).toBe(505);
+    expect(streaming.headers["connection"]).not.toBe("close");
+    const after = await h1(server, "GET", getQuery("z"), {}, undefined, agent);
+    expect(after.status).toBe(200);
+    expect(after.reusedSocket).toBe(true);
     // A POST with an unknown content type still closes: its body was not read.
     const post = await h1(server, "POST", "/greet.GreetService/Lookup", { "content-type": "application/xml" }, new Uint8Array(8), agent);
     expect(post.status).toBe(415);
