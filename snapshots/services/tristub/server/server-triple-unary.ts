@@ -67,8 +67,9 @@ export function serveTripleUnary(
   const unary = route.unary;
   if (unary === undefined) {
     const reason = `${route.method.path} is a streaming method: call it with gRPC over HTTP/2`;
-    if (exchange.http1) return fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, true);
-    return fail(new TripleError(Code.UNIMPLEMENTED, reason), 415, true, { "accept-post": "application/grpc, application/grpc+proto, application/grpc+json" });
+    // A GET has no body to leave unread: its HTTP/1.1 connection stays usable.
+    if (exchange.http1) return fail(new TripleError(Code.UNIMPLEMENTED, reason), 505, !get);
+    return fail(new TripleError(Code.UNIMPLEMENTED, reason), 415, !get, { "accept-post": "application/grpc, application/grpc+proto, application/grpc+json" });
   }
   let getQuery: ReturnType<typeof connectUnaryGet> | undefined;
   if (get) {
