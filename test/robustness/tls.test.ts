@@ -113,8 +113,8 @@ describe("mutual TLS", () => {
 describe("TLS connections under the connection guard", () => {
   const serverTls = (): ServerTlsOptions => ({ cert: pem.serverCert, key: pem.serverKey });
 
-  it("keeps a TLS HTTP/2 connection and the call running on it past headersTimeoutMs", async () => {
-    const ports: number[] = [];
+  /** A TLS server with `headersTimeoutMs: 300` whose greet records the client port of each call (one port: one connection). */
+  async function shortHeadersTimeoutServer(ports: number[]) {
     const target = await e2e.start({
       options: { tls: serverTls(), headersTimeoutMs: 300 },
       handler: {
@@ -124,7 +124,12 @@ describe("TLS connections under the connection guard", () => {
         },
       },
     });
-    const client = e2e.client({ ...target, baseUrl: `https://127.0.0.1:${target.port}` }, { tls: { ca: pem.ca } });
+    return { ...target, baseUrl: `https://127.0.0.1:${target.port}` };
+  }
+
+  it("keeps a TLS HTTP/2 connection and the call running on it past headersTimeoutMs", async () => {
+    const ports: number[] = [];
+    const client = e2e.client(await shortHeadersTimeoutServer(ports), { tls: { ca: pem.ca } });
     expect((await client.greet({ name: "first" })).greeting).toBe("first");
     const bidi = client.greetStream();
     await bidi.send({ name: "before" });
@@ -141,19 +146,11 @@ describe("TLS connections under the connection guard", () => {
 
   it("keeps a TLS HTTP/1.1 keep-alive connection past headersTimeoutMs", async () => {
     const ports: number[] = [];
-    const target = await e2e.start({
-      options: { tls: serverTls(), headersTimeoutMs: 300 },
-      handler: {
-        greet(request, ctx) {
-          ports.push(ctx.peer.port ?? -1);
-          return { greeting: request.name };
-        },
-      },
-    });
-    const client = e2e.client({ ...target, baseUrl: `https://127.0.0.1:${target.port}` }, { tls: { ca: pem.ca }, protocol: "triple", httpVersion: "1.1" });
+    const client = e2e.client(await shortHeadersTimeoutServer(ports), { tls: { ca: pem.ca }, protocol: "triple", httpVersion: "1.1" });
     expect((await client.greet({ name: "one" })).greeting).toBe("one");
     await sleep(1_000);
     expect((await client.greet({ name: "two" })).greeting).toBe("two");
+    expect(ports).toHaveLength(2);
     expect(ports[1]).toBe(ports[0]);
   });
 
