@@ -1,7 +1,8 @@
 // A raw HTTP/2 frame writer for attack tests: frames built by hand (RFC 9113 §4, §6) and written on a
-// plain net.Socket (or a TLS socket speaking h2 by ALPN), so a test can send what node:http2's client never would (a HEADERS block with
-// endless CONTINUATIONs, PINGs without reading the ACKs, RST_STREAM right after HEADERS…). Header
-// blocks use HPACK literals without indexing and without Huffman coding (RFC 7541 §6.2.2).
+// plain net.Socket (or a TLS socket that chose h2 by ALPN), so a test can send what node:http2's
+// client never would (a HEADERS block with endless CONTINUATIONs, PINGs without reading the ACKs,
+// RST_STREAM right after HEADERS…). Header blocks use HPACK literals without indexing and without
+// Huffman coding (RFC 7541 §6.2.2).
 import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 
@@ -126,7 +127,7 @@ export interface RawH2 {
  * Opens a TCP connection to 127.0.0.1:`port`, sends the preface and an empty SETTINGS (unless
  * `preface` is false) and parses what comes back, acknowledging SETTINGS and PINGs unless `ackPings`
  * is false. `read: false` never reads (a peer that lets the server's output pile up): the socket is
- * paused from the start.
+ * paused from the start. With `tlsCa` (the CA's PEM) the connection is TLS, ALPN h2, trusting that CA.
  */
 export async function rawH2(port: number, options: { preface?: boolean; read?: boolean; ackPings?: boolean; tlsCa?: string } = {}): Promise<RawH2> {
   const socket: Socket =
